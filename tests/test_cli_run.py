@@ -876,6 +876,12 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     assert ("At the end 350.0 of rewards were still owed on average (discounted to the horizon; at least 3.5 months of "
             "the allowance to pay): it paces the payments, not the rewards the offer commits to while it is open.") in owing
     assert "within their" not in owing   # paid on signup, what is owed is what the allowance deferred
+    # a floor, rounded down: 198.7 owed at 40 a month is 4.97 months, and read "at least 5.0"
+    from simulator.report.text import owed_months
+
+    assert owed_months(198.7, 40.0).endswith("at least 4.9 months of the allowance to pay")
+    assert owed_months(146.1, 100.0).endswith("at least 1.4 months of the allowance to pay")
+    assert owed_months(200.0, 100.0).endswith("at least 2.0 months of the allowance to pay")
     # paid on qualification (the default, 30 days) the rewards of referrals still within their wait are owed with or
     # without the allowance: 101.7 owed was laid at an allowance that never bound, where the design without it owed 103
     owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],

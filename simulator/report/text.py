@@ -1936,7 +1936,9 @@ def owed_months(owed: float, monthly: float) -> str:
     """How long the allowance ``monthly`` takes to pay ``owed``, the discounted
     rewards_owed: at least owed / monthly months, as each later payment is discounted
     more. "42.2 months of it" read as the time to pay, which was 52 months at $1 a month."""
-    return f"discounted to the horizon; at least {owed / monthly:.1f} months of the allowance to pay"
+    # a floor, rounded down: 198.7 at 40 a month read "at least 5.0", above its own 4.97
+    floor = math.floor(owed / monthly * 10 + 1e-9) / 10
+    return f"discounted to the horizon; at least {floor:.1f} months of the allowance to pay"
 
 
 def first_day_paybacks(runs) -> int | None:
