@@ -1790,6 +1790,16 @@ def test_the_leaders_lead_across_the_ranges_is_tested_against_the_luck_of_the_se
                 "means average every point, the rows that mix them too) is") in note, note
 
 
+def _a_against_b(base, value, seed: int):
+    """A study of designs A and B (copies of ``base``) worth ``value``, over base_share on 0-1 and organic_rate on
+    0-0.01: 32 samples, 2 replicates a point, 4 for the tornado."""
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "acquisition.organic_rate=0:0.01"], base)
+    return sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
+                       settings=SensitivitySettings(samples=32, trajectories=4, replicates=2, tornado_replicates=4),
+                       seed=seed, evaluate=value)
+
+
 def test_an_assumption_the_tornado_shows_moving_the_lead_beyond_its_luck_is_not_listed_as_moving_nothing():
     """The report said "neither the best design nor the lead moves with: fraud.share" (its
     total index of the lead under 5%, another assumption holding most of the variance)
@@ -1808,11 +1818,7 @@ def test_an_assumption_the_tornado_shows_moving_the_lead_beyond_its_luck_is_not_
                 for s, seed in zip(scenarios, seeds)]
 
     base = tiny()
-    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
-    uncertain = parse_parameters(["program.base_share=0:1", "acquisition.organic_rate=0:0.01"], base)
-    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
-                         settings=SensitivitySettings(samples=32, trajectories=4, replicates=2, tornado_replicates=4),
-                         seed=3, evaluate=value)
+    result = _a_against_b(base, value, seed=3)
     moved = tornado_lead_moves(result, "cumulative_profit")["acquisition.organic_rate"]
     # the tornado holds base_share at the file's value; its seeds are the study's first four
     luck = np.mean([seed % 5 for seed in replicate_seeds(3, 4)]) / 100
@@ -1857,11 +1863,7 @@ def test_an_assumption_lost_in_the_points_luck_that_the_tornado_shows_moving_the
                 for s, seed in zip(scenarios, seeds)]
 
     base = tiny()
-    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
-    uncertain = parse_parameters(["program.base_share=0:1", "acquisition.organic_rate=0:0.01"], base)
-    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
-                         settings=SensitivitySettings(samples=32, trajectories=4, replicates=2, tornado_replicates=4),
-                         seed=2, evaluate=value)
+    result = _a_against_b(base, value, seed=2)
     # the case: lost in the points' luck by its indices, moved beyond the tornado's luck alone
     assert "program.base_share" in lost_in_luck(result.flips)
     assert tornado_lead_moves(result, "cumulative_profit")["program.base_share"]["change"] == pytest.approx(0.2)
