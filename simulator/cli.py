@@ -553,7 +553,8 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         owed = owed_beyond_allowance(runs, monthly, scenario.days)
         lines.append(f"monthly allowance {monthly:,.0f}: {float(runs['reward_cost'].mean()) / allowed:.0%} of the "
                      f"{allowed:,.0f} allowed used on average (a spent month pauses the reward until the next)"
-                     + (f"; {fmt(owed)} still owed at the end ({owed_months(owed, monthly)}{owed_waiting(incentive)}; "
+                     + (f"; {fmt(owed)} still owed at the end "
+                        f"({owed_months(owed, monthly, allowed - float(runs['reward_cost'].mean()))}{owed_waiting(incentive)}; "
                         f"it paces payments, not commitments)" if owed else ""))
     some = runs["rewards_unpaid"][runs["rewards_unpaid"] > 0] if "rewards_unpaid" in runs.columns else []
     if len(some):

@@ -873,8 +873,9 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
                                                       rewards_owed=[300.0, 400.0]), scenario=on_signup))[0]
     # discounted to the horizon, so the months are a floor on the time to pay it: 42.2 at $1 a month took 52 months
-    assert ("At the end 350.0 of rewards were still owed on average (discounted to the horizon; at least 3.5 months of "
-            "the allowance to pay): it paces the payments, not the rewards the offer commits to while it is open.") in owing
+    # beside the 10 of the 400 allowed left unspent, which carries over: (350 - 10) / 100 = 3.4 months at least
+    assert ("At the end 350.0 of rewards were still owed on average (discounted to the horizon; at least 3.4 months of "
+            "the allowance to pay, beside the 10.0 of it left unspent): it paces the payments, not the rewards the offer commits to while it is open.") in owing
     assert "within their" not in owing   # paid on signup, what is owed is what the allowance deferred
     # a floor, rounded down: 198.7 owed at 40 a month is 4.97 months, and read "at least 5.0"
     from simulator.report.text import owed_months
@@ -882,11 +883,16 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
     assert owed_months(198.7, 40.0).endswith("at least 4.9 months of the allowance to pay")
     assert owed_months(146.1, 100.0).endswith("at least 1.4 months of the allowance to pay")
     assert owed_months(200.0, 100.0).endswith("at least 2.0 months of the allowance to pay")
+    # what the allowance left unspent carries over and pays first: 177.8 owed at 60 a month beside 98.7 unspent read
+    # "at least 2.9 months", where (177.8 - 98.7) / 60 = 1.3
+    assert owed_months(177.8, 60.0, 98.7).endswith("at least 1.3 months of the allowance to pay, beside the 98.7 of it "
+                                                   "left unspent")
     # paid on qualification (the default, 30 days) the rewards of referrals still within their wait are owed with or
     # without the allowance: 101.7 owed was laid at an allowance that never bound, where the design without it owed 103
     owing = headline(SimpleNamespace(runs=runs.assign(budget_exhausted_day=float("nan"), reward_cost=[380.0, 400.0],
                                                       rewards_owed=[300.0, 400.0]), scenario=capped))[0]
-    assert ("(discounted to the horizon; at least 3.5 months of the allowance to pay; paid on qualification, it also "
+    assert ("(discounted to the horizon; at least 3.4 months of the allowance to pay, beside the 10.0 of it left "
+            "unspent; paid on qualification, it also "
             "counts the rewards of referrals still within their 30-day wait, which would be owed without the allowance "
             "too)") in owing
     # beside a total budget that ran out in some replicates the allowance was said nowhere in the
@@ -897,7 +903,7 @@ def test_the_run_report_speaks_of_a_budget_only_when_there_is_one():
                                     scenario=both))[0]
     assert "Its budget ran out on day 40 (median) in 50% of replicates" in text
     assert ("Its monthly allowance (100 a month, 400 over the 4 months begun) was 98% used on average" in text
-            and "at least 3.5 months of the allowance to pay" in text), text
+            and "at least 3.4 months of the allowance to pay, beside the 10.0 of it left unspent" in text), text
     # rewards earned but falling due after the budget ran out are named, with what they cost
     lost = headline(SimpleNamespace(runs=runs.assign(rewards_unpaid=[0.0, 90.0]), scenario=budgeted))[0]
     assert ("In 1 of the 2 replicates, rewards the referrals had earned were beyond the budget (90.0 of company cost "
@@ -1121,7 +1127,8 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     # and what it still owes at the end, where that is more than a month of it
     assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), capped) == [
         "monthly allowance 100: 98% of the 400 allowed used on average (a spent month pauses the reward until the "
-        "next); 200.0 still owed at the end (discounted to the horizon; at least 2.0 months of the allowance to pay; paid "
+        "next); 200.0 still owed at the end (discounted to the horizon; at least 1.9 months of the allowance to pay, "
+        "beside the 10.0 of it left unspent; paid "
         "on qualification, it also counts the rewards of referrals still within their 30-day wait, which would be owed "
         "without the allowance too; it paces payments, not commitments)"]
     # what the allowance left unspent pays in the next month is no backlog: 85.9 owed beside 264 unspent was said to take
@@ -1132,7 +1139,8 @@ def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
     # paid on signup what is owed is what the allowance deferred: the console, as report.md, says nothing of a wait
     on_signup = small(program={"incentive": {"kind": "double_sided", "budget_per_month": 100, "paid_on": "signup"}})
     assert _budget_lines(never.assign(reward_cost=390.0, rewards_owed=[50.0, 150.0, 250.0, 350.0]), on_signup)[0].endswith(
-        "(discounted to the horizon; at least 2.0 months of the allowance to pay; it paces payments, not commitments)")
+        "(discounted to the horizon; at least 1.9 months of the allowance to pay, beside the 10.0 of it left unspent; it "
+        "paces payments, not commitments)")
     # months begun by the last day, as the budget counts them: 61 days begin 2 (month 1 is days 32-61), not 3
     short = small(days=61, program={"incentive": {"kind": "double_sided", "budget_per_month": 20}})
     assert _budget_lines(never.assign(reward_cost=40.0), short)[0].startswith("monthly allowance 20: 100% of the 40 allowed")

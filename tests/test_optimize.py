@@ -925,10 +925,11 @@ def test_a_winner_with_a_monthly_allowance_is_said_how_much_of_it_was_used_and_w
     from simulator.report.optimize import _budget_lines
 
     text = " ".join(_budget_lines(result.confirmation, 3, base.program.incentive, base.days))
-    # 1,500 of 4 x 400 = 94%; 1,000 owed is 2.5 months of the allowance (by hand), more than the next month pays with
-    # the 100 left unspent (500)
+    # 1,500 of 4 x 400 = 94%; 1,000 owed beside the 100 left unspent is (1,000 - 100) / 400 = 2.25 months of the
+    # allowance at least (by hand), more than the next month pays with that 100 (500)
     assert "its monthly allowance (400 a month, 1,600 over the 4 months begun) was 94% used on average" in text, text
-    assert "still owed on average (discounted to the horizon; at least 2.5 months of the allowance to pay; paid on " \
+    assert "still owed on average (discounted to the horizon; at least 2.2 months of the allowance to pay, beside the " \
+        "100.0 of it left unspent; paid on " \
         "qualification, it also counts the rewards of referrals still within their 30-day wait" in text, text
     # beside a total budget too: its lines, then the allowance's
     both = small(program={"incentive": {"kind": "double_sided", "budget": 5000, "budget_per_month": 400}})

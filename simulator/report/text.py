@@ -1902,7 +1902,8 @@ def allowance_sentence(runs, incentive, days: int, its: str = "Its") -> str:
         text += (f"{its} monthly allowance ({monthly:,.0f} a month, {allowed:,.0f} over the {months} months "
                  f"begun) was {float(runs['reward_cost'].mean()) / allowed:.0%} used on average; {MONTHLY_PAUSE}")
         if owed := owed_beyond_allowance(runs, monthly, days):
-            text += (f" At the end {fmt(owed)} of rewards were still owed on average ({owed_months(owed, monthly)}"
+            text += (f" At the end {fmt(owed)} of rewards were still owed on average "
+                     f"({owed_months(owed, monthly, allowed - float(runs['reward_cost'].mean()))}"
                      f"{owed_waiting(incentive)}): it paces the payments, not the rewards the offer commits to while "
                      f"it is open.")
     return text
@@ -1932,13 +1933,17 @@ def owed_beyond_allowance(runs, monthly: float, days: int) -> float:
     return owed if owed > room else 0.0
 
 
-def owed_months(owed: float, monthly: float) -> str:
+def owed_months(owed: float, monthly: float, unspent: float = 0.0) -> str:
     """How long the allowance ``monthly`` takes to pay ``owed``, the discounted
-    rewards_owed: at least owed / monthly months, as each later payment is discounted
-    more. "42.2 months of it" read as the time to pay, which was 52 months at $1 a month."""
+    rewards_owed, beside the ``unspent`` allowance it carries over: at least
+    (owed - unspent) / monthly months, rounded down, as each later payment is discounted
+    more. "42.2 months of it" read as the time to pay, which was 52 months at $1 a month;
+    and 177.8 owed at 60 a month read "at least 2.9 months" beside 98.7 left unspent,
+    which pays more than half of it."""
     # a floor, rounded down: 198.7 at 40 a month read "at least 5.0", above its own 4.97
-    floor = math.floor(owed / monthly * 10 + 1e-9) / 10
-    return f"discounted to the horizon; at least {floor:.1f} months of the allowance to pay"
+    floor = math.floor(max(0.0, owed - unspent) / monthly * 10 + 1e-9) / 10
+    beside = f", beside the {fmt(unspent)} of it left unspent" if unspent > 0 else ""
+    return f"discounted to the horizon; at least {floor:.1f} months of the allowance to pay{beside}"
 
 
 def first_day_paybacks(runs) -> int | None:
