@@ -67,8 +67,15 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
     # before "cannot write results here" lost them)
     probes = [out] if existing == out and existing_ok else [out.parent, out] if existing == out else [existing]
     if existing == out and existing_ok:
-        # a resumed study writes into its own folders too (a sweep's runs/): an immutable runs/ lost the new runs
-        probes += sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+        from .results import RUNS_DIR
+
+        # a resumed study writes into the folder it keeps its runs in (a sweep's runs/): an immutable runs/ lost the new
+        # runs; not into a folder of the user's own there (an immutable notes/ was refused)
+        if (out / RUNS_DIR).is_dir() and not (out / RUNS_DIR).is_symlink():
+            probes.append(out / RUNS_DIR)
+        # and replaces the files it wrote before (report.md, the tables): an immutable one stopped the resumed sweep with
+        # a traceback once its new runs were done
+        _check_files_writable(out, source, key, write)
     for probe_in in probes:
         try:
             if not write:
@@ -89,6 +96,24 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
             raise ScenarioError(f"cannot write in this folder ({reason}); " + (
                 "make it writable and rerun the same command: what it holds is kept" if held else
                 f"make it writable, or choose {folder} you can write to"), file=source, key=key) from None
+
+
+def _check_files_writable(out: Path, source: str, key: str, write: bool) -> None:
+    """Refuse a study folder holding a file of its own (not hidden) that cannot be
+    replaced: opened for appending, which writes nothing (or, without ``write``, asked of
+    the system)."""
+    for path in sorted(p for p in out.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith(".")):
+        try:
+            if not write:
+                if not os.access(path, os.W_OK):
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+                continue
+            with open(path, "ab"):
+                pass
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise ScenarioError(f"cannot replace its file {path.name} ({reason}); make it writable and rerun the same "
+                                f"command: what the folder holds is kept", file=source, key=key) from None
 
 
 def check_folder_argument(folder) -> Path:

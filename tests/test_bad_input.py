@@ -1148,6 +1148,27 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
     with pytest.raises(ScenarioError, match=r"cannot write in its folder runs/ \(Operation not permitted\); make it "
                                             "writable and rerun the same command: what it holds is kept"):
         outpath.check_out_path(tmp_path / "kept", existing_ok=True)
+    # a folder of the user's own there is none of the study's: an immutable notes/ was refused
+    refused.clear()
+    refused.add(tmp_path / "kept" / "notes")
+    (tmp_path / "kept" / "notes").mkdir()
+    outpath.check_out_path(tmp_path / "kept", existing_ok=True)
+    # a file the study wrote before and replaces: an immutable report.md stopped the resumed sweep with a traceback
+    # once its new runs were done
+    (tmp_path / "kept" / "report.md").write_text("x")
+    opened = open
+
+    def immutable(path, *args, **kwargs):
+        if Path(path).name == "report.md":
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(outpath, "open", immutable, raising=False)
+    with pytest.raises(ScenarioError, match=r"cannot replace its file report.md \(Operation not permitted\); make it "
+                                            "writable and rerun the same command: what the folder holds is kept"):
+        outpath.check_out_path(tmp_path / "kept", existing_ok=True)
+    assert (tmp_path / "kept" / "report.md").read_text() == "x"
+    monkeypatch.setattr(outpath, "open", opened, raising=False)
     # a writable empty folder still passes, and a new one under a writable parent
     (tmp_path / "free").mkdir()
     outpath.check_out_path(tmp_path / "free")
