@@ -735,7 +735,15 @@ def compare_folder(names: list[str], labels: list[str]) -> str:
         joined = "compare-" + "-vs-".join(parts[:3])
         if len(set(parts)) == len(parts) and len(joined) <= SLUG_LENGTH:
             return joined
-    return "compare-" + "-vs-".join((names if len(set(names)) == len(names) else labels)[:3])
+    # neither fits: each name cut to its share of the length, its end kept (where long names differ: "...-version-1")
+    parts = (names if len(set(names)) == len(names) else labels)[:3]
+    share = max(4, (SLUG_LENGTH - len("compare-") - len("-vs-") * (len(parts) - 1)) // len(parts))
+
+    def end(part: str) -> str:   # the last words that fit
+        cut = part[-share:]
+        return cut if len(part) <= share or part[-share - 1] in "-_." or "-" not in cut else cut.split("-", 1)[1]
+
+    return "compare-" + "-vs-".join(end(part) for part in parts)
 
 
 #: What `refsim compare` prints on the console; the rest is in comparison.csv and report.md.

@@ -3324,3 +3324,9 @@ def test_a_compare_of_files_that_share_a_name_is_filed_under_the_files(tmp_path,
     assert compare_folder(long, ["default", "S2"]) == "compare-default-vs-S2"
     assert compare_folder(["single-sided-cash", "double-sided-credit"], ["a", "b"]) == \
         "compare-single-sided-cash-vs-double-sided-credit"
+    # names and files both too long: each cut to its share, from its end, where such names differ
+    spring = [f"referral-program-design-for-the-spring-campaign-version-{n}" for n in ("one", "two")]
+    files = [f"long-design-file-name-for-the-spring-campaign-version-{n}" for n in (1, 2)]
+    folder = compare_folder(spring, files)
+    assert folder == "compare-campaign-version-one-vs-campaign-version-two", folder
+    assert len(folder) <= 60
