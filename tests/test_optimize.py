@@ -827,6 +827,9 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     assert labels == ["trial (keeps the constraints)", "trial (keeps them on its mean only)", "trial (breaks a constraint)",
                       "best so far (the winner's tier)", "winner (trial 1), in the search"]
     assert ax.lines[0].get_ydata().tolist() == [10.0, 30.0, 30.0, 30.0, 30.0]
+    # trials are whole numbers: 20 of them were ticked 0.0, 2.5, 5.0, ...
+    figures[0].canvas.draw()
+    assert all(float(tick).is_integer() for tick in ax.get_xticks()), ax.get_xticks()
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()

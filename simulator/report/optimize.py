@@ -506,6 +506,9 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     ax.set(xlabel="trial", ylabel=axis_label(objective.metric, " (mean over replicates)"),
            title=f"Search for the best {objective.metric} (dot size: replicates)")
     ax.grid(alpha=0.3)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # trials are whole: 20 of them were ticked 2.5, 7.5, ...
     # beside the axes: inside, the legend hid the trials under it (trial 19 of the docs' study); none where no trial
     # completed (matplotlib warned "No artists with labels" on the console)
     if ax.get_legend_handles_labels()[0]:
