@@ -2574,6 +2574,11 @@ def test_a_sweeps_bands_stop_where_no_run_can_reach_and_say_which_runs_a_day_is_
     plots.sweep_heatmap(runs.assign(kind=runs["replicate"]), "days", "kind", "payback_day", tmp_path / "h.png",
                         defined="the runs that paid back")
     assert drawn[1].axes[0].get_title() == "payback_day: mean over the runs that paid back"
+    # a cost per extra customer is undefined where a run added nobody: its heatmap read "mean over replicates" over 2 of
+    # 3 runs, its brightest cell a point report.md does not rank best (it ranks the share of runs defined first)
+    from simulator.report.sweep import DEFINED_IN
+
+    assert DEFINED_IN["incremental_cac"] == DEFINED_IN["incremental_cac_vs_paid"] == "the runs that added customers"
 
 
 def test_a_heatmap_of_a_fine_grid_labels_few_enough_levels_to_read(tmp_path, monkeypatch):

@@ -118,7 +118,9 @@ def kind_notes(sweep: Sweep) -> list[str]:
 
 
 #: The runs a metric is defined in, where some runs have no value (its mean is over those).
-DEFINED_IN = {"payback_day": "the runs that paid back", "budget_exhausted_day": "the runs whose budget ran out"}
+DEFINED_IN = {"payback_day": "the runs that paid back", "budget_exhausted_day": "the runs whose budget ran out",
+              # a heatmap "mean over replicates" of 2 of 3 runs drew its brightest cell where report.md ranks another
+              "incremental_cac": "the runs that added customers", "incremental_cac_vs_paid": "the runs that added customers"}
 
 
 def _bounds(sweep: Sweep, metric: str, points, runs=None) -> tuple[float, float]:
