@@ -2138,6 +2138,16 @@ def test_a_list_of_very_uneven_values_is_drawn_evenly_spaced_with_its_values_as_
     assert ax.get_xlabel().endswith("(levels evenly spaced)")
     ax = drawn_for([0.0, 10.0, 20.0])
     assert list(ax.get_lines()[0].get_xdata()) == [0.0, 10.0, 20.0] and "evenly" not in ax.get_xlabel()
+    # a level where no run has the metric is drawn (marked) among them, and the axis still says how: it lost its
+    # "(levels evenly spaced)" beside a budget_exhausted_day no run of the 100,000 budget has
+    runs = pd.DataFrame([{"point_id": i, "budget": b, "value": float(i + rep) if b < 1e5 else np.nan}
+                         for i, b in enumerate([300.0, 1_500.0, 100_000.0]) for rep in (0.0, 2.0)])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_metric(runs, ["budget"], "value", tmp_path / "v.png", discrete={"budget": True})
+    ax = drawn[-1].axes[0]
+    assert ax.get_xlabel().endswith("(levels evenly spaced)"), ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["300", "1,500", "100,000"]
 
 
 def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_best(tmp_path, monkeypatch):
