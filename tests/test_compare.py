@@ -697,6 +697,17 @@ def test_the_comparison_report_notes_ask_queues_and_a_pipeline_longer_than_ks_wi
     report = (write_comparison(comparison, tmp_path / "c", started=dt.datetime.now()) / "report.md").read_text()
     assert "- **queued**: Asks wait for capacity (1 a day" in report and "- **plain**: Asks wait" not in report
     assert report.count("Referred deals take about 70 days to close here") == 1
+    assert "- Referred deals take about 70 days" in report   # one for both: no design named
+    # designs whose pipelines differ: each its own, named (the first design's alone was said, naming none, and a
+    # 385-day pipeline longer than K's whole window went unsaid)
+    from simulator.report.compare import each_design_note
+    from simulator.report.text import k_window_note
+
+    longer = with_program("longer")
+    longer.program.conversion_lag.stages[0].mean_days = 300
+    notes = each_design_note([(d.name, k_window_note(d)) for d in (plain, longer)])
+    assert len(notes) == 2 and notes[0].startswith("- **plain**: Referred deals take about 70 days"), notes
+    assert notes[1].startswith("- **longer**: Referred deals take about 330 days"), notes
 
 
 def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks():
