@@ -1279,6 +1279,16 @@ def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
            "move nobody" in note, note
     assert ("--uncertain program.incentive.referee_max_uplift=0:2 "
             "--uncertain program.incentive.referee_share_uplift=0:1") in note, note
+    # to a business audience the friend is the referred business, as the run report says it
+    b2b = small(name="b2b", program={"incentive": {"kind": "double_sided", "referrer_reward": 100, "referee_reward": 100,
+                                                   "qualification_days": 14, "audience": "business",
+                                                   "reward_type": "organization"}})
+    solo = small(name="solo", program={"incentive": {"kind": "single_sided", "referrer_reward": 100, "audience": "business",
+                                                     "reward_type": "organization"}})
+    note = assumption_note(wrap(b2b, solo))
+    assert ("they offer the referred business different rewards (b2b 100, solo 0), and how much the referred business's "
+            "reward moves people is assumed: it raises the referred business's conversion") in note, note
+    assert "friend" not in note.split("; they pay")[0], note
     # one size at 0 beside one above: the one above is named as raising, the other as assumed not to
     half = small(name="half", program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
                                                      "qualification_days": 14, "referee_share_uplift": 0}})

@@ -1106,7 +1106,8 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     if len(set(friend.values())) > 1 and giving:
         listed = ", ".join(f"{name} {offer:g}" for name, offer in friend.items())
         clause, ranges = referee_assumption(giving[0])
-        notes.append(f"they offer the friend different rewards ({listed}), and {clause}")
+        friend = "the referred business" if giving[0].audience == "business" else "the friend"
+        notes.append(f"they offer {friend} different rewards ({listed}), and {clause}")
         tests.append(ranges)
     rewarded = [s for s in timed if getattr(s.program.incentive, "reward_type", None) is not None]
     shares = dict.fromkeys((s.program.incentive.reward_type, s.program.cost_share()) for s in rewarded)

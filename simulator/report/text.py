@@ -2444,22 +2444,27 @@ def referee_assumption(incentive, keys: tuple[str, ...] = ("referee_max_uplift",
     x1.5; at 0.5 and 0 the referrer-only design led, and no note named either size. An
     uplift of 0 is an assumption too: with both at 0 the referrer-only design led "sure",
     and the note, said only where a size was above 0, named nothing."""
-    said = {"referee_max_uplift": ("the friend's conversion", 2.0), "referee_share_uplift": ("the referrer's sharing", 1.0)}
+    # to a business audience the friend is the referred business, as the run report says it ("the friend's conversion"
+    # stood beside "the referred business's 100.0" in one B2B report)
+    business = getattr(incentive, "audience", None) == "business"
+    friend = "the referred business" if business else "the friend"
+    whose = f"{friend}'s" if business else "a friend's"
+    said = {"referee_max_uplift": (f"{friend}'s conversion", 2.0), "referee_share_uplift": ("the referrer's sharing", 1.0)}
     moving = [key for key in keys if getattr(incentive, key) > 0]
     still = [f"{said[key][0]} (`{key}` 0)" for key in keys if key not in moving]
     source = "the direction is Gershon, Cryder & John 2020; the sizes are assumptions: docs/model.md"
     if moving:
         parts = [f"{said[key][0]} by up to `{key}` ({getattr(incentive, key):g})" for key in moving]
-        clause = (f"how much a friend's reward moves people is assumed: it raises {' and '.join(parts)}"
+        clause = (f"how much {whose} reward moves people is assumed: it raises {' and '.join(parts)}"
                   + (f", and is assumed not to raise {' or '.join(still)}" if still else "") + f" ({source})")
     elif len(keys) < len(said):
         # the other uplift is the study's own (a sweep varies it): "assumed to move nobody" stood beside a sweep of
         # referee_max_uplift over 0.5 and 1.5
-        clause = (f"a friend's reward is assumed not to raise {' or '.join(still)}, though rewards for the friend do "
+        clause = (f"{whose} reward is assumed not to raise {' or '.join(still)}, though rewards for {friend} do "
                   f"move people ({source})")
     else:
-        clause = (f"a friend's reward is assumed to move nobody: it raises neither {' nor '.join(still)}, though "
-                  f"rewards for the friend do move people ({source})")
+        clause = (f"{whose} reward is assumed to move nobody: it raises neither {' nor '.join(still)}, though "
+                  f"rewards for {friend} do move people ({source})")
     ranges = " ".join(f"--uncertain program.incentive.{key}=0:{min(10.0, max(said[key][1], 1.5 * getattr(incentive, key))):g}"
                       for key in keys)
     return clause, f"`{ranges}`"
