@@ -797,6 +797,10 @@ def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     for name in ("b2b-gift-card", "b2b-organization", "b2b-account-managers"):
         assert k_window_note(load_scenario(SCENARIOS / f"{name}.yaml")) == "", name
     assert k_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""
+    # the ask comes first: b2b-organization's milestone ask about 46 days after joining and its 65-day pipeline read
+    # K 25% low at a 180-day window (0.109 against 0.145 at 365), with no note (65 is under half of 180; 46 + 65 is not)
+    note = k_window_note(load_scenario(SCENARIOS / "b2b-organization.yaml", ["k_window_days=180"]))
+    assert "about 65 days to close here, after an ask about 46 days after joining, against K's window of 180" in note
 
 
 def test_the_run_report_says_how_long_asks_wait_for_account_managers():

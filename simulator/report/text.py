@@ -1078,11 +1078,18 @@ def k_window_note(scenario) -> str:
     closed within ``k_window_days`` of the referrer joining, so it reads near 0 by
     construction (b2b-gift-card: 0.003 at 30 days, 0.13 at 195, 0.17 at 365, 0.20 at 700;
     the ask itself comes weeks after joining)."""
+    from ..behaviour.timing import ask_lags
+
     mean = getattr(scenario.program.conversion_lag, "mean_days", 0.0)  # a pipeline's (config_levers.PipelineLag)
     window = scenario.k_window_days
-    if mean < window / 2:
+    # the ask comes first: a deal closes about its wait plus the pipeline after joining (b2b-organization's milestone
+    # ask at 46 days and 65-day pipeline read K 25% low at a 180-day window, with no note)
+    lags = ask_lags(scenario.program.timing, scenario.days)
+    first = lags[0] if lags is not None else 0
+    if mean <= 0 or mean + first < window / 2:
         return ""
-    return (f"Referred deals take about {mean:.0f} days to close here, against K's window of {window} days "
+    after = f", after an ask about {first} days after joining," if first > 1 else ""
+    return (f"Referred deals take about {mean:.0f} days to close here{after} against K's window of {window} days "
             f"(`k_window_days`): `k_factor` counts only the deals closed within it, so it reads low. A window of a "
             f"year or more counts most of them (it must also cover the wait for the ask), or read `referred_share`.")
 
