@@ -708,6 +708,9 @@ def test_the_comparison_report_notes_ask_queues_and_a_pipeline_longer_than_ks_wi
     notes = each_design_note([(d.name, k_window_note(d)) for d in (plain, longer)])
     assert len(notes) == 2 and notes[0].startswith("- **plain**: Referred deals take about 70 days"), notes
     assert notes[1].startswith("- **longer**: Referred deals take about 330 days"), notes
+    # given by one design only, it is named too: unnamed, "here" read as of every design
+    assert each_design_note([("fast", ""), ("slow", "Referred deals take about 300 days")]) == \
+        ["- **slow**: Referred deals take about 300 days"]
 
 
 def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks():

@@ -86,11 +86,12 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
 
 def each_design_note(notes: list[tuple[str, str]]) -> list[str]:
     """Bullets of a note that each design may give (name, note or ""): once where every
-    design giving it gives the same, else each with its design's name. The first design's
+    design gives the same, else each with its design's name. The first design's
     was kept alone: "Referred deals take about 285 days to close" named no design, and the
     one whose 385-day pipeline outlasted K's whole window went unsaid."""
     said = dict.fromkeys(note for _, note in notes if note)
-    if len(said) <= 1:
+    # once only where every design gives it: one design's "Referred deals take about 300 days" read as of them all
+    if len(said) <= 1 and all(note for _, note in notes):
         return [f"- {note}" for note in said]
     return [f"- **{name}**: {note}" for name, note in notes if note]
 
