@@ -334,8 +334,8 @@ def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE,
         # file (a sweep's read "a scenario file holds one"), and of a lone --- left at the end as such
         rest = text[mark.index:].split("\n", 1)[1] if mark is not None and "\n" in text[mark.index:] else ""
         # comments and more markers (---, ...) hold nothing either: "split it into files" was said of them
-        held = [line for line in rest.splitlines()
-                if line.strip() and not line.lstrip().startswith("#") and line.strip() not in ("---", "...")]
+        held = [line for line in rest.splitlines() if line.split(" #")[0].strip() not in ("", "---", "...")
+                and not line.lstrip().startswith("#")]
         problem = ("a --- line here starts a second, empty document; delete it" if not held else
                    "a second document starts here (after ---); the file holds one document: split it into files")
     if mark is not None and (opened := _quote_closing_on(text, mark.line)) is not None:

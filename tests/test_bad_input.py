@@ -1193,7 +1193,7 @@ def test_a_merge_key_and_a_second_document_are_said_as_such(tmp_path):
     lone = write(tmp_path, text="name: a\ndays: 10\n---\n\n", name="lone.yaml")
     code, stdout, stderr = invoke("validate", lone)
     assert_clean_error(code, stdout, stderr, lone, "a --- line here starts a second, empty document; delete it")
-    for tail in ("---\n# nothing more\n", "---\n---\n", "---\n...\n"):   # comments and markers hold nothing either
+    for tail in ("---\n# nothing more\n", "---\n---\n", "---\n...\n", "---\n--- # end\n", "---\n... # done\n"):   # comments and markers hold nothing either
         empty = write(tmp_path, text="name: a\ndays: 10\n" + tail, name="empty.yaml")
         assert "a --- line here starts a second, empty document; delete it" in invoke("validate", empty)[2], tail
     sweep = write(tmp_path, text=f"name: s\nbase: {SCENARIOS / 'default.yaml'}\n---\nname: t\n", name="sweep.yaml")
