@@ -2589,6 +2589,12 @@ def test_a_sweeps_bands_stop_where_no_run_can_reach_and_say_which_runs_a_day_is_
     from simulator.report.sweep import DEFINED_IN
 
     assert DEFINED_IN["incremental_cac"] == DEFINED_IN["incremental_cac_vs_paid"] == "the runs that added customers"
+    # and the captions under the figures say the same runs: they read "over the runs where the day came"
+    from simulator.report.text import sweep_caption
+
+    for heatmap in (False, True):
+        said = sweep_caption("incremental_cac", heatmap=heatmap, defined=DEFINED_IN["incremental_cac"])
+        assert "(over the runs that added customers, not over every run)" in said and "day" not in said, said
 
 
 def test_a_heatmap_of_a_fine_grid_labels_few_enough_levels_to_read(tmp_path, monkeypatch):

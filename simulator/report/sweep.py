@@ -192,13 +192,13 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
             # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
             sampled = None if len(set(discrete.values())) > 1 else not any(discrete.values())   # None: both kinds
-            captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined is not None)
+            captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined or False)
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png", defined=defined,
                                                    order=orders, minimise=metric in LOWER_IS_BETTER, **marks))
-                captions[f"{metric}_heatmap"] = sweep_caption(metric, heatmap=True, defined=defined is not None,
+                captions[f"{metric}_heatmap"] = sweep_caption(metric, heatmap=True, defined=defined or False,
                                                               outlined=bool(marks.get("best")))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,
                                                            grids=state.get("grids"),

@@ -405,7 +405,7 @@ def caption(stem: str) -> str:
 
 
 def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = False, paired: bool = False,
-                  by: str | None = None, defined: bool = False, outlined: bool = False) -> str:
+                  by: str | None = None, defined: bool | str = False, outlined: bool = False) -> str:
     """The line under a sweep's ``<metric>.png`` (``heatmap``: ``<metric>_heatmap.png``), as
     the figure is drawn: a band per level, or for ``sampled`` ranges every run and each
     point's mean (None: some panels are value lists, some sampled ranges); a ``paired`` band
@@ -415,7 +415,10 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = 
     not at a better end: the report ranks no level of it."""
     from ..compare import LOWER_IS_BETTER, UNRANKED
 
-    days = " (over the runs where the day came, not over every run)" if defined else ""
+    # ``defined``: the runs the means are over, as the figure's title says them (report.sweep.DEFINED_IN); a cost per
+    # extra customer's read "over the runs where the day came" under a title saying "the runs that added customers"
+    over = defined if isinstance(defined, str) else "the runs where the day came"
+    days = f" (over {over}, not over every run)" if defined else ""
     if heatmap:
         end = ("yellow is the highest, not a better end: report.md ranks no level of it (less is not better on its "
                "own)" if metric in UNRANKED else "yellow is the better end, the lowest" if metric in LOWER_IS_BETTER
