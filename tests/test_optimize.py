@@ -830,6 +830,10 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     # trials are whole numbers: 20 of them were ticked 0.0, 2.5, 5.0, ...
     figures[0].canvas.draw()
     assert all(float(tick).is_integer() for tick in ax.get_xticks()), ax.get_xticks()
+    # one trial (and the fresh seeds' point beside it at 0.3): the locator fell back to 0.00, 0.04, ...
+    report.convergence_plot(SimpleNamespace(objectives=result.objectives, trials=trials.head(1), best_trial=0), "u.png")
+    figures[-1].canvas.draw()
+    assert list(figures[-1].axes[0].get_xticks()) == [0], figures[-1].axes[0].get_xticks()
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()
