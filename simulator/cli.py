@@ -954,16 +954,16 @@ def sweep(
     from .limits import check_memory, check_options, check_sweep_memory, sweep_size
     from .outpath import check_out_path, check_utf8_folder
     from .report import write_sweep
-    from .sweep import default_folder, execute_sweep, execution, load_sweep
+    from .sweep import default_folder, execute_sweep, execution, load_sweep, sweep_output
 
     check_options(replicates=replicates, workers=workers)
     if executor is not None or scheduler is not None:
         check_executor(executor, scheduler)
     if out_dir is not None:
-        check_out_path(out_dir, existing_ok=True, write=not dry_run)
+        check_out_path(out_dir, existing_ok=True, write=not dry_run, owns=sweep_output)
     loaded = load_sweep(sweep_file, replicates=replicates, overrides=sets, command_line=True)
     target = out_dir if out_dir is not None else default_folder(sweep_file)
-    check_out_path(target, existing_ok=True, write=not dry_run)
+    check_out_path(target, existing_ok=True, write=not dry_run, owns=sweep_output)
     check_utf8_folder(target, "the sweep's parquet tables")   # after every run, pyarrow's traceback lost them
     points = sweep_size(loaded)
     check_sweep_memory(points, loaded.replicates, len(loaded.parameters), len(loaded.metrics), source=str(sweep_file),

@@ -353,7 +353,9 @@ def optimize(
     from .rng import draw_seed
 
     # a file, or a path under one: "cannot write results here (File exists); free some space" was said
-    check_out_path(folder, existing_ok=True, key=_origin(out_dir, settings_file, "out", "--out"))
+    from .optimize import optimize_output
+
+    check_out_path(folder, existing_ok=True, key=_origin(out_dir, settings_file, "out", "--out"), owns=optimize_output)
     _check_engine(_probes([base], parameters))   # REFSIM_ENGINE=kernel where it cannot run: before the study
     _check_study_memory([base], parameters, evaluate, str(path))
     with StudyLock(folder, "optimize"):

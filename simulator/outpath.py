@@ -36,13 +36,17 @@ def check_utf8_folder(out: Path, what: str, key: str = "--out", remedy: str = "g
                             f"record; {remedy}", file=printable(where), key=key) from None
 
 
-def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, key: str = "--out") -> None:
+def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, key: str = "--out",
+                   owns=None) -> None:
     """Refuse an ``--out`` that is a symbolic link (dangling or not), lies under a file,
     or sits where no folder can be created (no permission, an immutable or read-only
     folder). ``existing_ok`` allows an existing folder (a sweep resumes into it).
     ``write``: find out by creating (and removing) a folder there; else by asking the
     system (os.access), which creates nothing (a dry run) but may miss an immutable
-    folder. ``key``: what the folder was given as (an API's ``folder`` argument)."""
+    folder. ``key``: what the folder was given as (an API's ``folder`` argument).
+    ``owns``: whether a file's name is one the study writes (sweep.sweep_output,
+    optimize.optimize_output), tried in an existing folder; none without it (a user's
+    immutable notes.txt was refused as "its file")."""
     out = Path(out)
     source = str(out)
     folder = "an --out folder" if key == "--out" else "a folder"
@@ -75,7 +79,8 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
             probes.append(out / RUNS_DIR)
         # and replaces the files it wrote before (report.md, the tables): an immutable one stopped the resumed sweep with
         # a traceback once its new runs were done
-        _check_files_writable(out, source, key, write)
+        if owns is not None:
+            _check_files_writable(out, source, key, write, owns)
     for probe_in in probes:
         try:
             if not write:
@@ -98,11 +103,12 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
                 f"make it writable, or choose {folder} you can write to"), file=source, key=key) from None
 
 
-def _check_files_writable(out: Path, source: str, key: str, write: bool) -> None:
-    """Refuse a study folder holding a file of its own (not hidden) that cannot be
-    replaced: opened for appending, which writes nothing (or, without ``write``, asked of
-    the system)."""
-    for path in sorted(p for p in out.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith(".")):
+def _check_files_writable(out: Path, source: str, key: str, write: bool, owns) -> None:
+    """Refuse a study folder holding a file of its own (``owns`` its name, not hidden)
+    that cannot be replaced: opened for appending, which writes nothing (or, without
+    ``write``, asked of the system)."""
+    for path in sorted(p for p in out.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
+                       and owns(p.name)):
         try:
             if not write:
                 if not os.access(path, os.W_OK):

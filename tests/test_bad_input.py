@@ -1155,19 +1155,25 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
     outpath.check_out_path(tmp_path / "kept", existing_ok=True)
     # a file the study wrote before and replaces: an immutable report.md stopped the resumed sweep with a traceback
     # once its new runs were done
+    from simulator.sweep import sweep_output
+
     (tmp_path / "kept" / "report.md").write_text("x")
+    (tmp_path / "kept" / "notes.txt").write_text("mine")
     opened = open
 
     def immutable(path, *args, **kwargs):
-        if Path(path).name == "report.md":
+        if Path(path).name in ("report.md", "notes.txt"):
             raise PermissionError(errno.EPERM, "Operation not permitted")
         return opened(path, *args, **kwargs)
 
     monkeypatch.setattr(outpath, "open", immutable, raising=False)
     with pytest.raises(ScenarioError, match=r"cannot replace its file report.md \(Operation not permitted\); make it "
                                             "writable and rerun the same command: what the folder holds is kept"):
-        outpath.check_out_path(tmp_path / "kept", existing_ok=True)
+        outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output)
     assert (tmp_path / "kept" / "report.md").read_text() == "x"
+    # a file of the user's own is not the study's: an immutable notes.txt was refused as "its file"
+    (tmp_path / "kept" / "report.md").unlink()
+    outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output)
     monkeypatch.setattr(outpath, "open", opened, raising=False)
     # a writable empty folder still passes, and a new one under a writable parent
     (tmp_path / "free").mkdir()
