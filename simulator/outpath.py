@@ -87,7 +87,7 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
                 if not os.access(probe_in, os.W_OK | os.X_OK):
                     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
                 continue
-            Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=probe_in)).rmdir()
+            _probe(probe_in)
         except OSError as error:
             reason = error.strerror or type(error).__name__
             if probe_in.parent == out:   # a folder the study keeps inside it: what it holds is kept
@@ -101,6 +101,18 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
             raise ScenarioError(f"cannot write in this folder ({reason}); " + (
                 "make it writable and rerun the same command: what it holds is kept" if held else
                 f"make it writable, or choose {folder} you can write to"), file=source, key=key) from None
+
+
+def _probe(folder: Path) -> None:
+    """Create and remove a folder in ``folder``, leaving its times as they were: a refused
+    command is to leave a study's folder as it found it, and the probe moved its runs/
+    folder's modification time."""
+    before = os.stat(folder)
+    Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=folder)).rmdir()
+    try:
+        os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+    except OSError:   # pragma: no cover - a folder one may write in but not touch
+        pass
 
 
 def _check_files_writable(out: Path, source: str, key: str, write: bool, owns) -> None:
