@@ -735,8 +735,18 @@ def compare_folder(names: list[str], labels: list[str]) -> str:
         joined = "compare-" + "-vs-".join(parts[:3])
         if len(set(parts)) == len(parts) and len(joined) <= SLUG_LENGTH:
             return joined
-    # neither fits: each name cut to its share of the length, its end kept (where long names differ: "...-version-1")
     parts = (names if len(set(names)) == len(names) else labels)[:3]
+    # neither fits: the words they all share at the start and at the end left out ("cash-reward-for-the-spring-..." and
+    # "credit-reward-for-the-spring-..." were cut to the same "of-the-consumer-app"), then each cut to its share
+    words = [part.split("-") for part in parts]
+    lead = next((i for i in range(min(map(len, words))) if len({w[i] for w in words}) > 1), 0)
+    tail = next((i for i in range(min(map(len, words)) - lead) if len({w[-1 - i] for w in words}) > 1), 0)
+    kept = ["-".join(w[lead:len(w) - tail]) for w in words]
+    if all(kept) and len(set(kept)) == len(kept):
+        parts = kept
+        joined = "compare-" + "-vs-".join(parts)
+        if len(joined) <= SLUG_LENGTH:
+            return joined
     share = max(4, (SLUG_LENGTH - len("compare-") - len("-vs-") * (len(parts) - 1)) // len(parts))
 
     def end(part: str) -> str:   # the last words that fit

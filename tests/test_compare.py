@@ -3348,9 +3348,12 @@ def test_a_compare_of_files_that_share_a_name_is_filed_under_the_files(tmp_path,
     assert compare_folder(long, ["default", "S2"]) == "compare-default-vs-S2"
     assert compare_folder(["single-sided-cash", "double-sided-credit"], ["a", "b"]) == \
         "compare-single-sided-cash-vs-double-sided-credit"
-    # names and files both too long: each cut to its share, from its end, where such names differ
+    # names and files both too long: the words they share at the start and the end left out (cut from the end, two
+    # such comparisons were filed alike; cut from the start, two names differing at their start were)
     spring = [f"referral-program-design-for-the-spring-campaign-version-{n}" for n in ("one", "two")]
     files = [f"long-design-file-name-for-the-spring-campaign-version-{n}" for n in (1, 2)]
-    folder = compare_folder(spring, files)
-    assert folder == "compare-campaign-version-one-vs-campaign-version-two", folder
-    assert len(folder) <= 60
+    assert compare_folder(spring, files) == "compare-one-vs-two"
+    consumer = [f"{kind}-reward-for-the-spring-campaign-of-the-consumer-app" for kind in ("cash", "credit")]
+    assert compare_folder(consumer, consumer) == "compare-cash-vs-credit"
+    three = [f"spring-campaign-{kind}-version-1" for kind in ("cash-reward", "credit-reward", "points")]
+    assert compare_folder(three, ["a", "a", "a"]) == "compare-cash-reward-vs-credit-reward-vs-points"
