@@ -790,12 +790,37 @@ def open_study(folder: Path, *, kind: str, fingerprint: str, seed: int, force: b
     verdict = judge_study(folder, kind=kind, fingerprint=fingerprint, seed=seed, force=force, accepts=accepts,
                           extra=extra, inputs=inputs)
     if verdict.action == "start over":
-        for entry in folder.iterdir():
-            if not _lock_file(entry.name, kind) and (ours is None or ours(entry.name)):
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        doomed = [entry for entry in folder.iterdir()
+                  if not _lock_file(entry.name, kind) and (ours is None or ours(entry.name))]
+        _check_deletable(folder, doomed)
+        # the state last: a deletion cut short leaves a folder still known as the study's
+        for entry in sorted(doomed, key=lambda e: e.name == f"{kind}.json"):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     if verdict.action != "resume":
         atomic_write_json(folder / f"{kind}.json", verdict.state)
     return verdict.state
+
+
+def _check_deletable(folder: Path, doomed: list[Path]) -> None:
+    """Refuse, before deleting anything, to start a study over where one of the entries it
+    would delete (``doomed``) cannot be: --force with an immutable run file deleted half
+    the folder, stopped on a traceback, and left a folder no longer known as a sweep's,
+    refused from then on even with --force."""
+    from .outpath import _probe
+
+    for entry in doomed:
+        paths = [entry, *sorted(entry.rglob("*"))] if entry.is_dir() and not entry.is_symlink() else [entry]
+        for path in paths:
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    _probe(path)
+                elif path.is_file() and not path.is_symlink():
+                    with open(path, "ab"):
+                        pass
+            except OSError as error:
+                raise ScenarioError(f"cannot delete {path.relative_to(folder)} to start over "
+                                    f"({error.strerror or type(error).__name__}); make it writable and rerun: nothing "
+                                    f"was deleted", file=str(folder), key="--force") from None
 
 
 def _lock_file(name: str, kind: str) -> bool:

@@ -813,6 +813,37 @@ def test_a_metric_added_to_a_finished_sweep_reruns_nothing(tmp_path):
             assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
+def test_force_deletes_nothing_where_it_cannot_delete_everything(tmp_path, monkeypatch):
+    """--force with an immutable run file deleted half the sweep's folder (11 runs, the
+    report, sweep.json), stopped on a traceback, and left a folder no longer known as a
+    sweep's, refused from then on even with --force. What it would delete is tried first:
+    one line, exit 2, and the folder as it was. (The immutable flag needs root, so the
+    file refusing to open for writing stands in for it, as the system refuses it.)"""
+    import errno
+
+    from simulator import results
+
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial"]
+    assert runner.invoke(app, command).exit_code == 0
+    held = sorted(p.relative_to(out) for p in out.rglob("*") if not p.name.endswith(".lock"))
+    stuck = sorted((out / "runs").glob("part-*.parquet"))[-1]
+    opened = open
+
+    def immutable(path, *args, **kwargs):
+        if Path(path) == stuck:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(results, "open", immutable, raising=False)
+    one_line_error(runner.invoke(app, [*command, "--force"]), f"cannot delete runs/{stuck.name} to start over",
+                   "(Operation not permitted); make it writable and rerun: nothing was deleted")
+    assert sorted(p.relative_to(out) for p in out.rglob("*") if not p.name.endswith(".lock")) == held
+    monkeypatch.setattr(results, "open", opened, raising=False)
+    forced = runner.invoke(app, [*command, "--force"])
+    assert forced.exit_code == 0 and "the sweep starts over" in forced.output, forced.output
+
+
 def test_a_metric_the_finished_runs_did_not_record_is_refused_naming_it(tmp_path):
     """An incremental metric needs each run's no-program twin, which a sweep of summary
     metrics did not run: one line naming the metric and --force, and the folder as it
