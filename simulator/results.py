@@ -815,12 +815,32 @@ def _check_deletable(folder: Path, doomed: list[Path]) -> None:
                 if path.is_dir() and not path.is_symlink():
                     _probe(path)
                 elif path.is_file() and not path.is_symlink():
-                    with open(path, "ab"):
-                        pass
+                    _unlinkable(path)
             except OSError as error:
                 raise ScenarioError(f"cannot delete {path.relative_to(folder)} to start over "
                                     f"({error.strerror or type(error).__name__}); make it writable and rerun: nothing "
                                     f"was deleted", file=str(folder), key="--force") from None
+
+
+def _unlinkable(path: Path) -> None:
+    """Raise where ``path`` cannot be deleted from its folder: a second name made for it and
+    taken away again, which an immutable or append-only file refuses as it refuses its
+    deletion (whether it can be written does not matter: a read-only run file was refused
+    where the deletion would have gone ahead). A folder's times are left as they were; a
+    file system without such names says nothing either way."""
+    before = os.stat(path.parent)
+    spare = path.with_name(f".{path.name}.refsim-probe")
+    try:
+        os.link(path, spare)
+    except OSError as error:
+        if error.errno in (errno.EPERM, errno.EACCES):
+            raise
+        return
+    spare.unlink()
+    try:
+        os.utime(path.parent, ns=(before.st_atime_ns, before.st_mtime_ns))
+    except OSError:   # pragma: no cover - a folder one may write in but not touch
+        pass
 
 
 def _lock_file(name: str, kind: str) -> bool:

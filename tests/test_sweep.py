@@ -818,7 +818,7 @@ def test_force_deletes_nothing_where_it_cannot_delete_everything(tmp_path, monke
     report, sweep.json), stopped on a traceback, and left a folder no longer known as a
     sweep's, refused from then on even with --force. What it would delete is tried first:
     one line, exit 2, and the folder as it was. (The immutable flag needs root, so the
-    file refusing to open for writing stands in for it, as the system refuses it.)"""
+    file refusing a second name stands in for it, as the system refuses it.)"""
     import errno
 
     from simulator import results
@@ -828,20 +828,23 @@ def test_force_deletes_nothing_where_it_cannot_delete_everything(tmp_path, monke
     assert runner.invoke(app, command).exit_code == 0
     held = sorted(p.relative_to(out) for p in out.rglob("*") if not p.name.endswith(".lock"))
     stuck = sorted((out / "runs").glob("part-*.parquet"))[-1]
-    opened = open
+    linked = os.link
 
-    def immutable(path, *args, **kwargs):
-        if Path(path) == stuck:
+    def immutable(source, target, *args, **kwargs):   # an immutable or append-only file takes no second name
+        if Path(source) == stuck:
             raise PermissionError(errno.EPERM, "Operation not permitted")
-        return opened(path, *args, **kwargs)
+        return linked(source, target, *args, **kwargs)
 
-    monkeypatch.setattr(results, "open", immutable, raising=False)
+    monkeypatch.setattr(results.os, "link", immutable)
     one_line_error(runner.invoke(app, [*command, "--force"]), f"cannot delete runs/{stuck.name} to start over",
                    "(Operation not permitted); make it writable and rerun: nothing was deleted")
     assert sorted(p.relative_to(out) for p in out.rglob("*") if not p.name.endswith(".lock")) == held
-    monkeypatch.setattr(results, "open", opened, raising=False)
+    monkeypatch.setattr(results.os, "link", linked)
+    # a read-only run file is deleted all the same (it is the folder's to allow): it was refused as "cannot delete"
+    stuck.chmod(0o444)
     forced = runner.invoke(app, [*command, "--force"])
     assert forced.exit_code == 0 and "the sweep starts over" in forced.output, forced.output
+    assert not list((out / "runs").glob(".*refsim-probe"))   # the probe's second names are gone
 
 
 def test_a_metric_the_finished_runs_did_not_record_is_refused_naming_it(tmp_path):
