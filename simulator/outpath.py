@@ -92,14 +92,14 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
             reason = error.strerror or type(error).__name__
             if probe_in.parent == out:   # a folder the study keeps inside it: what it holds is kept
                 raise ScenarioError(f"cannot write in its folder {probe_in.name}/ ({reason}); make it writable and "
-                                    f"rerun the same command: what it holds is kept", file=source, key=key) from None
+                                    f"rerun: without --force, what it holds is kept", file=source, key=key) from None
             if probe_in != out:
                 raise ScenarioError(f"cannot create a folder in {probe_in} ({reason}); choose {folder} you can write "
                                     f"to", file=source, key=key) from None
             # the folder itself: "cannot create a folder in sok2 ... choose another" would leave a sweep's kept runs
             held = any(out.iterdir())
             raise ScenarioError(f"cannot write in this folder ({reason}); " + (
-                "make it writable and rerun the same command: what it holds is kept" if held else
+                "make it writable and rerun: without --force, what it holds is kept" if held else
                 f"make it writable, or choose {folder} you can write to"), file=source, key=key) from None
 
 
@@ -131,7 +131,7 @@ def _check_files_writable(out: Path, source: str, key: str, write: bool, owns) -
         except OSError as error:
             reason = error.strerror or type(error).__name__
             raise ScenarioError(f"cannot replace its file {path.name} ({reason}); make it writable and rerun the same "
-                                f"command: what the folder holds is kept", file=source, key=key) from None
+                                f"command (without --force, what the folder holds is kept)", file=source, key=key) from None
 
 
 def check_folder_argument(folder) -> Path:

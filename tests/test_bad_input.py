@@ -1139,14 +1139,15 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
     assert stderr.strip() == (f"error: {tmp_path / 'imm'}: --out: cannot write in this folder (Operation not "
                               f"permitted); make it writable, or choose an --out folder you can write to"), stderr
     (tmp_path / "kept" / "runs").mkdir(parents=True)
-    with pytest.raises(ScenarioError, match="cannot write in this folder .*make it writable and rerun the same "
-                                            "command: what it holds is kept"):
+    # "rerun the same command: what it holds is kept" was untrue of a command with --force, which starts over
+    with pytest.raises(ScenarioError, match="cannot write in this folder .*make it writable and rerun: without "
+                                            "--force, what it holds is kept"):
         outpath.check_out_path(tmp_path / "kept", existing_ok=True)
     # a folder the study keeps inside its own (a sweep's runs/): the resumed sweep ran its new runs, then lost them
     refused.discard(tmp_path / "kept")
     refused.add(tmp_path / "kept" / "runs")
     with pytest.raises(ScenarioError, match=r"cannot write in its folder runs/ \(Operation not permitted\); make it "
-                                            "writable and rerun the same command: what it holds is kept"):
+                                            "writable and rerun: without --force, what it holds is kept"):
         outpath.check_out_path(tmp_path / "kept", existing_ok=True)
     # a folder of the user's own there is none of the study's: an immutable notes/ was refused
     refused.clear()
@@ -1168,7 +1169,7 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
 
     monkeypatch.setattr(outpath, "open", immutable, raising=False)
     with pytest.raises(ScenarioError, match=r"cannot replace its file report.md \(Operation not permitted\); make it "
-                                            "writable and rerun the same command: what the folder holds is kept"):
+                                            r"writable and rerun the same command \(without --force, what the folder holds is kept\)"):
         outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output)
     assert (tmp_path / "kept" / "report.md").read_text() == "x"
     # a file of the user's own is not the study's: an immutable notes.txt was refused as "its file"
