@@ -1282,6 +1282,13 @@ def test_the_k_plot_says_when_k_reads_low_by_construction():
     assert k_plot_note(late) == ("K reads low here: it counts referrals made within 30 days of joining, and this design "
                                  "asks later")
     assert k_plot_note(small()) == ""
+    # a sales pipeline whose ask's wait and close together reach half the window: "referred deals take longer to
+    # close" was untrue of b2b-organization's 65-day pipeline beside a 180-day window
+    from simulator.scenario_io import load_scenario
+
+    b2b = load_scenario(SCENARIOS / "b2b-organization.yaml", ["k_window_days=180"])
+    assert k_plot_note(b2b) == ("K reads low here: it counts deals closed within 180 days of joining, and the ask's wait "
+                                "and the pipeline together take about half of that or more"), k_plot_note(b2b)
 
 
 def test_one_replicate_says_once_that_it_has_no_interval(tmp_path):
