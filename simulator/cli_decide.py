@@ -359,8 +359,6 @@ def optimize(
     _check_engine(_probes([base], parameters))   # REFSIM_ENGINE=kernel where it cannot run: before the study
     _check_study_memory([base], parameters, evaluate, str(path))
     with StudyLock(folder, "optimize"):
-        from .optimize import optimize_output
-
         def pinned(state: dict) -> dict | None:
             # the seed the folder drew, now given (--seed, seed: in the settings file, or written into the base
             # scenario, which the folder's study ran without), or such a pin dropped

@@ -10,6 +10,7 @@ refuses, in one line, what would fail.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -103,16 +104,25 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
                 f"make it writable, or choose {folder} you can write to"), file=source, key=key) from None
 
 
-def _probe(folder: Path) -> None:
-    """Create and remove a folder in ``folder``, leaving its times as they were: a refused
-    command is to leave a study's folder as it found it, and the probe moved its runs/
-    folder's modification time."""
+@contextlib.contextmanager
+def kept_times(folder: Path):
+    """Leave ``folder``'s times as they were around what is done in it: a refused command
+    is to leave a study's folder as it found it, and a probe moved its runs/ folder's
+    modification time."""
     before = os.stat(folder)
-    Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=folder)).rmdir()
     try:
-        os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
-    except OSError:   # pragma: no cover - a folder one may write in but not touch
-        pass
+        yield
+    finally:
+        try:
+            os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+        except OSError:   # pragma: no cover - a folder one may write in but not touch
+            pass
+
+
+def _probe(folder: Path) -> None:
+    """Create and remove a folder in ``folder``, its times kept."""
+    with kept_times(folder):
+        Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=folder)).rmdir()
 
 
 def _check_files_writable(out: Path, source: str, key: str, write: bool, owns) -> None:

@@ -826,21 +826,19 @@ def _unlinkable(path: Path) -> None:
     """Raise where ``path`` cannot be deleted from its folder: a second name made for it and
     taken away again, which an immutable or append-only file refuses as it refuses its
     deletion (whether it can be written does not matter: a read-only run file was refused
-    where the deletion would have gone ahead). A folder's times are left as they were; a
-    file system without such names says nothing either way."""
-    before = os.stat(path.parent)
+    where the deletion would have gone ahead). The folder's times are kept; a file system
+    without such names says nothing either way."""
+    from .outpath import kept_times
+
     spare = path.with_name(f".{path.name}.refsim-probe")
-    try:
-        os.link(path, spare)
-    except OSError as error:
-        if error.errno in (errno.EPERM, errno.EACCES):
-            raise
-        return
-    spare.unlink()
-    try:
-        os.utime(path.parent, ns=(before.st_atime_ns, before.st_mtime_ns))
-    except OSError:   # pragma: no cover - a folder one may write in but not touch
-        pass
+    with kept_times(path.parent):
+        try:
+            os.link(path, spare)
+        except OSError as error:
+            if error.errno in (errno.EPERM, errno.EACCES):
+                raise
+            return
+        spare.unlink()
 
 
 def _lock_file(name: str, kind: str) -> bool:
