@@ -80,8 +80,8 @@ def check_out_path(out: Path, *, existing_ok: bool = False, write: bool = True, 
             probes.append(out / RUNS_DIR)
         # and replaces the files it wrote before (report.md, the tables): an immutable one stopped the resumed sweep with
         # a traceback once its new runs were done
-        if owns is not None:
-            _check_files_writable(out, source, key, write, owns)
+        if owns is not None and write:   # a dry run creates nothing: the folder's own test stands for its files
+            _check_files_writable(out, source, key, owns)
     for probe_in in probes:
         try:
             if not write:
@@ -125,23 +125,36 @@ def _probe(folder: Path) -> None:
         Path(tempfile.mkdtemp(prefix=".refsim-probe-", dir=folder)).rmdir()
 
 
-def _check_files_writable(out: Path, source: str, key: str, write: bool, owns) -> None:
+def _unlinkable(path: Path) -> None:
+    """Raise where ``path`` cannot be deleted from its folder: a second name made for it and
+    taken away again, which an immutable or append-only file refuses as it refuses its
+    deletion (whether it can be written does not matter: a read-only run file was refused
+    where the deletion would have gone ahead). The folder's times are kept; a file system
+    without such names says nothing either way."""
+    spare = path.with_name(f".{path.name}.refsim-probe")
+    with kept_times(path.parent):
+        try:
+            os.link(path, spare)
+        except OSError as error:
+            if error.errno in (errno.EPERM, errno.EACCES):
+                raise
+            return
+        spare.unlink()
+
+
+def _check_files_writable(out: Path, source: str, key: str, owns) -> None:
     """Refuse a study folder holding a file of its own (``owns`` its name, not hidden)
-    that cannot be replaced: opened for appending, which writes nothing (or, without
-    ``write``, asked of the system)."""
+    that cannot be replaced (_unlinkable, as --force tries what it deletes: opened for
+    appending, a read-only file the folder lets be replaced was refused, and an append-only
+    one, which cannot be, passed and stopped the resumed sweep after its runs)."""
     for path in sorted(p for p in out.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
                        and owns(p.name)):
         try:
-            if not write:
-                if not os.access(path, os.W_OK):
-                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-                continue
-            with open(path, "ab"):
-                pass
+            _unlinkable(path)
         except OSError as error:
             reason = error.strerror or type(error).__name__
-            raise ScenarioError(f"cannot replace its file {path.name} ({reason}); make it writable and rerun the same "
-                                f"command (without --force, what the folder holds is kept)", file=source, key=key) from None
+            raise ScenarioError(f"cannot replace its file {path.name} ({reason}); make it writable and rerun: without "
+                                f"--force, what the folder holds is kept", file=source, key=key) from None
 
 
 def check_folder_argument(folder) -> Path:

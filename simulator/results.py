@@ -806,7 +806,7 @@ def _check_deletable(folder: Path, doomed: list[Path]) -> None:
     would delete (``doomed``) cannot be: --force with an immutable run file deleted half
     the folder, stopped on a traceback, and left a folder no longer known as a sweep's,
     refused from then on even with --force."""
-    from .outpath import _probe
+    from .outpath import _probe, _unlinkable
 
     for entry in doomed:
         paths = [entry, *sorted(entry.rglob("*"))] if entry.is_dir() and not entry.is_symlink() else [entry]
@@ -820,25 +820,6 @@ def _check_deletable(folder: Path, doomed: list[Path]) -> None:
                 raise ScenarioError(f"cannot delete {path.relative_to(folder)} to start over "
                                     f"({error.strerror or type(error).__name__}); make it writable and rerun: nothing "
                                     f"was deleted", file=str(folder), key="--force") from None
-
-
-def _unlinkable(path: Path) -> None:
-    """Raise where ``path`` cannot be deleted from its folder: a second name made for it and
-    taken away again, which an immutable or append-only file refuses as it refuses its
-    deletion (whether it can be written does not matter: a read-only run file was refused
-    where the deletion would have gone ahead). The folder's times are kept; a file system
-    without such names says nothing either way."""
-    from .outpath import kept_times
-
-    spare = path.with_name(f".{path.name}.refsim-probe")
-    with kept_times(path.parent):
-        try:
-            os.link(path, spare)
-        except OSError as error:
-            if error.errno in (errno.EPERM, errno.EACCES):
-                raise
-            return
-        spare.unlink()
 
 
 def _lock_file(name: str, kind: str) -> bool:

@@ -5,6 +5,7 @@ thousand malformed scenarios at the CLI."""
 from __future__ import annotations
 
 import copy
+import os
 import random
 import string
 from pathlib import Path
@@ -1160,22 +1161,28 @@ def test_an_empty_out_folder_that_cannot_be_written_is_refused_before_any_run(tm
 
     (tmp_path / "kept" / "report.md").write_text("x")
     (tmp_path / "kept" / "notes.txt").write_text("mine")
-    opened = open
+    linked = os.link
 
-    def immutable(path, *args, **kwargs):
-        if Path(path).name in ("report.md", "notes.txt"):
+    def immutable(source, target, *args, **kwargs):   # an immutable or append-only file takes no second name
+        if Path(source).name in ("report.md", "notes.txt"):
             raise PermissionError(errno.EPERM, "Operation not permitted")
-        return opened(path, *args, **kwargs)
+        return linked(source, target, *args, **kwargs)
 
-    monkeypatch.setattr(outpath, "open", immutable, raising=False)
+    monkeypatch.setattr(outpath.os, "link", immutable)
     with pytest.raises(ScenarioError, match=r"cannot replace its file report.md \(Operation not permitted\); make it "
-                                            r"writable and rerun the same command \(without --force, what the folder holds is kept\)"):
+                                            r"writable and rerun: without --force, what the folder holds is kept"):
         outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output)
     assert (tmp_path / "kept" / "report.md").read_text() == "x"
+    outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output, write=False)   # a dry run: no probe
     # a file of the user's own is not the study's: an immutable notes.txt was refused as "its file"
     (tmp_path / "kept" / "report.md").unlink()
     outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output)
-    monkeypatch.setattr(outpath, "open", opened, raising=False)
+    monkeypatch.setattr(outpath.os, "link", linked)
+    # a read-only file of its own is the folder's to replace: opened for appending it was refused
+    (tmp_path / "kept" / "sweep.csv").write_text("x")
+    (tmp_path / "kept" / "sweep.csv").chmod(0o444)
+    outpath.check_out_path(tmp_path / "kept", existing_ok=True, owns=sweep_output)
+    assert not list((tmp_path / "kept").glob(".*refsim-probe"))
     # a writable empty folder still passes, and a new one under a writable parent
     (tmp_path / "free").mkdir()
     outpath.check_out_path(tmp_path / "free")
