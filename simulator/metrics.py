@@ -9,7 +9,7 @@ import numpy as np
 
 from .behaviour import incentive as inc
 from .behaviour.churn import DAYS_PER_MONTH, daily_hazard
-from .behaviour.economics import contract_equity, customer_equity, lifetime_value, survival
+from .behaviour.economics import contract_equity, contract_lifetime_value, customer_equity, lifetime_value, survival
 from .config import offers_reward
 from .stages import PROGRAM_COSTS
 from .state import CUSTOMER, NEVER, PROSPECT
@@ -558,25 +558,25 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
     # Under renewal contracts churn comes in steps on renewal dates, which a run shorter
     # than a contract may never reach (0 events: a lifetime without end). There a group's
     # hazard is its active customers' mean daily hazard, the rate the renewal decisions
-    # apply (renewal.py), as expected events per customer-day.
+    # apply (renewal.py), and its LTV an account's signed today under the contracts
+    # (economics.contract_lifetime_value), kept to each renewal date as equity_final keeps it.
     churn = engine.scenario.churn
     hazard = engine.current_hazard(active) if len(active) else None   # equity_final's too
     renewal = churn.renewal is not None and churn.monthly_rate > 0 and hazard is not None
     active_referred = people.referred_by[active] >= 0
     for group, mask in (("referred", referred), ("organic", ~referred)):
-        customer_days, churn_events = float(engine.customer_days[group]), float(engine.churn_events[group])
-        if renewal:
+        margin_share = float(margin_weight[mask].mean()) if mask.any() else 1.0
+        # the referred premium is a referred customer's who is no reward seeker, as the engine pays it
+        premium_share = float((~engine.seeker[joined][mask]).mean()) if group == "referred" and mask.any() else 0.0
+        if renewal:   # an account leaves only on a renewal date: valued as contract_equity values it
             mine = hazard[active_referred if group == "referred" else ~active_referred]
-            customer_days, churn_events = float(len(mine)), float(mine.sum())
-        ltv[group] = lifetime_value(
-            engine.scenario.economics,
-            customer_days=customer_days,
-            churn_events=churn_events,
-            margin_share=float(margin_weight[mask].mean()) if mask.any() else 1.0,
-            referred=group == "referred",
-            # the referred premium is a referred customer's who is no reward seeker, as the engine pays it
-            premium_share=float((~engine.seeker[joined][mask]).mean()) if group == "referred" and mask.any() else None,
-        )
+            ltv[group] = (contract_lifetime_value(engine.scenario.economics, float(mine.mean()), churn.renewal.every_days,
+                                                  churn.renewal.notice_days, margin_share, premium_share)
+                          if len(mine) else float("nan"))
+            continue
+        ltv[group] = lifetime_value(engine.scenario.economics, customer_days=float(engine.customer_days[group]),
+                                    churn_events=float(engine.churn_events[group]), margin_share=margin_share,
+                                    referred=group == "referred", premium_share=premium_share)
     n_tracked = int(tracked.sum())
     return {
         "customers_final": float(len(active)),

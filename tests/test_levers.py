@@ -589,16 +589,32 @@ def test_the_classroom_app_scales_a_seeding_block():
     assert seeds.strategy == "degree" and seeds.count == round(100 * CLASS_SIZE / 10_000)
 
 
-def test_lifetime_values_under_renewal_contracts_use_the_hazard_the_renewals_apply():
+def _contract_value_day_by_day(economics, hazard, every, notice, weight, premium, years=60):
+    """One account signed on day 0 under renewal contracts, summed day by day: it earns on
+    days 1 .. every − 1 for sure, then each contract period at the chance of having renewed
+    (exp(−h · (every − notice)) for the first decision, exp(−h · every) for each later one),
+    its margin m0 · (weight + premium · max(0, 1 − k/F)) discounted by (1 + r)^(−k/365)."""
+    days = np.arange(1, 365 * years + 1, dtype=np.float64)
+    periods = np.floor(days / every)
+    kept = np.where(periods == 0, 1.0, np.exp(-hazard * (every - notice)) * np.exp(-hazard * every) ** (periods - 1))
+    fade = np.maximum(0.0, 1.0 - days / economics.premium_fade_days)
+    margin = economics.monthly_margin / 30.4375 * (weight + premium * economics.referred_margin_premium * fade)
+    return float((margin * kept * (1.0 + economics.annual_discount_rate) ** (-days / 365.0)).sum())
+
+
+def test_lifetime_values_under_renewal_contracts_keep_each_account_to_its_renewal_dates():
     """A 60-day run under annual contracts sees no referred account reach a renewal
     date: 0 churn events made ltv_referred a lifetime without end (ltv_ratio 2.2 where
-    the model's referred advantage is 16-20%). Under renewal the groups' LTVs now take
-    their active customers' mean daily hazard: with every customer a promoter, h0 x the
-    promoter multiplier (x referred_hazard_ratio for the referred), the closed form of
-    economics.lifetime_value exactly."""
+    the model's referred advantage is 16-20%). Under renewal the groups' LTVs take their
+    active customers' mean daily hazard (every customer a promoter here: h0 x the promoter
+    multiplier, x referred_hazard_ratio for the referred) and keep an account to each
+    renewal date, as equity_final does: summed day by day here. The continuous hazard
+    of a month-to-month customer, which they had taken, read them about a tenth low."""
+    from simulator.behaviour.churn import DAYS_PER_MONTH
     from simulator.behaviour.economics import lifetime_value
     from simulator.metrics import run_summary
 
+    assert DAYS_PER_MONTH == pytest.approx(30.4375)
     scenario = small(days=60, satisfaction={"kind": "constant", "value": 9.5, "drift_per_year": 0.0},
                      churn={"monthly_rate": 0.02, "renewal": {"every_days": 365, "notice_days": 30}},
                      program={"reward_seekers": {"max_share": 0.0},
@@ -607,12 +623,15 @@ def test_lifetime_values_under_renewal_contracts_use_the_hazard_the_renewals_app
     summary = run_summary(engine)
     assert engine.churn_events["referred"] == 0 and engine.customer_days["referred"] > 0
     h = base_daily_hazard(0.02) * scenario.churn.satisfaction_multipliers.promoter
-    organic = lifetime_value(scenario.economics, customer_days=1.0, churn_events=h, margin_share=1.0, referred=False)
-    referred = lifetime_value(scenario.economics, customer_days=1.0, churn_events=h * scenario.churn.referred_hazard_ratio,
-                              margin_share=1.0, referred=True)
-    assert summary["ltv_organic"] == pytest.approx(organic, rel=1e-9)
-    assert summary["ltv_referred"] == pytest.approx(referred, rel=1e-9)
+    economics = scenario.economics
+    organic = _contract_value_day_by_day(economics, h, 365, 30, weight=1.0, premium=0.0)
+    referred = _contract_value_day_by_day(economics, h * scenario.churn.referred_hazard_ratio, 365, 30,
+                                          weight=1.0, premium=1.0)
+    assert summary["ltv_organic"] == pytest.approx(organic, rel=1e-6)
+    assert summary["ltv_referred"] == pytest.approx(referred, rel=1e-6)
     assert 1.0 < summary["ltv_ratio"] < 1.5
+    month_to_month = lifetime_value(economics, customer_days=1.0, churn_events=h, margin_share=1.0, referred=False)
+    assert summary["ltv_organic"] > 1.02 * month_to_month   # the contract's hold is worth something
 
 
 @pytest.mark.parametrize("ends", ["end_program", "rewards_only"])

@@ -105,6 +105,21 @@ def survival(renewal, tenure_days: np.ndarray, wait_days: np.ndarray, daily_haza
     return np.exp(-h * (first * (every - renewal.notice_days) + (dates - first) * every))
 
 
+def contract_lifetime_value(cfg: Economics, daily_hazard: float, every: int, notice: int, margin_share: float,
+                            premium_share: float) -> float:
+    """lifetime_value for a group on renewal contracts (churn.renewal): contract_equity of an
+    account signed today at the group's mean daily hazard, its margin at the group's mean
+    weight ``margin_share`` plus ``premium_share`` of the referred premium. An account leaves
+    only on a renewal date, so the continuous hazard of lifetime_value, applied every day,
+    valued accounts below what the contract keeps: about a tenth at b2b-organization's
+    1.5% monthly churn on annual contracts, a sixth on two-year ones."""
+    signed, hazard = np.zeros(1), np.array([float(daily_hazard)])
+    value = contract_equity(cfg, signed, np.zeros(1, bool), hazard, every, notice, margin_share)[0]
+    if premium_share > 0:
+        value += premium_share * contract_equity(cfg, signed, np.ones(1, bool), hazard, every, notice, 0.0)[0]
+    return float(value)
+
+
 def contract_equity(cfg: Economics, tenure_days: np.ndarray, referred: np.ndarray, daily_hazard: np.ndarray,
                     every: int, notice: int, weight: np.ndarray | float = 1.0) -> np.ndarray:
     """customer_equity for customers on renewal contracts (churn.renewal: behaviour/renewal.py).
