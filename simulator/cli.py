@@ -405,7 +405,7 @@ def _print_headline(results, sets: list[str] = ()) -> None:
         spread = (f"   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
                   if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]) else "")
         # K undefined everywhere because no window closed by the horizon: say why ('undefined in every replicate' alone)
-        why = (f": {k_undefined_note(results.scenario)}" if metric in ("k_factor", "program_k") and int(row["n"]) == 0
+        why = (f": {k_undefined_note(results.scenario).replace('`', '')}" if metric in ("k_factor", "program_k") and int(row["n"]) == 0
                and k_undefined_note(results.scenario) else "")
         if metric == "incremental_value" and int(row["n"]) == 0:   # infinite equity: said why, as report.md says it
             why = f": {undefined_value_reason(results.scenario).replace('`', '')}"
@@ -423,6 +423,12 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
+    if "k_factor" in shown:   # K low by construction (a pipeline, a late ask): report.md warned, the console's 0 stood alone
+        from .report.text import ask_window_note, k_window_note
+
+        for note in (k_window_note(results.scenario), ask_window_note(results.scenario, runs=results.runs)):
+            if note:
+                out.print(f"  note: {note.replace('`', '').replace('**', '')}", markup=False)
     if "incremental_value" not in results.runs.columns and has_program(results.scenario):
         from .report.run import NO_TWIN
 

@@ -1351,6 +1351,26 @@ def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizo
     assert "with 60 days none did: give at least 61 days or a shorter window" in line
 
 
+def test_the_console_says_k_reads_low_where_deals_close_or_asks_come_after_its_window(tmp_path):
+    """b2b-gift-card's deals take about 65 days to close after a milestone ask about 46
+    days after joining: with a 60-day window its K read 0 on the console with no word,
+    where report.md said why (k_window_note, ask_window_note). The console now says both;
+    a default run, which asks at purchase with no pipeline, gets neither."""
+    result = runner.invoke(app, ["run", str(SCENARIOS / "b2b-gift-card.yaml"), "--out", str(tmp_path / "b"),
+                                 "--replicates", "1", "--set", "population.size=300", "--set", "days=130",
+                                 "--set", "k_window_days=60"])
+    assert result.exit_code == 0, result.output
+    notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note: ")]
+    assert any(n.startswith("note: Referred deals take about 65 days to close here, after an ask about") for n in notes)
+    assert any(n.startswith("note: The design asks at a success milestone") and "K's window of 60 days" in n
+               for n in notes)
+    assert not any("`" in n or "**" in n for n in notes)
+    report = (tmp_path / "b" / "report.md").read_text()
+    assert "Referred deals take about 65 days to close here" in report   # the same sentence report.md gives
+    plain = run(tmp_path / "d")
+    assert "K's window" not in plain.stdout
+
+
 def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     """Rewards paid 30 days after the friend joins, on a 20-day run: 'attributed_roi –
     undefined in every replicate' with no reason, where k_factor beside it gave one.
