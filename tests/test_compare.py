@@ -1388,6 +1388,18 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     assert ("paying later saves nothing on friends leaving early (contracts of 365 days end only on renewal dates: "
             "none leaves before qualifying) but, against paying on signup, the claims of the fake accounts") in note, note
     assert "friends who leave before they qualify" not in note
+    from simulator.report.text import payment_timing_trade
+
+    # to a business audience the friends are referred businesses (the note spoke of friends to a B2B lead)
+    business = [s.model_copy(update={"program": s.program.model_copy(update={
+        "incentive": s.program.incentive.model_copy(update={"audience": "business"})})}) for s in annual]
+    note = assumption_note(wrap(*business))
+    assert "paying later saves nothing on referred businesses leaving early (contracts of 365 days" in note, note
+    assert "friend" not in note.split("they pay their rewards after different waits")[1].split(". Test")[0]
+    mixed_audience = [business[0], annual[1]]   # one consumer design: its friends are friends
+    assert "nothing on friends leaving early" in assumption_note(wrap(*mixed_audience))
+    assert "no referred business leaves before qualifying" in payment_timing_trade(0.0, 30, 0.02, False, 0.9, False,
+                                                                                 365, business=True)
     from simulator.report.text import contract_days
 
     # a study that varies churn (its renewal, its rate) cannot count on the contracts; a design without them neither
@@ -1398,7 +1410,6 @@ def test_a_ranking_of_when_rewards_are_paid_names_the_discount_it_rests_on():
     assert "the rewards of friends who leave before they qualify" in assumption_note(wrap(*monthly))   # 60 < 90 days
     # and with no discount: "paying later only saves (nothing on friends leaving early ...) and the latest payment
     # looks best" said both at once
-    from simulator.report.text import payment_timing_trade
 
     free = payment_timing_trade(0.0, 30, 0.02, False, 0.9, False, 365)
     assert "looks best" not in free and "the wait saves nothing and costs no referrals" in free, free

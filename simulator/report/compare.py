@@ -1146,7 +1146,8 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         rate = max(s.program.incentive.delay_discount for s in rewarded)
         budgeted = any(s.program.incentive.budget is not None for s in rewarded)
         trade = payment_timing_trade(rate, max(waits.values()), share, fakes, blocked, budgeted, contract_days(rewarded),
-                                     len({s.fraud.share for s in rewarded}) > 1)
+                                     len({s.fraud.share for s in rewarded}) > 1,
+                                     business=all(s.program.incentive.audience == "business" for s in rewarded))
         notes.append(f"they pay their rewards after different waits ({listed}): {trade}")
         tests.append(payment_timing_check(rate, share, fakes))
     elif fakes and share > 0 and blocked > 0:

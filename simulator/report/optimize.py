@@ -322,7 +322,7 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
     fakes = "paid_on" in varied
     budgeted = getattr(incentive, "budget", None) is not None or "program.incentive.budget" in keys
     trade = payment_timing_trade(rate, wait, share, fakes, blocked_share(base, keys), budgeted, contract_days([base], keys),
-                                 "fraud.share" in keys)
+                                 "fraud.share" in keys, business=incentive.audience == "business")
     return (f"{named} {'is' if len(varied) == 1 else 'are'} varied: {trade}. "
             f"The terms the search chooses rest on these assumptions {where}: check them with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}), or fix the terms at what you will offer.")

@@ -557,7 +557,8 @@ def _payment_timing_note(sweep: Sweep) -> str:
     budgeted = (getattr(base.program.incentive, "budget", None) is not None
                 or "program.incentive.budget" in sweep.parameters)
     trade = payment_timing_trade(rate, wait, share, fakes, blocked_share(base, sweep.parameters), budgeted,
-                                 contract_days([base], sweep.parameters), "fraud.share" in sweep.parameters)
+                                 contract_days([base], sweep.parameters), "fraud.share" in sweep.parameters,
+                                 business=base.program.incentive.audience == "business")
     return (f"The ranking of {_names(chosen)} rests on assumptions: {trade} "
             f"(docs/model.md, \"Assumptions that decide some comparisons\"). Test it with `refsim sensitivity` "
             f"({payment_timing_check(rate, share, fakes)}).")

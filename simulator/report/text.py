@@ -1005,7 +1005,8 @@ def contract_days(scenarios, varied=()) -> int | None:
 
 
 def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bool, blocked: float | None = None,
-                         budgeted: bool = False, contract: int | None = None, shares_differ: bool = False) -> str:
+                         budgeted: bool = False, contract: int | None = None, shares_differ: bool = False,
+                         business: bool = False) -> str:
     """What a verdict on when rewards are paid rests on, as a clause: what paying later
     saves and what it costs, at the discount ``rate`` people are assumed to apply, for
     the longest ``wait`` (days) among the designs. ``fakes``: the designs differ in
@@ -1022,14 +1023,17 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
     no friend leaves before qualifying, and nothing is saved on them (the note told a
     B2B lead on annual contracts that waiting 30 days saved the rewards of accounts
     that leave early). ``shares_differ``: the designs' or the study's fraud shares
-    differ, ``fraud_share`` being the highest."""
+    differ, ``fraud_share`` being the highest. ``business``: the designs' rewards go to a
+    business audience, whose friends are referred businesses (the note spoke of friends
+    leaving early to a B2B lead)."""
+    friends, friend = ("referred businesses", "referred business") if business else ("friends", "friend")
     share = f" (`fraud.blocked_by_qualification` {blocked:.0%}, whatever the wait: an assumption)" if blocked is not None else ""
     blocks = f"the claims of the fake accounts qualification blocks{share}"
     if contract is not None and contract > wait:
-        saves = (f" nothing on friends leaving early (contracts of {contract:g} days end only on renewal dates: none "
+        saves = (f" nothing on {friends} leaving early (contracts of {contract:g} days end only on renewal dates: none "
                  f"leaves before qualifying)" + (f" but, against paying on signup, {blocks}" if fakes else ""))
     else:
-        saves = (" the rewards of friends who leave before they qualify"
+        saves = (f" the rewards of {friends} who leave before they qualify"
                  + (f" and, against paying on signup, {blocks}" if fakes else ""))
     held = ("; a total budget paid on qualification reserves those rewards too until they prove void, so what they "
             "free pays later referrals only before it runs out, and after it stays unspent" if budgeted else "")
@@ -1042,7 +1046,7 @@ def payment_timing_trade(rate: float, wait: float, fraud_share: float, fakes: bo
                 f"(`delay_discount` {rate:g} a day{worth}){grows}{held}")
     if contract is not None and contract > wait:
         # "only saves (nothing on friends leaving early (...)) and the latest payment looks best" said both at once
-        stays = (f"no friend leaves before qualifying (contracts of {contract:g} days end only on renewal dates)")
+        stays = (f"no {friend} leaves before qualifying (contracts of {contract:g} days end only on renewal dates)")
         return (f"with `delay_discount` 0 a reward paid later moves people as much as one paid at once, and {stays}, so "
                 + (f"paying later saves only, against paying on signup, {blocks}{held}" if fakes else
                    f"the wait saves nothing and costs no referrals: it moves only when the rewards are paid{held}"))
