@@ -197,7 +197,8 @@ def _grew(generations: list[int]) -> str:
     """The generations that grew, as "generations 0 to 4: 5 → 10 → 18 …": the first run of at least two in a
     row that outgrew their parents among the complete ones (the newest is still being
     recruited), with the generation they grew from, the run holding ROUGH_COHORT customers
-    at least (8 → 9 → 10 on 50 people is chance); "" when there is none (a network
+    at least (8 → 9 → 10 on 50 people is chance) and rising by more than chance
+    (:func:`_beyond_chance`); "" when there is none (a network
     filled by organic adoption, its referral generations shrinking: 40 → 10 → 2). Only
     the run is quoted: the card says each was larger than the one before, and the
     generations of a filled network shrink after it (33 → 30 → 12)."""
@@ -207,13 +208,24 @@ def _grew(generations: list[int]) -> str:
         if ratio > 1.0:
             continue
         run = generations[start:end + 1]
-        # on enough customers to show it, as the generations' other claims: 8 → 9 → 10 on 50 people is chance
-        if end - start >= 2 and sum(run) >= ROUGH_COHORT:
+        # on enough customers to show it, as the generations' other claims: 8 → 9 → 10 on 50 people is chance; and by
+        # more than chance: 41 → 43 → 44 read "grew on its own" in green beside K 0.67
+        if end - start >= 2 and sum(run) >= ROUGH_COHORT and _beyond_chance(run):
             # which generations: '(9 → 12 → 14)' quoted generations 12 to 14 beside a line showing ten flat ones
             return (f"generations {start} to {end}: " + " → ".join(str(size) for size in run[:6])
                     + (" …" if len(run) > 6 else ""))
         start = end + 1
     return ""
+
+
+def _beyond_chance(run: list[int]) -> bool:
+    """Whether generations that each outgrew their parents grew by more than a loop at
+    K = 1 does by chance: there each generation is on average its parents' size, and (its
+    customers each bringing a Poisson number) n generations on from g customers the size
+    varies by n · g, so the run's rise must exceed two standard deviations, 2 √(n · g).
+    5 → 10 → 18 and 9 → 10 → 24 pass; 41 → 43 → 44 and 17 → 19 → 20 do not."""
+    steps = len(run) - 1
+    return run[-1] - run[0] > 2.0 * math.sqrt(steps * run[0])
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,

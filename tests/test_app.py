@@ -210,6 +210,14 @@ def test_a_loop_that_grew_until_it_filled_the_network_reads_green():
     for generations in ([5, 9, 4, 2], [5, 4, 9, 30], [1, 2, 2, 8, 8, 9, 10, 3]):
         said = verdict(KReading(0.5, 200), generations, prospects_left=0.4)
         assert (said.tone, said.headline) == ("filled", "The loop filled the network"), generations
+    # nor growth by less than chance (a rise within 2 √(n · g) of g, n generations on): 41 → 43 → 44 read "the loop
+    # grew on its own" in green beside K 0.67
+    said = verdict(KReading(0.67, 200), [41, 43, 44, 30, 10], prospects_left=0.4)
+    assert said.tone == "filled" and "grew" not in said.text, said.text
+    assert verdict(KReading(0.67, 200), [41, 43, 44, 30, 10], 0.4, faded=True).tone == "fades"
+    # a rise just past two standard deviations counts: 2 √(2 · 41) = 18.1
+    assert verdict(KReading(0.67, 200), [41, 50, 60, 30, 10], prospects_left=0.4).tone == "grows"
+    assert verdict(KReading(0.67, 200), [41, 50, 59, 30, 10], prospects_left=0.4).tone == "filled"
     said = verdict(KReading(0.5, 200), [40, 10, 2], prospects_left=0.4)   # filled mostly by organic adoption
     assert (said.tone, said.headline) == ("filled", "The network filled, mostly with people who came on their own")
 
