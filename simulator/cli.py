@@ -388,6 +388,11 @@ def _median_day(runs, metric: str) -> str:
     return f"   median day {day:.0f}" if math.isfinite(day) else ""
 
 
+def _plain(note: str) -> str:
+    """A report's Markdown sentence as the console prints it: no backticks, no bold."""
+    return note.replace("`", "").replace("**", "")
+
+
 def _print_headline(results, sets: list[str] = ()) -> None:
     from .config import has_program
     from .report import fmt
@@ -423,12 +428,14 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
-    if "k_factor" in shown:   # K low by construction (a pipeline, a late ask): report.md warned, the console's 0 stood alone
-        from .report.text import ask_window_note, k_window_note
+    from .report.text import ask_window_note, k_window_note, referred_loyalty_note
 
-        for note in (k_window_note(results.scenario), ask_window_note(results.scenario, runs=results.runs)):
-            if note:
-                out.print(f"  note: {note.replace('`', '').replace('**', '')}", markup=False)
+    # K low by construction (a pipeline, a late ask), and a value that rests on referred customers' assumed loyalty
+    # with no customer added: report.md said each, the console's figures stood alone
+    for note in ((k_window_note(results.scenario), ask_window_note(results.scenario, runs=results.runs))
+                 if "k_factor" in shown else ()) + (referred_loyalty_note(results.scenario, results.runs),):
+        if note:
+            out.print(f"  note: {_plain(note)}", markup=False)
     if "incremental_value" not in results.runs.columns and has_program(results.scenario):
         from .report.run import NO_TWIN
 
@@ -930,6 +937,11 @@ def compare(
                            seed=own) if ranked else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
+    from .report.text import referred_loyalty_note
+
+    for design in comparison.designs:   # a value that rests on referred customers' assumed loyalty: report.md alone said it
+        if note := referred_loyalty_note(design.scenario, design.runs, design.scenario.name):
+            out.print(f"  note: {_plain(note)}", markup=False)
     # as run and validate print them (docs/scenarios.md): report.md alone had them
     _print_designs_notes([design.scenario for design in comparison.designs], sets)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it

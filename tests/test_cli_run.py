@@ -1371,6 +1371,37 @@ def test_the_console_says_k_reads_low_where_deals_close_or_asks_come_after_its_w
     assert "K's window" not in plain.stdout
 
 
+def test_the_console_names_a_value_that_rests_on_referred_loyalty_and_the_command_tests_it(tmp_path):
+    """In a market that adopts on its own (organic_rate 0.03) the double-sided credit adds
+    value with no more customers than its twin: report.md said that value rests on
+    referred customers' assumed loyalty, with the ranges that test it; the console said
+    nothing, and compare's printed sensitivity command left those ranges out. Both now
+    carry them, where runs.csv shows value above 0 with no customer added."""
+    import pandas as pd
+
+    shrink = ["--set", "population.size=1500", "--set", "days=120", "--set", "acquisition.organic_rate=0.03",
+              "--replicates", "4"]
+    done = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(tmp_path / "r"), *shrink])
+    assert done.exit_code == 0, done.output
+    runs = pd.read_csv(tmp_path / "r" / "runs.csv")
+    assert runs["incremental_value"].mean() > 0 and runs["incremental_customers"].mean() <= 0   # the case
+    assert "note: The program adds value (" in done.stdout and "churn.referred_hazard_ratio=0.74:1" in done.stdout
+    compared = runner.invoke(app, ["compare", str(SCENARIOS / "default.yaml"), str(SCENARIOS / "single-sided-cash.yaml"),
+                                   "--out", str(tmp_path / "c"), *shrink])
+    assert compared.exit_code == 0, compared.output
+    lines = compared.stdout.splitlines()
+    assert any(line.strip().startswith("note: default-double-sided-credit adds value (") for line in lines)
+    command = next(line for line in lines if "the ranking rests on sizes the model assumes" in line)
+    assert ("--uncertain churn.referred_hazard_ratio=0.74:1 --uncertain economics.referred_margin_premium=0:0.05"
+            in command), command
+    assert command.count("--uncertain churn.referred_hazard_ratio") == 1
+    report = (tmp_path / "c" / "report.md").read_text()
+    assert "--uncertain churn.referred_hazard_ratio=0.74:1 --uncertain economics.referred_margin_premium=0:0.05" in report
+    # a run that adds customers gets neither
+    plain = run(tmp_path / "d")
+    assert "adds value" not in plain.stdout
+
+
 def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     """Rewards paid 30 days after the friend joins, on a 20-day run: 'attributed_roi –
     undefined in every replicate' with no reason, where k_factor beside it gave one.

@@ -21,7 +21,7 @@ from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart
+from .text import referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -779,6 +779,12 @@ def sensitivity_test(designs, files=(), sets=(), metric: str | None = None, seed
     # that the two kept, alike in their reminders, do not rest on
     ranked = [d for d in designs if _valued(d, metric)] or designs
     _, tests = _assumptions(ranked)
+    # a value that rests on referred customers' assumed loyalty (referred_loyalty_note): its ranges too, or the command
+    # tested the rewards' sizes and left out what the leader's value stood on
+    for flag in (flag for d in ranked for flag in referred_loyalty_tests(d.scenario, d.runs)):
+        key = re.findall(r"--uncertain ([^=\s]+)=", flag)[0]
+        if key not in re.findall(r"--uncertain ([^=\s]+)=", " ".join(tests)):   # one range per key
+            tests.append(flag)
     if not tests:
         return ""
     flags = " ".join([*(t.strip("`") for t in dict.fromkeys(tests)),

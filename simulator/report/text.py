@@ -547,21 +547,32 @@ def referred_loyalty_note(scenario, runs, name: str | None = None) -> str:
     In a market that adopts on its own (organic_rate 0.01) the double-sided credit read
     +5,587 with 21 customers fewer than no program, and -14,866 with both set to
     neutral; no report named the assumption."""
-    if runs is None or not {"incremental_value", "incremental_customers"} <= set(runs.columns) or not len(runs):
+    tests = referred_loyalty_tests(scenario, runs)
+    if not tests:
         return ""
     ratio, premium = scenario.churn.referred_hazard_ratio, scenario.economics.referred_margin_premium
     value, added = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
-    if not (value > 0 and added <= 0) or (ratio >= 1 and premium <= 0):
-        return ""
     who = f"**{name}** adds" if name else "The program adds"
     assumed = [*([f"churn {ratio:g} times as fast (`churn.referred_hazard_ratio`)"] if ratio < 1 else []),
                *([f"earn up to {premium:.0%} more (`economics.referred_margin_premium`)"] if premium > 0 else [])]
-    tests = [*([f"`--uncertain churn.referred_hazard_ratio={ratio:g}:1`"] if ratio < 1 else []),
-             *([f"`--uncertain economics.referred_margin_premium=0:{premium:g}`"] if premium > 0 else [])]
     return (f"{who} value ({fmt(value)}) without adding customers ({fmt(added)} against the twin): more of its "
             f"customers join through a friend, and those are assumed to {' and '.join(assumed)}, whether or not they "
             f"would have joined anyway. That is an assumption (docs/model.md, \"Assumptions that decide some "
             f"comparisons\"): test it with `refsim sensitivity` ({', '.join(tests)}).")
+
+
+def referred_loyalty_tests(scenario, runs) -> list[str]:
+    """The `refsim sensitivity` ranges that test what :func:`referred_loyalty_note` names, as
+    backticked flags: [] where the design's value does not rest on referred customers' assumed
+    loyalty (a value above 0 against its twin with no customer added)."""
+    if runs is None or not {"incremental_value", "incremental_customers"} <= set(runs.columns) or not len(runs):
+        return []
+    ratio, premium = scenario.churn.referred_hazard_ratio, scenario.economics.referred_margin_premium
+    value, added = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
+    if not (value > 0 and added <= 0) or (ratio >= 1 and premium <= 0):
+        return []
+    return [*([f"`--uncertain churn.referred_hazard_ratio={ratio:g}:1`"] if ratio < 1 else []),
+            *([f"`--uncertain economics.referred_margin_premium=0:{premium:g}`"] if premium > 0 else [])]
 
 
 def share_text(share: float) -> str:
