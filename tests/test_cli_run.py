@@ -741,6 +741,19 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                        economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
         assert (f"fake accounts make 8.5% of referral signups while a reward is on offer (a signup after {why} draws "
                 f"none") in reward_weighing(capped), reward_weighing(capped)
+    # past the cap the friend's reward is still on offer and draws its fakes (docs/model.md: R = the referrer's next
+    # reward + the friend's): "draws none" stood beside 14 fakes on 62 such signups. f(10) = 0.15 (1 − e^(−10/45)) /
+    # (1 − e^(−1)) = 4.7%
+    friend_alone = 0.15 * (1 - math.exp(-10 / 45)) / (1 - math.exp(-1))
+    assert f"{friend_alone:.1%}" == "4.7%"
+    for extra, said in (({"cap_per_referrer": 1}, "(a signup after a referrer reaches the cap draws 4.7%, for the "
+                                                  "friend's reward alone, so a run's share"),
+                        ({"cap_per_referrer": 1, "budget": 500}, "(a signup after a budget runs out draws none, and "
+                         "one after a referrer reaches the cap draws 4.7%, for the friend's reward alone, so")):
+        capped = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
+                                              **extra}},
+                       economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
+        assert said in reward_weighing(capped), reward_weighing(capped)
     # the friend's reward too: 1 − e^(−10 · 0.769 / 45) = 16% paid later, 20% at once
     both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
                                         "qualification_days": 30, "delay_discount": 0.01}},
