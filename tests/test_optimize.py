@@ -834,6 +834,11 @@ def test_the_convergence_plot_marks_the_winner_and_the_trials_safe_on_their_mean
     report.convergence_plot(SimpleNamespace(objectives=result.objectives, trials=trials.head(1), best_trial=0), "u.png")
     figures[-1].canvas.draw()
     assert list(figures[-1].axes[0].get_xticks()) == [0], figures[-1].axes[0].get_xticks()
+    # nor a "best so far" line of one point, named in the legend with nothing drawn; nor where only the last counts
+    assert "best so far (the winner's tier)" not in figures[-1].axes[0].get_legend_handles_labels()[1]
+    late = trials.assign(feasible=[False, False, False, False, True], feasible_upper=[False, False, False, False, True])
+    report.convergence_plot(SimpleNamespace(objectives=result.objectives, trials=late, best_trial=4), "l.png")
+    assert "best so far (the winner's tier)" not in figures[-1].axes[0].get_legend_handles_labels()[1]
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[1.0, 30.0]]
     hollow = ax.collections[1].get_offsets()

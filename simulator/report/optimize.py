@@ -480,7 +480,8 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
             counted = top & safe if (top & safe).any() else top & feasible
         signed = (objective.sign * done[column].where(counted)).cummax().ffill()
         best = objective.sign * signed
-        if counted.any():
+        # a line needs two trials: one counted on the last trial drew a lone point, named in the legend with no line
+        if best.notna().sum() > 1:
             ax.step(done["trial"], best, where="post", color="black", label="best so far (the winner's tier)")
         chosen = done[done["trial"] == result.best_trial]
         if len(chosen):
