@@ -422,9 +422,12 @@ def optimize(
                                           progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
                 reruns.done()   # one objective stops at the first candidate keeping the constraints
             except KeyboardInterrupt as stop:   # Ctrl-C or SIGTERM: 130 or 143, as sensitivity and calibrate
-                bar.stop()
                 # counted, and the runs' folder named, as sensitivity and calibrate say theirs
                 told = _trials_done(folder)
+                # the bar ends at that count: a stop after a batch was told, before the bar heard of it, left
+                # '24/60' above '26 finished trials are saved'
+                bar.update(task, completed=told)
+                bar.stop()
                 kept = len(evaluate.cache) if evaluate.cache is not None else 0
                 runs = f" and {counted(kept, 'finished run')} in {evaluate.cache.path}" if kept else ""
                 err.print(f"interrupted: {counted(told, 'finished trial')} {'are' if told != 1 else 'is'} saved in "

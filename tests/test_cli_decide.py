@@ -276,6 +276,33 @@ def test_optimize_says_when_a_choice_was_never_tried_and_lists_each_choices_best
         ["at_purchase", "milestone", "onboarding"]
 
 
+def test_an_interrupted_optimize_bar_ends_at_the_trials_the_line_says_are_saved(tmp_path, optimize_settings,
+                                                                              monkeypatch):
+    """A stop that lands after a batch's trials are told and before the bar hears of them
+    left '24/60' above '26 finished trials are saved': the bar now ends at the count the
+    line gives, read from the study's database."""
+    from simulator import cli_decide, optimize
+    from simulator.cli import progress_bar
+
+    real, batches = optimize.Search.run_batch, []
+
+    def told_then_stopped(self, study, trials):
+        told = real(self, study, trials)
+        batches.append(told)
+        if len(batches) == 2:   # the second batch is saved; the bar has not advanced for it
+            raise KeyboardInterrupt
+        return told
+
+    monkeypatch.setattr(optimize.Search, "run_batch", told_then_stopped)
+    bars = []
+    monkeypatch.setattr(cli_decide, "progress_bar", lambda *a, **k: bars.append(progress_bar(*a, **k)) or bars[-1])
+    killed = invoke(*optimize_args(tmp_path / "o", optimize_settings))
+    assert killed.exit_code == 130, killed.output
+    told = re.search(r"interrupted: (\d+) finished trials? (?:are|is) saved", " ".join(killed.stderr.split()))
+    assert told and int(told[1]) == sum(batches) == 4, (killed.stderr, batches)
+    assert bars[0].tasks[0].completed == 4
+
+
 def test_same_seed_same_files_on_any_executor_and_a_killed_study_resumes_to_them(tmp_path, optimize_settings, monkeypatch):
     ok(*optimize_args(tmp_path / "serial", optimize_settings))
     ok(*optimize_args(tmp_path / "pool", optimize_settings, "--executor", "local", "--workers", "2"))
