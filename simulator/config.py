@@ -50,10 +50,25 @@ class Population(Strict):
         return whole(value)
 
     @property
+    def initial_count(self) -> int:
+        """How many initial customers there are: a count, a {count, strategy}'s, or a list's ids."""
+        seeds = self.initial_customers
+        return len(seeds) if isinstance(seeds, list) else int(self.seed_count)
+
+    @property
     def seed_count(self) -> int | None:
         """How many initial customers a count or a {count, strategy} asks for (None for a list)."""
         seeds = self.initial_customers
         return seeds if isinstance(seeds, int) else seeds.count if isinstance(seeds, Seeding) else None
+
+
+def influencers_beyond(count: int, people: int, population, where: str = "") -> str:
+    """The error for more influencers than people who are not initial customers (they are
+    recruited among those: picked by degree beside initial customers picked by degree, all
+    20 had been initial customers already, their fees paid for nobody new)."""
+    free = max(0, people - population.initial_count)
+    return (f"{count} influencers but only {free:,} of the {people:,} people{where} are not initial customers, among "
+            f"whom they are recruited; valid: 0..{free}")
 
 
 # --------------------------------------------------------------------------- networks
@@ -590,15 +605,15 @@ class Scenario(Strict):
         seeds = self.population.initial_customers
         if self.network.kind != "edgelist":
             size = self.population.size
-            influencers = self.program.influencers
-            if influencers is not None and influencers.count > size:
-                raise ValueError(f"program.influencers.count: {influencers.count} influencers but population.size is {size}; valid: 0..{size}")
             if isinstance(seeds, Seeding) and seeds.count > size:
                 raise ValueError(f"population.initial_customers.count: {seeds.count} is more than population.size ({size}); valid: 0..{size}")
             if isinstance(seeds, int) and seeds > size:
                 raise ValueError(f"population.initial_customers: {seeds} is more than population.size ({size}); valid: 0..{size}")
             if isinstance(seeds, list) and seeds and max(seeds) >= size:
                 raise ValueError(f"population.initial_customers: id {max(seeds)} is not a person; valid ids are 0..{size - 1}")
+            influencers = self.program.influencers
+            if influencers is not None and influencers.count > size - self.population.initial_count:
+                raise ValueError(f"program.influencers.count: {influencers_beyond(influencers.count, size, self.population)}")
             if self.network.kind == "configuration" and self.network.degrees is not None and len(self.network.degrees) != size:
                 raise ValueError(f"network.degrees: {len(self.network.degrees)} entries, but population.size is {size}; give one degree per person")
         return self

@@ -60,7 +60,7 @@ class PipelineLag(Strict):
 
 
 class Influencers(Strict):
-    count: int = Field(10, ge=0, le=MAX_PEOPLE, description="Influencers recruited among the population; they become customers on day 0 [people]. Source: scenario choice.")
+    count: int = Field(10, ge=0, le=MAX_PEOPLE, description="Influencers recruited among the people who are not initial customers; they become customers on day 0 [people]. Source: scenario choice.")
     cost_each: Money = Field(500.0, description="Fee per influencer, paid on day 1 [currency]. Source: assumption (micro-influencer post fees, hundreds of dollars).")
     strategy: SeedingStrategy = Field("degree", description="Who is recruited (as population.initial_customers strategies). Source: practice (brands recruit the best connected).")
     reach_boost: float = Field(3.0, ge=1, le=1000, description="Invitations per influencer share relative to an ordinary share [-]. Source: assumption (sponsored posts are promoted).")

@@ -116,13 +116,16 @@ class EngineSetup:
 
     def _recruit_influencers(self, n: int, source: str | None) -> np.ndarray:
         """Influencers, picked by their strategy from their own stream (so that adding
-        them leaves the initial customers' draw as it was); they join on day 0."""
+        them leaves the initial customers' draw as it was) among the people who are not
+        initial customers; they join on day 0."""
         cfg = self.scenario.program.influencers
-        if cfg.count > n:
-            raise ScenarioError(f"{cfg.count} influencers but the network has only {n} people; valid: 0..{n}",
+        free = n - len(self._initial_ids)
+        if cfg.count > free:
+            raise ScenarioError(f"{cfg.count} influencers but only {free:,} of the network's {n:,} people are not "
+                                f"initial customers, among whom they are recruited; valid: 0..{free}",
                                 file=source, key="program.influencers.count")
         return seeding.pick(self.network, cfg.count, cfg.strategy, self.streams("influencers"),
-                            edge_probability=self._cascade_p(), cascade=cfg.cascade)
+                            edge_probability=self._cascade_p(), cascade=cfg.cascade, exclude=self._initial_ids)
 
     def _launch(self, existing: np.ndarray) -> np.ndarray | None:
         """The customers of day 0 are existing customers: their tenure is drawn from the

@@ -703,12 +703,14 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
         raise ScenarioError(f"{count} initial customers{default} but the network in {edge_path.name} has only {n} "
                             f"people; valid: 0..{n}", file=source, key=key())
     influencers = scenario.program.influencers
-    if influencers is not None and influencers.count > n:
-        raise ScenarioError(f"{influencers.count} influencers but the network in {edge_path.name} has only {n} people; "
-                            f"valid: 0..{n}", file=source, key=key_at("program.influencers.count", ["program", "influencers", "count"], text))
     if isinstance(seeds, list) and seeds and max(seeds) >= n:
         raise ScenarioError(f"id {max(seeds)} is not a person of the network in {edge_path.name}; valid ids are 0..{n - 1}",
                             file=source, key=key())
+    if influencers is not None and influencers.count > n - scenario.population.initial_count:
+        from .config import influencers_beyond
+
+        raise ScenarioError(influencers_beyond(influencers.count, n, scenario.population, f" of the network in {edge_path.name}"),
+                            file=source, key=key_at("program.influencers.count", ["program", "influencers", "count"], text))
 
 
 def json_schema() -> dict:

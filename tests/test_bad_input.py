@@ -801,8 +801,13 @@ def _validated(**changes):
     # an id listed twice started the runs with one customer fewer than listed, without a word
     ({"population": {"initial_customers": [0, 1]}}, {"population": {"initial_customers": [0, 1, 0]}},
      "id 0 is listed twice; give each person once"),
-    ({"program": {"influencers": {"count": 2000}}}, {"program": {"influencers": {"count": 2001}}},
-     "program.influencers.count: 2001 influencers but population.size is 2000; valid: 0..2000"),
+    # influencers are recruited among the 2000 − 40 people who are not initial customers
+    ({"program": {"influencers": {"count": 1960}}}, {"program": {"influencers": {"count": 1961}}},
+     "program.influencers.count: 1961 influencers but only 1,960 of the 2,000 people are not initial customers, among "
+     "whom they are recruited; valid: 0..1960"),
+    ({"population": {"initial_customers": [0, 5, 9]}, "program": {"influencers": {"count": 1997}}},
+     {"population": {"initial_customers": [0, 5, 9]}, "program": {"influencers": {"count": 1998}}},
+     "1998 influencers but only 1,997 of the 2,000 people are not initial customers"),
     ({"days": 40, "program": {"timing": {"kind": "campaign", "days": [10, 40]}}},
      {"days": 40, "program": {"timing": {"kind": "campaign", "days": [10, 41]}}},
      "program.timing.days: day 41 is beyond the horizon (days = 40); valid: 1..40"),
@@ -852,7 +857,7 @@ def _validated(**changes):
                                 "cost_share": 0.37, "paid_on": "signup", "budget": 1849.99}}},
      "program.incentive.budget: 1849.99 is below one referral's rewards (1850: a referral commits both sides at "
      "once); give at least 1850"),
-], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "campaign-day", "tiers", "budget-in-company-money",
+], ids=["initial-count", "initial-ids", "initial-ids-once", "influencers", "influencers-beside-listed", "campaign-day", "tiers", "budget-in-company-money",
         "budget-a-whole-referral", "budget-a-whole-referral-on-signup", "budget-a-first-tiered-referral", "budget-at-its-least-within-rounding",
         "budget-least-named-rounded-up"])
 def test_the_last_valid_value_is_accepted_and_the_next_refused(ok, bad, words):

@@ -19,20 +19,32 @@ from ..network import Network
 
 
 def pick(network: Network, count: int, strategy: str, rng: np.random.Generator, *,
-         edge_probability: float = 0.0, cascade: CascadeEstimate | None = None) -> np.ndarray:
-    """``count`` distinct people by ``strategy``, as sorted int32 ids."""
+         edge_probability: float = 0.0, cascade: CascadeEstimate | None = None,
+         exclude: np.ndarray | None = None) -> np.ndarray:
+    """``count`` distinct people by ``strategy``, as sorted int32 ids, none of them in
+    ``exclude`` (influencers are recruited among people who are not yet customers: picked
+    by degree beside initial customers picked by degree, all 20 were initial customers
+    already, their fees paid for nobody new). Where no one is excluded, or none of those
+    excluded would have been picked by degree, k_core or influence, the pick is the one
+    made without ``exclude``."""
     n = network.n
-    count = min(int(count), n)
+    allowed = np.ones(n, bool)
+    if exclude is not None and len(exclude):
+        allowed[np.asarray(exclude, np.int64)] = False
+    count = min(int(count), int(allowed.sum()))
     if strategy == "random":
-        # the same draw as a plain count, so that {count, strategy: random} and a count agree
-        return np.sort(rng.choice(n, size=count, replace=False)).astype(np.int32)
+        if allowed.all():   # the same draw as a plain count, so that {count, strategy: random} and a count agree
+            return np.sort(rng.choice(n, size=count, replace=False)).astype(np.int32)
+        return np.sort(rng.choice(np.flatnonzero(allowed), size=count, replace=False)).astype(np.int32)
     tie_break = rng.random(n)
     if strategy == "degree":
-        chosen = np.lexsort((tie_break, -network.degree))[:count]
+        order = np.lexsort((tie_break, -network.degree))
+        chosen = order[allowed[order]][:count]
     elif strategy == "k_core":
-        chosen = np.lexsort((tie_break, -network.degree, -core_numbers(network)))[:count]
+        order = np.lexsort((tie_break, -network.degree, -core_numbers(network)))
+        chosen = order[allowed[order]][:count]
     elif strategy == "influence":
-        chosen = celf(network, count, edge_probability, cascade or CascadeEstimate(), rng, tie_break)
+        chosen = celf(network, count, edge_probability, cascade or CascadeEstimate(), rng, tie_break, allowed)
     else:
         raise TypeError(f"unknown seeding strategy {strategy!r}")
     return np.sort(np.asarray(chosen, np.int64)).astype(np.int32)
@@ -91,16 +103,20 @@ def live_edge_labels(network: Network, p: float, samples: int, rng: np.random.Ge
 
 
 def celf(network: Network, count: int, p: float, cfg: CascadeEstimate, rng: np.random.Generator,
-         tie_break: np.ndarray) -> list[int]:
+         tie_break: np.ndarray, allowed: np.ndarray | None = None) -> list[int]:
     """Greedy seed set on the estimated cascade size sigma(S) = mean over live-edge
     samples of |union of S's components|, evaluated lazily (CELF): marginal gains
     only shrink as S grows (sigma is submodular), so a candidate whose stale gain
     still tops the heap after re-evaluation is the best. Candidates are the
-    ``cfg.candidates`` best connected people (at least ``count``)."""
+    ``cfg.candidates`` best connected people (at least ``count``) among those ``allowed``
+    (all by default)."""
     if count == 0:
         return []
-    shortlist = max(count, min(cfg.candidates, network.n))
-    candidates = np.lexsort((tie_break, -network.degree))[:shortlist]
+    order = np.lexsort((tie_break, -network.degree))
+    if allowed is not None:
+        order = order[allowed[order]]
+    shortlist = max(count, min(cfg.candidates, len(order)))
+    candidates = order[:shortlist]
     sizes = np.empty((cfg.samples, shortlist))
     components = np.empty((cfg.samples, shortlist), np.int64)
     for r, labels in enumerate(live_edge_labels(network, cfg.edge_probability if cfg.edge_probability is not None else p,
