@@ -965,6 +965,9 @@ def sensitivity(
                                              "more tells them apart)"), markup=False)
         if luck == luck:   # measured: with two seeds a point or more
             out.print(f"  about {luck:.0%} of its variance over the points may be the runs' luck", markup=False)
+        if outside := files_outside(result):   # one design: report.md said it of two or more only
+            out.print(f"  note: the design file holds {', '.join(outside)} outside the range given: the tornado, moved "
+                      f"from the file's value, measures the step into the range at its ends (report.md)", markup=False)
     from .report.sensitivity import constraint_sentences
 
     for line in constraint_sentences(result, study.replicates, markdown=False, designs=design_list or [base]):

@@ -1880,3 +1880,33 @@ def test_an_assumption_lost_in_the_points_luck_that_the_tornado_shows_moving_the
     section = section.split("###")[0]
     assert "alone in the tornado, also by `program.base_share` (" in section, section
     assert "not told from the runs' luck at this size: `program.base_share`" not in section, section
+
+
+def test_one_designs_tornado_around_a_value_outside_its_range_is_said_and_not_read_as_a_mover_or_as_luck():
+    """default.yaml holds base_share at 0.2 against --uncertain program.base_share=0.35:0.4: the
+    tornado's ends (99.3 and 99.4 customers) against the design as given (74.2) read as a mover
+    "alone in the tornado" and as "the runs' noise ... raise --tornado-replicates", where the
+    gap is the step into the range, which more runs do not clear; with one design nothing said
+    the file's value lay outside the range. The outcome section now says so, and reads no bar
+    of that key against the design as given."""
+    from simulator.report.sensitivity import sensitivity_markdown
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    base = load_scenario(SCENARIOS / "default.yaml", ["population.size=1500", "population.initial_customers=30",
+                                                     "days=120"])
+    assert base.program.base_share == 0.2
+    uncertain = parse_parameters(["program.base_share=0.35:0.4", "word_of_mouth.spontaneous_rate=0.003:0.02"], base,
+                                 source="--uncertain")
+    settings = SensitivitySettings(samples=8, trajectories=2, replicates=2, tornado_replicates=8)
+    result = sensitivity(base, uncertain, settings=settings, seed=8, metrics=["customers_final"])
+    rows = result.tornado[(result.tornado["parameter"] == "program.base_share")
+                          & (result.tornado["metric"] == "customers_final")].iloc[0]
+    assert min(rows["at_low"], rows["at_high"]) > rows["at_base"]   # the case: both ends above the file's value
+    text = sensitivity_markdown(result, ["customers_final"], "customers_final", settings, [])
+    section = text.split("## What moves each outcome")[1]
+    assert ("**The tornado stands outside the ranges:** it moves each assumption alone from the design file's value, "
+            "and the file holds `program.base_share` at 0.2, outside the range given (0.35–0.4)") in section, section
+    assert "alone in the tornado, also by `program.base_share`" not in section
+    assert "Tornado bars to read with care: `program.base_share`" not in section

@@ -482,7 +482,7 @@ def _explains_lead(row, what: str, luck: float) -> str:
     return text
 
 
-def files_outside_note(result: SensitivityResult) -> str:
+def files_outside_note(result: SensitivityResult, decision: bool = True) -> str:
     """Where the design files hold an uncertain key outside the range given for it
     (sensitivity.files_outside), as a sentence: the tornado moves each assumption alone
     from the files' values, so its bars are measured around a point the study does not
@@ -499,11 +499,35 @@ def files_outside_note(result: SensitivityResult) -> str:
         given = (", ".join(map(_v, parameter.choices)) if parameter.kind == "categorical"
                  else f"{_v(parameter.low)}–{_v(parameter.high)}")
         said.append(f"`{key}` at {values}, outside the range given ({given})")
-    return (f"**The tornado stands outside the ranges:** it moves each assumption alone from the design files' values, "
-            f"and the files hold {'; '.join(said)}. Its bars are measured around a point the study does not cover, so "
-            f"they are not read against the decision above; give the files a value within the range, or the study a "
-            f"`--set KEY=VALUE` within it (the tornado's centre for every design), for a tornado around a point of the "
-            f"study.")
+    # one design (no decision): its ends against the file's value are the step into the range, which "alone in the
+    # tornado, also by" and "the runs' noise ... raise --tornado-replicates" read as the assumption's effect or luck
+    read = ("so they are not read against the decision above" if decision else
+            "so its ends against the design as given measure the step into the range, not what the assumption does "
+            "within it (the ends against each other do), and the outcome's section below reads no bar of such a key "
+            "against the design as given")
+    return (f"**The tornado stands outside the ranges:** it moves each assumption alone from the design "
+            f"{'files' + chr(39) + ' values' if decision else 'file' + chr(39) + 's value'}, "
+            f"and the {'files hold' if decision else 'file holds'} {'; '.join(said)}. Its bars are measured around a "
+            f"point the study does not cover, {read}; give the {'files' if decision else 'file'} a value within the "
+            f"range, or the study a `--set KEY=VALUE` within it (the tornado's centre for every design), for a tornado "
+            f"around a point of the study.")
+
+
+def _off_range(row, outside: dict) -> bool:
+    """Whether a tornado row's centre (the design as given) holds its key outside the range
+    given (files_outside_values' ``outside``): its ends against that centre measure the
+    step into the range (0.2 in the file against 0.35-0.4: 74.2 as given against 99.3 and
+    99.4 at the ends read as a mover "alone in the tornado", and as the runs' noise)."""
+    off = outside.get(row["parameter"], [])
+    return any(str(v) == str(row["value_base"]) or (_number(v) is not None and _number(v) == _number(row["value_base"]))
+               for v in off)
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _where_ahead(found: list[dict]) -> str:
@@ -817,6 +841,9 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
 
 def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]:
     lines = ["## What moves each outcome", ""]
+    outside = files_outside_values(result)
+    if len(result.designs) == 1 and (note := files_outside_note(result, decision=False)):   # no decision section said it
+        lines += [note, ""]
     for design in result.designs:
         for metric in metrics:
             sobol = result.sobol[(result.sobol["design"] == design) & (result.sobol["metric"] == metric)].sort_values("ST", ascending=False)
@@ -832,7 +859,7 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
             # a small share of the variance beside another assumption's, or one not told from the points' luck, is no
             # finding that it moves nothing: "not by delay_discount" stood beside its tornado cutting the value from
             # 192,356 to 124,087, told from the luck, and "not told from the runs' luck" beside one moving it by 70%
-            alone = tornado_moves(result.tornado, design, metric)
+            alone = tornado_moves(result.tornado, design, metric, outside)
             lost = [r["parameter"] for r in records if r["ST"] >= MATTERS and not told[r["parameter"]]
                     and r["parameter"] not in alone]
             still = [p for p in sobol["parameter"] if p not in moving and p not in lost and p not in held and p not in alone]
@@ -861,7 +888,7 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                              f"{row['ST']:.2f} ± {row['ST_conf']:.2f} | {fmt(morris.loc[row['parameter'], 'mu_star'])} | "
                              f"{fmt(morris.loc[row['parameter'], 'sigma'])} |")
             lines.append("")
-            lines += _outside_ends(result.tornado, design, metric)
+            lines += _outside_ends(result.tornado, design, metric, outside)
             vague = []
             for r in sobol.to_dict("records"):
                 total = r["ST"] >= ABOVE_ONE or (np.isfinite(r["ST_conf"]) and r["ST_conf"] >= IMPRECISE)
@@ -879,15 +906,19 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
     return lines
 
 
-def tornado_moves(tornado, design: str, metric: str) -> dict[str, str]:
+def tornado_moves(tornado, design: str, metric: str, outside: dict | None = None) -> dict[str, str]:
     """The assumptions whose tornado bar for ``design``'s ``metric`` moves it beyond the
     tornado's luck (an end's paired 95% interval against the design as given clears 0) and
     by MATERIAL of its value as given or more, each said as "`key` (124,087 at 0.03
     against 192,356 as given, paired 95% interval of the change ... over 6 runs)": the
-    larger end's. Empty on one seed, where the intervals are NaN."""
+    larger end's. Empty on one seed, where the intervals are NaN. A bar whose centre holds its
+    key outside the range given (``outside``: files_outside_values) is left out: its ends
+    against that centre measure the step into the range."""
     rows = tornado[(tornado["design"] == design) & (tornado["metric"] == metric)]
     found = {}
     for row in rows.to_dict("records"):
+        if _off_range(row, outside or {}):
+            continue
         ends = []
         for end in ("low", "high"):
             low, high, change = row.get(f"{end}_ci_low", math.nan), row.get(f"{end}_ci_high", math.nan), \
@@ -902,14 +933,18 @@ def tornado_moves(tornado, design: str, metric: str) -> dict[str, str]:
     return found
 
 
-def _outside_ends(tornado, design: str, metric: str) -> list[str]:
+def _outside_ends(tornado, design: str, metric: str, outside: dict | None = None) -> list[str]:
     """Tornado bars whose centre (the design as given) lies outside both ends by more than
     half the bar's swing: 23,020 at the base against 34,169 and 32,945 at the ends drew a
     short bar, read as 'hardly matters', where the runs' noise (or an effect that turns
-    within the range) is as large as the swing."""
+    within the range) is as large as the swing. Not a bar whose centre holds its key outside
+    the range (``outside``): there the gap is the step into the range, which more runs do
+    not clear (files_outside_note says so)."""
     rows = tornado[(tornado["design"] == design) & (tornado["metric"] == metric)]
     found = []
     for row in rows.to_dict("records"):
+        if _off_range(row, outside or {}):
+            continue
         low, high = sorted((row["at_low"], row["at_high"]))
         gap = max(low - row["at_base"], row["at_base"] - high)
         if np.isfinite(gap) and gap > 0 and gap > 0.5 * row["swing"]:
