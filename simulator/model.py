@@ -20,6 +20,8 @@ from .engine import Engine
 from .metrics import COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS
 from .network import Network
 from .rng import draw_seed
+from .errors import ScenarioError
+from .schema_base import fix
 from .state import STATE_NAMES
 
 
@@ -133,13 +135,27 @@ class ReferralModel(mesa.Model):
         seed = draw_seed() if rng is None else int(rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.scenario = scenario
+        # the model's own copy, fixed: a change between steps was taken and ignored on the compiled path (applied on
+        # the numpy one), and a longer horizon ran the kernel past its arrays; the caller's scenario stays theirs
+        scenario = scenario.model_copy(deep=True)
+        fix(scenario, "ReferralModel")
+        self._scenario = scenario
         self.engine = Engine(scenario, seed, network=network, base_dir=base_dir, kernel=kernel)
         self._views: dict[int, Customer] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _column_reporter(name) for name in DAILY_COLUMNS}
         )
         self.datacollector.collect(self)
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario the model runs, fixed once built (schema_base.fix): a copy of the one given."""
+        return self._scenario
+
+    @scenario.setter
+    def scenario(self, value) -> None:
+        raise ScenarioError("ReferralModel's scenario is fixed once the model is built (it runs the scenario it was "
+                            "built with); build a new ReferralModel(scenario, rng=...) to run another", key="scenario")
 
     @property
     def day(self) -> int:

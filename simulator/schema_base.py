@@ -25,6 +25,36 @@ NWOM_RATE = round(SPONTANEOUS_RATE * (0.5 * 1.0 + 0.35 * 0.35) / (POSITIVE_PER_N
 REWARD_TYPES = ("cash", "credit", "product", "charity", "organization")
 
 
+#: The blocks fixed by :func:`fix`, by id, with what holds them (weakref.finalize forgets each).
+_FIXED: dict[int, str] = {}
+
+
+def fix(block: BaseModel, holder: str) -> None:
+    """Refuse assignments to ``block`` and every block inside it from now on: ``holder``
+    (a ReferralModel) runs it as built. A ReferralModel's ``m.scenario.program.base_share =
+    0.9`` between steps was taken and then ignored on the compiled path, which read the
+    scenario when it started (the numpy path applied it), and ``m.scenario.days = 90``
+    ran the kernel past its arrays and aborted Python."""
+    import weakref
+
+    def each(value):
+        if isinstance(value, BaseModel):
+            yield value
+            for name in type(value).model_fields:
+                yield from each(getattr(value, name))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from each(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from each(item)
+
+    for part in each(block):
+        if id(part) not in _FIXED:
+            _FIXED[id(part)] = holder
+            weakref.finalize(part, _FIXED.pop, id(part), None)
+
+
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, assignments are checked."""
 
@@ -34,9 +64,16 @@ class Strict(BaseModel):
         """An assignment the schema refuses is one ScenarioError line, as a file's value
         is: ``scenario.days = -5`` raised pydantic's multi-line error naming only the
         model ("1 validation error for Scenario"), with a link to its docs. The block is
-        left as it was."""
+        left as it was. A block a model runs (:func:`fix`) refuses every assignment."""
         from pydantic import ValidationError
 
+        if (holder := _FIXED.get(id(self))) is not None and not name.startswith("_"):
+            from .errors import ScenarioError
+
+            raise ScenarioError(f"{holder}'s scenario is fixed once the model is built (it runs the scenario it was "
+                                f"built with, on either path); build a new model from a changed copy, e.g. "
+                                f"ReferralModel(load_scenario(path, ['KEY=VALUE']), rng=...) or from "
+                                f"model.scenario.model_copy(deep=True) changed", file=type(self).__name__, key=name)
         fields = type(self).model_fields
         if name not in fields and not name.startswith("_"):
             # "Object has no attribute 'base_shar'": no key it meant, nor the keys there are, as a file is told

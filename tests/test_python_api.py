@@ -947,3 +947,36 @@ def test_help_on_the_models_constructors_is_refsims_not_mesas():
     assert "whole-number seed" in inspect.getdoc(ReferralModel.__init__)
     assert "Overload" not in inspect.getdoc(ReferralModel.__init__)
     assert "Create a new agent" not in inspect.getdoc(Customer.__init__)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_models_scenario_is_fixed_once_built_and_the_callers_stays_theirs(kernel):
+    """Between steps, m.scenario.program.base_share = 0.9 was taken, then ignored on the
+    compiled path (which read the scenario when it started) and applied on the numpy
+    path: the two paths, meant to compute the same model, gave 60 shares and 404.
+    m.scenario.days = 90 ran the kernel past its arrays ("double free or corruption",
+    Python aborted). Each assignment to the model's scenario is now one ScenarioError line,
+    on either path, and the run goes on as built: its days are simulate's on its seed. The
+    scenario given stays the caller's to change for the next model."""
+    given = load_scenario(DEFAULT, ["population.size=2000", "population.initial_customers=20", "days=40"])
+    ran = simulate(given, replicates=1, seed=5, kernel=kernel, baseline=False, people=False)
+    model = ReferralModel(given, rng=ran.seeds[0], kernel=kernel)
+    for _ in range(10):
+        model.step()
+    for change in (lambda m: setattr(m.scenario, "days", 90),
+                   lambda m: setattr(m.scenario.program, "base_share", 0.9),
+                   lambda m: setattr(m.scenario.program.channels[0], "weight", 0.5),
+                   lambda m: setattr(m, "scenario", given)):
+        with pytest.raises(ScenarioError, match="fixed once the model is built") as refused:
+            change(model)
+        assert "\n" not in str(refused.value)
+    while model.running:
+        model.step()
+    rows = model.datacollector.get_model_vars_dataframe()
+    assert len(rows) == 41 and model.scenario == given
+    assert rows["customers"].tolist() == ran.timeseries["customers"].tolist()
+    assert rows["shares"].tolist() == ran.timeseries["shares"].tolist()
+    given.program.base_share = 0.3   # the caller's own object: theirs to change
+    copy = model.scenario.model_copy(deep=True)
+    copy.days = 90
+    assert copy.days == 90 and model.scenario.days == 40 and model.scenario.program.base_share == 0.2
