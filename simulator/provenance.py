@@ -45,7 +45,8 @@ def git_dirty(folder: Path | None = None) -> bool | None:
 
 
 def runnable_command(argv: list[str], api: bool = False) -> list[str] | None:
-    """The command line as a user can type it again: ``python -m simulator`` for the
+    """The command line as a user can type it again (in a shell: under REFSIM_ENGINE=numpy it
+    begins with that assignment): ``python -m simulator`` for the
     module's own path (``.../simulator/__main__.py``, what ``sys.argv[0]`` holds then),
     ``refsim`` for the console script's full path, ``python script.py`` for a script
     that called the Python API; other arguments as given. None where no command line
@@ -55,18 +56,23 @@ def runnable_command(argv: list[str], api: bool = False) -> list[str] | None:
     manifest's scenarios and seeds reproduce the folder then."""
     if not argv:
         return list(argv)
+    from .kernel import engine_choice
+
+    # the numpy path draws otherwise than the kernel for one seed: typed again without it, the command gave other
+    # numbers (1,663 against 1,040) with no word
+    env = ["REFSIM_ENGINE=numpy"] if engine_choice() == "numpy" else []
     first = Path(argv[0])
     if first.name == "__main__.py" and first.parent.name == "simulator":
-        return ["python", "-m", "simulator", *argv[1:]]
+        return [*env, "python", "-m", "simulator", *argv[1:]]
     if first.name == "refsim":
-        return ["refsim", *argv[1:]]
+        return [*env, "refsim", *argv[1:]]
     if api and ("ipykernel" in first.name or argv[0] in ("-c", "-", "")):
         # a notebook's kernel, python -c, a script on stdin, the interactive prompt: a caller of the Python API no
         # command line runs again (the CLI's own command, under a pytest-xdist worker's '-c' too, is kept)
         return None
     if first.suffix == ".py":
-        return ["python", *argv]
-    return list(argv)
+        return [*env, "python", *argv]
+    return [*env, *argv]
 
 
 def versions() -> dict[str, str | None]:

@@ -1415,6 +1415,29 @@ def test_the_console_names_a_value_that_rests_on_referred_loyalty_and_the_comman
     assert "adds value" not in plain.stdout
 
 
+def test_a_manifest_made_on_the_numpy_path_names_it_in_the_command_typed_again(tmp_path, monkeypatch):
+    """Under REFSIM_ENGINE=numpy the manifest's command left the variable out: typed again
+    it ran on the kernel, which draws otherwise for one seed, and gave other numbers
+    (1,663 against 1,040) with no word. It now begins with the assignment, as a shell
+    takes it; the default path's command has none."""
+    from simulator.provenance import runnable_command
+
+    argv = ["/x/simulator/__main__.py", "run", "a.yaml", "--seed", "5"]
+    assert runnable_command(argv) == ["python", "-m", "simulator", "run", "a.yaml", "--seed", "5"]
+    monkeypatch.setenv("REFSIM_ENGINE", "numpy")
+    assert runnable_command(argv) == ["REFSIM_ENGINE=numpy", "python", "-m", "simulator", "run", "a.yaml", "--seed", "5"]
+    assert runnable_command(["/usr/bin/refsim", "sweep", "s.yaml"])[:2] == ["REFSIM_ENGINE=numpy", "refsim"]
+    assert runnable_command(["-c"], api=True) is None
+    run(tmp_path / "n", "--seed", "5", "--replicates", "1")
+    assert json.loads((tmp_path / "n" / "manifest.json").read_text())["command"][0] == "REFSIM_ENGINE=numpy"
+    monkeypatch.setenv("REFSIM_ENGINE", "kernel")   # the kernel's path is the default's: nothing to add
+    assert runnable_command(argv)[0] == "python"
+    monkeypatch.delenv("REFSIM_ENGINE")
+    run(tmp_path / "k", "--seed", "5", "--replicates", "1")
+    # why it is said: the same command on the default path gives other numbers
+    assert (tmp_path / "k" / "runs.csv").read_bytes() != (tmp_path / "n" / "runs.csv").read_bytes()
+
+
 def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     """Rewards paid 30 days after the friend joins, on a 20-day run: 'attributed_roi –
     undefined in every replicate' with no reason, where k_factor beside it gave one.

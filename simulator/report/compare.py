@@ -814,11 +814,15 @@ def sensitivity_test(designs, files=(), sets=(), metric: str | None = None, seed
     given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
                                                                                else "")
     quote = "`" if code else ""
+    from ..kernel import engine_choice
+
+    # compare's own path: the study, on the kernel, met other luck than a compare under REFSIM_ENGINE=numpy, unsaid
+    command = ("REFSIM_ENGINE=numpy " if engine_choice() == "numpy" else "") + "refsim sensitivity"
     if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
         test = (f"{quote}refsim sensitivity{quote} weighs designs that share population, network, days and seed, which "
-                f"these do not ({apart}), so test each design alone: {quote}refsim sensitivity FILE {given}{quote}")
+                f"these do not ({apart}), so test each design alone: {quote}{command} FILE {given}{quote}")
     else:
-        test = ("test them with " + quote + "refsim sensitivity " + "".join(f"{shlex.quote(str(f))} " for f in kept)
+        test = ("test them with " + quote + command + " " + "".join(f"{shlex.quote(str(f))} " for f in kept)
                 + given + quote)
         if len({d.scenario.seed for d in ranked}) > 1:
             # an unpaired compare ran each design on its own seed: the tornado's centre, on one seed for all, had
