@@ -396,7 +396,8 @@ def _plain(note: str) -> str:
 def _print_headline(results, sets: list[str] = ()) -> None:
     from .config import has_program
     from .report import fmt
-    from .report.text import k_undefined_note, lumped_text, nothing_to_pay_back, roi_undefined_note, undefined_value_reason
+    from .report.text import (k_undefined_note, lumped_text, nothing_to_pay_back, roi_undefined_note, spans_every_day,
+                              undefined_value_reason)
 
     table = results.summary.set_index("metric")
     replicates = len(results.runs)
@@ -420,7 +421,7 @@ def _print_headline(results, sets: list[str] = ()) -> None:
             # day 1 by definition: said, as report.md says it (no program: _defined_in says so)
             why = "   nothing to pay back: it spends nothing, and its incremental profit is 0 at the horizon"
         elif metric == "payback_day" and has_program(results.scenario) and (
-                lump := lumped_text(results.runs[metric])):
+                lump := lumped_text(results.runs[metric], spans_every_day(results.summary, results.scenario))):
             # day 1 in 6 of 6 read "95% CI 1 – 1" where the true mean was 3.7 (report.md says more)
             why = f"   {lump}"
         out.print(f"  {metric:<22} {fmt(row['mean']):>12}{spread}"

@@ -2276,6 +2276,18 @@ def test_the_interval_of_a_metric_lumped_on_one_value_is_said_to_be_too_narrow()
     assert "fraud_cost" not in lumped_note(runs, small(fraud={"share": 0}))
     assert "fraud_cost" not in lumped_note(runs.assign(reward_cost=0.0), scenario)
     assert "fraud_cost" in lumped_note(runs.assign(reward_cost=[0.0] * 5 + [3.0]), scenario)
+    # an interval that already spans every day a payback can take (1 to the horizon) is not too narrow: "the interval
+    # is too narrow" was said of 1 – 120 on a 120-day run whose runs gave 81, 1 and 1
+    from simulator.report.text import spans_every_day
+
+    most = runs.assign(payback_day=[1.0, 1, 1, 1, 50, 60])
+    summary = pd.DataFrame({"metric": ["payback_day"], "ci_low": [1.0], "ci_high": [float(scenario.days)]})
+    assert spans_every_day(summary, scenario) and lumped_text(most["payback_day"], spans=True) == ""
+    assert "`payback_day` was exactly 1 in 4 of 6" in lumped_note(most, scenario)
+    assert "payback_day" not in lumped_note(most, scenario, summary)
+    narrower = summary.assign(ci_high=[float(scenario.days) - 1])
+    assert not spans_every_day(narrower, scenario) and "payback_day" in lumped_note(most, scenario, narrower)
+    assert lumped_text([1] * 6, spans=True).startswith("all 6 gave 1")   # every run on one day: still said
     spread = runs.assign(payback_day=[1.0, 2, 3, 4, 5, 6], fraud_cost=[0.0, 0, 0, 0, 9, 12])
     assert lumped_note(spread, scenario) == ("**Intervals too narrow:** `fraud_cost` was exactly 0 in 4 of 6 replicates: "
                                              "its mean rests on the other 2, and its interval is too narrow. Such "

@@ -135,7 +135,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         "",
         summary_table(results.summary, sc.days, len(results.runs), sc.k_window_days),
         "",
-        *((note, "") if (note := lumped_note(results.runs, sc)) else ()),
+        *((note, "") if (note := lumped_note(results.runs, sc, results.summary)) else ()),
         *((note, "") if (note := ratio_of_means_note(results.runs)) else ()),
         *((note, "") if (note := pooled_k_note(results.summary, results.k_by_month)) else ()),
         "## Figures",

@@ -208,24 +208,42 @@ def lumped(values) -> tuple[float, int, int] | None:
 LUMPED_METRICS = ("payback_day", "fraud_cost")
 
 
-def lumped_text(values) -> str:
+def spans_every_day(summary, scenario, metric: str = "payback_day") -> bool:
+    """Whether ``metric``'s interval in ``summary`` (summary.csv's table) already spans every
+    day a run can give, 1 to the horizon: "the interval is too narrow" was said of 1 – 120
+    on a 120-day run (runs 81, 1 and 1)."""
+    if summary is None or metric != "payback_day":
+        return False
+    rows = summary[summary["metric"] == metric]
+    if not len(rows):
+        return False
+    low, high = float(rows["ci_low"].iloc[0]), float(rows["ci_high"].iloc[0])
+    return low <= 1 and high >= scenario.days
+
+
+def lumped_text(values, spans: bool = False) -> str:
     """The console's short word on a metric whose replicates mostly gave one value
     (lumped): payback day 1 in 6 of 6 read "95% CI 1 – 1", where the true mean was 3.7,
     and such intervals held the true mean about half the time (docs/model.md). ""
-    otherwise; report.md's longer sentence is lumped_note's."""
+    otherwise, and where some replicates differ and the interval already spans every
+    value a run can give (``spans``: spans_every_day); report.md's longer sentence is
+    lumped_note's."""
     found = lumped(values)
     if found is None:
         return ""
     value, top, n = found
+    if top < n and spans:
+        return ""
     if top == n:
         return f"all {n} gave {fmt(value)}: up to {unseen_share(n):.0%} of launches may differ, unseen here"
     return f"{top} of {n} gave exactly {fmt(value)}: the interval is too narrow"
 
 
-def lumped_note(runs: pd.DataFrame, scenario) -> str:
+def lumped_note(runs: pd.DataFrame, scenario, summary=None) -> str:
     """report.md's sentence, after the summary table, on the LUMPED_METRICS whose
     replicates mostly gave one value: fake claims' cost only where the scenario has
-    fraud, and no payback where there is nothing to pay back (day 1 by definition)."""
+    fraud, and no payback where there is nothing to pay back (day 1 by definition), nor
+    where its interval in ``summary`` already spans every day (spans_every_day)."""
     # fake claims cost something only where a reward is paid: none with no program or a reward of 0 (a note there
     # said a launch could give another value than 0)
     fraud = (getattr(getattr(scenario, "fraud", None), "share", 0) > 0 and "reward_cost" in runs
@@ -238,6 +256,8 @@ def lumped_note(runs: pd.DataFrame, scenario) -> str:
             continue
         if (found := lumped(runs[metric])) is not None:
             value, top, n = found
+            if top < n and spans_every_day(summary, scenario, metric):
+                continue
             (every if top == n else most).append((metric, value, top, n))
     said = []
     for n in dict.fromkeys(n for *_, n in every):   # grouped by the replicates that gave a value (a payback: those paid)
