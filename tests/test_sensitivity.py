@@ -287,6 +287,9 @@ def test_the_plan_after_screening_counts_the_runs_made_when_morris_drops_an_assu
     text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
     assert ("Sobol: 8 × (1 + 2) points over the 1 assumption Morris kept (screen 0.1; "
             "`program.incentive.referrer_reward` held at its midpoint)") in text, text
+    # the estimators as SALib computes them (test_the_sobol_indices_are_saltelli_2010s_first_order_...): "Jansen
+    # estimators" sent a reader to another first-order formula
+    assert "(Saltelli sampling; first order by Saltelli 2010's estimator, total by Jansen's; 95% bootstrap" in text
     assert planned_runs(settings, base, uncertain) == sum(calls) + 2 * 8   # the upper bound before screening
 
 
@@ -1910,3 +1913,26 @@ def test_one_designs_tornado_around_a_value_outside_its_range_is_said_and_not_re
             "and the file holds `program.base_share` at 0.2, outside the range given (0.35–0.4)") in section, section
     assert "alone in the tornado, also by `program.base_share`" not in section
     assert "Tornado bars to read with care: `program.base_share`" not in section
+
+
+def test_the_sobol_indices_are_saltelli_2010s_first_order_and_jansens_total_as_report_md_names_them():
+    """report.md named "Jansen estimators" for both indices, and a reader recomputing S1
+    by Jansen's formula got 0.40 where sobol.csv had -0.21. Written out here on SALib's
+    blocks (A, AB_1..AB_k, B per row of the sample, calc_second_order off): S1_i =
+    mean(B · (AB_i − A)) / Var, Saltelli 2010; ST_i = mean((A − AB_i)²) / 2 / Var, Jansen 1999;
+    Var over A and B together, the outcome first standardised over the whole sample as
+    SALib does."""
+    from SALib.sample import sobol as sobol_sample
+
+    from simulator.sensitivity import sobol_indices
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    x = sobol_sample.sample(problem, 64, calc_second_order=False, seed=3)
+    y = x[:, 0] + 2 * x[:, 1] ** 2 + x[:, 0] * x[:, 2]
+    found = sobol_indices(problem, y, seed=1)
+    blocks = ((y - y.mean()) / y.std()).reshape(-1, 5)
+    a, b, ab = blocks[:, 0], blocks[:, 4], blocks[:, 1:4]
+    variance = np.r_[a, b].var()
+    first = [np.mean(b * (ab[:, i] - a)) / variance for i in range(3)]
+    total = [0.5 * np.mean((a - ab[:, i]) ** 2) / variance for i in range(3)]
+    assert np.allclose(found["S1"], first, rtol=1e-9) and np.allclose(found["ST"], total, rtol=1e-9)

@@ -314,7 +314,7 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"{d} uncertain assumption{'s' if d != 1 else ''}, each uniform over its range; study seed {result.seed}; every point on the same "
         f"{settings.replicates} replicate seed(s) for every design (common random numbers). Morris screening: "
         f"{settings.trajectories} trajectories on {settings.levels} levels. Sobol: {sobol_points} "
-        f"(Saltelli sampling, Jansen estimators, 95% bootstrap intervals). Tornado: each end of each assumption "
+        f"(Saltelli sampling; first order by Saltelli 2010's estimator, total by Jansen's; 95% bootstrap intervals). Tornado: each end of each assumption "
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
         *study_set_lines(sets, len(result.designs), set_notes, set_via),
