@@ -641,7 +641,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     from .optimize import chosen_rows, confirmation_runs, winner_rows
     from .report import fmt
     from .report.text import span_text
-    from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, range_edge_note, spend_cap_note, tie_note,
+    from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note,
                                   untried_choices, untried_end_note)
 
     if result.best is None:
@@ -712,6 +712,9 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         out.print(f"  note: the winner is not told apart at 95% from leading trials, on the replicates both ran: "
                   f"{'; '.join(near)}; run them side by side with refsim compare and more replicates before choosing",
                   markup=False)
+    if front := front_close(result, parameters):   # two objectives: the first one's best, unsaid beside a cheaper peer
+        out.print(f"  note: the winner, the Pareto front's best on {result.objectives[0].metric}, is not told apart on "
+                  f"it at 95% from: {'; '.join(front)}; {FRONT_CLOSE_ADVICE}", markup=False)
     if close:
         out.print(f"  note: not told apart from the winner at 95% on the replicates both ran: {'; '.join(close)}; run "
                   f"them side by side with refsim compare and more replicates before choosing", markup=False)

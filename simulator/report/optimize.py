@@ -890,6 +890,10 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                          f"| {on_fresh(row['trial'], first.metric)} | {on_fresh(row['trial'], second.metric)} |")
         if note := front_copies_note(result, [p.key for p in parameters]):
             lines += ["", note]
+        if near := front_close(result, parameters):
+            lines += ["", f"**Not told apart from the winner on {first.metric}** at 95%, on the replicates both ran: "
+                          + "; ".join(near) + f". The winner is the front's best on {first.metric} alone: "
+                          + FRONT_CLOSE_ADVICE + "."]
     choices = _by_choice(result, parameters)
     if choices:
         lines += ["", "## Each choice", "",
@@ -1078,6 +1082,44 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
             values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
             close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
     return close[:count]
+
+
+def front_close(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
+    """Two objectives: the other members of the Pareto front the winner (the member best on
+    the first objective on fresh seeds) is not told apart from at 95% on that objective,
+    on the replicates both ran on the same seeds, each with its second objective beside the
+    winner's: a $51.82 reward was named best, without a word, beside a $37.45 one whose
+    value differed from it by 291 (-6,034 to 6,617) and which spent 932 less (318 to
+    1,547). close_trials says this of one objective."""
+    if result.best_trial is None or result.pareto is None or len(result.objectives) != 2 or not len(result.pareto):
+        return []
+    first, second = result.objectives
+    chosen = chosen_rows(result.confirmation)
+    fresh = chosen.pivot(index="trial", columns="metric", values="mean") if len(chosen) else pd.DataFrame()
+    trials = result.trials.set_index("trial")
+
+    def second_of(trial: int) -> tuple[float, bool]:   # on the fresh seeds where both were re-run, else its own
+        if trial in fresh.index and result.best_trial in fresh.index and second.metric in fresh.columns:
+            return float(fresh.loc[trial, second.metric]), True
+        return float(trials.loc[trial, f"{second.metric}_mean"]), False
+
+    close = []
+    for row in result.pareto.to_dict("records"):
+        trial = int(row["trial"])
+        difference = winner_against(result, trial)
+        if difference is None or not math.isfinite(difference["diff_ci_low"]) or ahead(result, difference) != 0:
+            continue
+        theirs, on_fresh = second_of(trial)
+        mine, _ = second_of(result.best_trial)
+        values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
+        close.append(f"trial {trial} ({values}): winner − it on {first.metric} {_versus_text(difference)}; its "
+                     f"{second.metric} {fmt(theirs)} against the winner's {fmt(mine)}"
+                     + (" on fresh seeds" if on_fresh else " over their own replicates"))
+    return close[:count]
+
+
+FRONT_CLOSE_ADVICE = ("choose between them on the second objective (the Pareto front), or run them side by side with "
+                      "refsim compare and more replicates")
 
 
 def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
