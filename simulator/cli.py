@@ -234,7 +234,7 @@ def run(
     people: bool = typer.Option(False, "--people", help="Also write people.parquet (who referred whom) for replicate 0."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Also run the no-program baseline on the same seeds (default: when the scenario has a program)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
-    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: local (dask with --scheduler)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
     """Run one scenario and write its results folder (timeseries, summary, plots, report, manifest).
@@ -805,7 +805,7 @@ def compare(
     seed: Optional[int] = typer.Option(None, "--seed", help="Scenario seed shared by every design (default: the first file's, or a fresh one that is recorded)."),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
-    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: local (dask with --scheduler)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline saves the twins' runs (a third of a two-design compare's, whose designs share a twin on each seed); the verdict then falls back to profit over the horizon."),
     precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),

@@ -480,6 +480,17 @@ def test_help_explains_every_command():
     result = runner.invoke(app, ["run", "--help"])
     for option in ("--out", "--replicates", "--seed", "--set", "--people", "--workers", "--executor"):
         assert option in result.stdout
+    # every command that takes --executor says which it gets when none is given (run and compare did not)
+    from typer.main import get_command
+
+    group = get_command(app)
+    takes = [name for name, command in group.commands.items()
+             for param in command.params if "--executor" in getattr(param, "opts", ())]
+    assert {"run", "compare", "sweep", "optimize", "sensitivity", "calibrate"} <= set(takes), takes
+    for name, command in group.commands.items():
+        for param in command.params:
+            if "--executor" in getattr(param, "opts", ()):
+                assert "Default:" in (param.help or ""), (name, param.help)
 
 
 def test_a_headline_defined_in_some_replicates_only_says_in_how_many(tmp_path):
