@@ -4067,3 +4067,25 @@ def test_a_paired_sweeps_payback_and_cac_panels_band_each_level_by_its_own_inter
     assert min(band) == pytest.approx(own["low"].min()) and max(band) == pytest.approx(own["high"].max())
     title = drawn["fig"].texts[0].get_text().replace("\n", " ")
     assert "paired difference" not in title and "told apart from the best: see report.md" in title, title
+
+
+def test_the_sweeps_console_gives_report_mds_verdict(tmp_path):
+    """run, compare, optimize, sensitivity and calibrate print their answer; sweep printed
+    only its run counts, the best point in report.md alone. The console now gives the
+    verdict: the point with the best mean of the objective in points.csv (found here from
+    the file), and the points not told apart from it as points.csv marks them."""
+    path = write_sweep(tmp_path, metrics=["customers_final", "incremental_value"], objective="incremental_value",
+                       parameters={"program.incentive.referrer_reward": {"values": [0, 10, 40]}}, replicates=3)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(tmp_path / "out" / "points.csv")
+    best = points.loc[points["incremental_value_mean"].idxmax()]
+    line = next(l.strip() for l in result.stdout.splitlines() if l.strip().startswith("Best by"))
+    assert line.startswith(f"Best by incremental_value: point {int(best['point_id'])} "
+                           f"(program.incentive.referrer_reward = {best['program.incentive.referrer_reward']:g})"), line
+    tied = points.loc[points["indistinguishable_from_best"].astype(bool) & (points["point_id"] != best["point_id"]),
+                      "point_id"].astype(int).tolist()
+    if tied:
+        assert f"points {', '.join(map(str, tied))}" in line or f"point {tied[0]}" in line, line
+    assert "**" not in line and "`" not in line
+    assert line in (tmp_path / "out" / "report.md").read_text().replace("**", "").replace("`", "")

@@ -684,6 +684,15 @@ def _ids(ids: list[int], most: int = 12, count: bool = True) -> str:
     return f"{len(ids)}: {shown}" if count else shown
 
 
+def console_verdict(outcome: SweepOutcome) -> list[str]:
+    """report.md's opening verdict (the best point by the objective, how many are not told
+    apart from it; with assumptions, the best choice at each value), as console lines: the
+    sweep's console gave only its run counts, the one command whose console gave no answer."""
+    summary = point_summary(outcome.frame, outcome.sweep, getattr(outcome.table, "values", None))
+    lines = _verdict(outcome.sweep, summary, best_points(outcome.frame, outcome.sweep, summary))
+    return [line.replace("**", "").replace("`", "") for line in lines if line]
+
+
 def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[str]:
     """The report's first paragraph: the best point by the sweep's objective, its
     interval, and how many points cannot be told apart from it; with assumptions, the
