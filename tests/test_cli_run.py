@@ -1449,6 +1449,34 @@ def test_a_manifest_made_on_the_numpy_path_names_it_in_the_command_typed_again(t
     assert (tmp_path / "k" / "runs.csv").read_bytes() != (tmp_path / "n" / "runs.csv").read_bytes()
 
 
+def test_a_key_the_scenarios_other_choices_never_read_is_noted():
+    """`exponent` on a geometric configuration network and a `cascade` block beside the
+    degree strategy were "valid" with no word (a key of another network kind is refused):
+    a user tuning either believed they had changed the model. validate (and every report,
+    through default_notes) now says they are never read; where they are read, nothing."""
+    from simulator.report.text import default_notes, unread_keys_note
+    from simulator.scenario_io import load_scenario
+
+    sets = ["network={kind: configuration, degree_distribution: geometric, mean_degree: 10, exponent: 4.5}",
+            "population.initial_customers={count: 3, strategy: degree, cascade: {samples: 5}}"]
+    done = runner.invoke(app, ["validate", str(SCENARIOS / "default.yaml"), *[x for s in sets for x in ("--set", s)]])
+    assert done.exit_code == 0, done.output
+    assert ("note: Given but never read: network.exponent (4.5) is read only by degree_distribution: powerlaw (here "
+            "geometric); population.initial_customers.cascade is read only by strategy: influence (here degree), so "
+            "they change nothing here.") in done.output, done.output
+    scenario = load_scenario(SCENARIOS / "default.yaml", sets[:1])
+    assert unread_keys_note(scenario) in default_notes(scenario)
+    read = load_scenario(SCENARIOS / "default.yaml", [
+        "network={kind: configuration, degree_distribution: powerlaw, mean_degree: 10, exponent: 3}",
+        "population.initial_customers={count: 3, strategy: influence, cascade: {samples: 5}}",
+        "program.influencers={count: 2, strategy: degree}"])
+    assert unread_keys_note(read) == ""   # read where given; an influencers block without a cascade says nothing
+    influencers = load_scenario(SCENARIOS / "default.yaml", [
+        "program.influencers={count: 2, strategy: random, cascade: {samples: 5}}"])
+    assert "`program.influencers.cascade` is read only by `strategy: influence` (here random)" in \
+        unread_keys_note(influencers)
+
+
 def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     """Rewards paid 30 days after the friend joins, on a 20-day run: 'attributed_roi –
     undefined in every replicate' with no reason, where k_factor beside it gave one.

@@ -781,6 +781,31 @@ def varied_degree_note(base, parameters) -> str:
 CONFIGURATION_NOTE_MAX = 200_000
 
 
+def unread_keys_note(scenario) -> str:
+    """Keys a file gives that its other choices never read, as a sentence: `exponent` on a
+    Poisson or geometric configuration network, a `cascade` block beside a seeding strategy
+    other than influence. Each was "valid", unsaid, and a user tuning it believed they had
+    changed the model (a key of another network kind is refused; these are of the right
+    block, so a sweep over the choice that reads them still runs)."""
+    from ..config_levers import Seeding
+
+    unread = []
+    network = scenario.network
+    if (network.kind == "configuration" and network.degrees is None and network.degree_distribution != "powerlaw"
+            and "exponent" in network.model_fields_set):
+        unread.append(f"`network.exponent` ({network.exponent:g}) is read only by `degree_distribution: powerlaw` "
+                      f"(here {network.degree_distribution})")
+    for where, block in (("population.initial_customers", scenario.population.initial_customers),
+                         ("program.influencers", scenario.program.influencers)):
+        if (isinstance(block, Seeding) or where == "program.influencers") and block is not None \
+                and block.strategy != "influence" and "cascade" in block.model_fields_set:
+            unread.append(f"`{where}.cascade` is read only by `strategy: influence` (here {block.strategy})")
+    if not unread:
+        return ""
+    return ("Given but never read: " + "; ".join(unread)
+            + (", so it changes nothing here." if len(unread) == 1 else ", so they change nothing here."))
+
+
 def configuration_note(scenario) -> str:
     """Where a configuration network realises a mean degree well below the one its degrees
     ask: stubs are matched at random and self-loops and repeated ties removed (the erased
@@ -845,7 +870,7 @@ def default_notes(scenario) -> list[str]:
     program = scenario.program
     incentive = program.incentive
     friendless = [note for note in (edge_list_note(scenario), growth_note(scenario), configuration_note(scenario),
-                                    channel_label_note(scenario)) if note]
+                                    channel_label_note(scenario), unread_keys_note(scenario)) if note]
     if isinstance(incentive, NoIncentive):
         return friendless
     notes = list(friendless)
