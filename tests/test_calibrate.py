@@ -909,6 +909,19 @@ def test_a_pilot_count_beyond_every_run_at_posterior_draws_is_said_though_the_po
                                f"whole (`predictive_misfit` {wrong.misfit:.2f}, under the 3 flagged), but not on "), sentence
     assert (f"`asks` over days 1–42: {asks['pilot']:,.0f} against {asks['runs_low']:,.0f}–{asks['runs_high']:,.0f} in "
             f"the runs") in sentence
+    # a check at 1% (OUTLIER_LEVEL) flags about 1 pilot in 100 the model did make: said so, and not "no value in the
+    # --fit ranges makes the model produce such counts", said of a pilot made from values inside them
+    from simulator.calibrate import OUTLIER_LEVEL
+
+    assert OUTLIER_LEVEL == 0.01 and "a pilot the model did make lands this far about 1 time in 100" in sentence
+    assert "No value in the `--fit` ranges" not in sentence
+    # a column set by a key the fit does not vary is named with it (new_organic 0 against 1-9: organic adoption)
+    organic = dataclasses.replace(wrong, outliers=[{**asks, "column": "new_organic", "pilot": 0, "runs_low": 1,
+                                                    "runs_high": 9}])
+    assert ("(`new_organic` follows `acquisition.organic_rate`, which is not fitted)" in misfit_sentence(organic))
+    # asks, moved by the fitted base_share, are not said to follow a key; doubled organic sign-ups, where flagged, are
+    assert "`asks` follows" not in sentence
+    assert ("`new_organic` follows" in sentence) == any(o["column"] == "new_organic" for o in wrong.outliers)
     assert next_steps_text(wrong, base).startswith("The model did not reproduce the pilot (above)")
     # and the posterior's closing line does not say the fit "never came near" beside "come near it on the whole"
     from simulator.report.calibrate import calibration_markdown
