@@ -54,7 +54,7 @@ from .equality import FieldsEqual
 from .config import Scenario
 from .errors import ScenarioError
 from .scenario_io import as_items, check_instance, check_scenario, check_seed_and_replicates
-from .evaluation import K_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, days_counted
+from .evaluation import DAY_METRICS, K_METRICS, MINIMISED, Evaluate, Evaluator, check_metric, days_counted
 from .metrics import copies, joint_level, t_quantile
 from .parameters import Parameter, apply_own, check_designs_pair, check_parameter_objects, point_values, reads, value_of
 from .rng import draw_seed, replicate_seeds, stream_seed
@@ -895,6 +895,7 @@ def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: li
     centre_runs = frame[frame["parameter"].isna()]
     frame = frame[frame["parameter"].notna()]
     own = {(names[d], p.key): value_of(design, p.key) for d, design in enumerate(designs) for p in parameters}
+    days_of = {names[d]: design.days for d, design in enumerate(designs)}
     rows = []
     # grouped by the value's place, not the value: choices 1, 1.0 and True are one key to pandas
     for (design, key, position), runs in frame.groupby(["design", "parameter", "position"], sort=False):
@@ -903,10 +904,16 @@ def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: li
             # each end ran on the centre's seeds, in their order: its bar's length (end - centre) has a paired interval
             at = centre[metric].to_numpy(dtype=float)
             length = paired_difference(at, runs[metric].to_numpy(dtype=float))
+            low, high = length["diff_ci_low"], length["diff_ci_high"]
+            if metric in DAY_METRICS:
+                # a day lies in 1 .. the day after the horizon, so an end's change from the centre within what two
+                # runs can differ by: a payback's tornado whiskers reached day -530 and 680 on a 150-day horizon
+                end_days = value_at[design, key, position] if key == "days" else days_of[design]
+                low, high = max(low, 1 - (days_of[design] + 1)), min(high, end_days + 1 - 1)
             rows.append({"design": design, "metric": metric, "parameter": key, "position": int(position),
                          "value": value_at[design, key, position], "value_base": own[design, key],
                          "at_base": float(centre[metric].mean()), "at": float(runs[metric].mean()),
-                         "ci_low": length["diff_ci_low"], "ci_high": length["diff_ci_high"], "replicates": len(seeds),
+                         "ci_low": low, "ci_high": high, "replicates": len(seeds),
                          # each seed's value, in the seeds' order (at the end and as given): what tells one design's
                          # lead over another at a point from the runs' luck (tornado_disagreements)
                          "runs": tuple(runs[metric].to_numpy(dtype=float)), "base_runs": tuple(at)})
