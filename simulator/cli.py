@@ -619,6 +619,47 @@ def shown_scenario(scenario) -> dict:
     return data
 
 
+#: The bundled scenarios of a checkout (README's quick start runs scenarios/default.yaml from it).
+BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@app.command("scenarios")
+@user_errors
+def scenarios_list(
+    folder: Optional[Path] = typer.Argument(None, metavar="[FOLDER]", help="Folder of scenario YAML files. Default: the bundled scenarios/ of this checkout, else scenarios/ here."),
+):
+    """List the scenario files of a folder (the bundled ones by default) and its sweeps/, each with its name and what it is for: run one with refsim run FILE, a sweep with refsim sweep FILE."""
+    import yaml
+
+    from .errors import ScenarioError
+
+    if folder is None:
+        folder = BUNDLED if BUNDLED.is_dir() else Path("scenarios")
+    if not folder.is_dir():
+        raise ScenarioError("no such folder; give a folder of scenario YAML files (the bundled ones are in scenarios/ "
+                            "of a refsim checkout)", file=str(folder))
+    shown = 0
+    for part, command in ((folder, "run"), (folder / "sweeps", "sweep")):
+        files = sorted(part.glob("*.yaml")) if part.is_dir() else []
+        if not files:
+            continue
+        out.print(f"{'scenarios' if command == 'run' else 'sweeps'} in {part}/ (refsim {command} FILE):", markup=False)
+        for path in files:
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                data = None
+            if not isinstance(data, dict):   # not a scenario file: said, not skipped unsaid
+                out.print(f"  {path.name:<30} (not a YAML mapping: refsim validate {path} says why)", markup=False)
+                continue
+            text = " ".join(str(data.get("description") or "").split())
+            first = text.split(". ")[0].rstrip(".") + "." if text else "(no description)"
+            out.print(f"  {path.name:<30} {str(data.get('name') or path.stem)}: {first}", markup=False)
+            shown += 1
+    if not shown:
+        raise ScenarioError("holds no scenario YAML files (*.yaml); give a folder of scenario files", file=str(folder))
+
+
 @app.command()
 def schema():
     """Print the JSON Schema of scenario files (for editor completion and checks)."""

@@ -1477,6 +1477,37 @@ def test_a_key_the_scenarios_other_choices_never_read_is_noted():
         unread_keys_note(influencers)
 
 
+def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
+    """A newcomer with only the CLI could not find the bundled scenarios: no command listed
+    them. `refsim scenarios` lists every YAML file of scenarios/ and its sweeps/ (globbed
+    here), each with the name and the first sentence of the description its file gives;
+    a folder of none, or none at all, is one error line."""
+    import yaml
+
+    done = runner.invoke(app, ["scenarios"])
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    for path in [*sorted(SCENARIOS.glob("*.yaml")), *sorted((SCENARIOS / "sweeps").glob("*.yaml"))]:
+        data = yaml.safe_load(path.read_text())
+        line = next((l for l in lines if l.strip().startswith(path.name + " ")), None)
+        assert line is not None, (path.name, done.stdout)
+        assert f"{data['name']}: {' '.join(data['description'].split()).split('. ')[0].rstrip('.')}" in line, line
+    assert any(l.startswith("sweeps in ") and l.endswith("(refsim sweep FILE):") for l in lines)
+    # another folder: its own files, a file that is no mapping said so; an empty folder or none: one line, exit 2
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.yaml").write_text("name: a\ndescription: First. Second.\n")
+    (tmp_path / "mine" / "b.yaml").write_text("- just a list\n")
+    mine = runner.invoke(app, ["scenarios", str(tmp_path / "mine")])
+    assert mine.exit_code == 0 and "a.yaml" in mine.stdout and "a: First." in mine.stdout and "Second" not in mine.stdout
+    assert "b.yaml" in mine.stdout and "not a YAML mapping" in mine.stdout
+    for folder in (tmp_path / "empty", tmp_path / "none"):
+        if folder.name == "empty":
+            folder.mkdir()
+        refused = runner.invoke(app, ["scenarios", str(folder)])
+        assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.output
+        assert str(folder) in refused.stderr and "Traceback" not in refused.output
+
+
 def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     """Rewards paid 30 days after the friend joins, on a 20-day run: 'attributed_roi –
     undefined in every replicate' with no reason, where k_factor beside it gave one.
