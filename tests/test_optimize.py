@@ -426,6 +426,19 @@ def test_a_constraint_built_in_python_is_checked_as_the_command_line_checks_it()
     assert Constraint("reward_cost", "<=", 5.0).excess(7.0) == 2.0
 
 
+def lucky_peak(curvature: float, peak: float):
+    """An evaluator of base_share x: profit -curvature (x - peak)^2 plus each run's own luck
+    (sd 1, drawn from its seed and x), reward cost 100 x."""
+    def evaluate(scenarios, seeds, metrics, daily=False):
+        out = []
+        for scenario, seed in zip(scenarios, seeds):
+            x = scenario.program.base_share
+            luck = np.random.default_rng([seed, int(x * 1e9)]).normal(0, 1.0)
+            out.append({"cumulative_profit": -curvature * (x - peak) ** 2 + luck, "reward_cost": 100 * x})
+        return out
+    return evaluate
+
+
 def test_two_objectives_give_a_pareto_front_of_the_trade_off():
     # value peaks at x = 0.37, cost = 100 x rises: the front is x in [0, 0.37]; beyond it both get worse
     base = small()
@@ -447,13 +460,7 @@ def test_the_best_of_a_pareto_front_is_the_member_best_on_fresh_seeds():
     from simulator.report import fmt
     from simulator.report.optimize import optimize_markdown
 
-    def noisy(scenarios, seeds, metrics, daily=False):   # every trial its own luck: the search's few replicates mislead
-        out = []
-        for scenario, seed in zip(scenarios, seeds):
-            x = scenario.program.base_share
-            luck = np.random.default_rng([seed, int(x * 1e9)]).normal(0, 1.0)
-            out.append({"cumulative_profit": -10 * (x - 0.37) ** 2 + luck, "reward_cost": 100 * x})
-        return out
+    noisy = lucky_peak(10.0, 0.37)   # every trial its own luck: the search's few replicates mislead
 
     base = small()
     parameters = parse_parameters(["program.base_share=0:1"], base)
@@ -1968,13 +1975,7 @@ def test_a_pareto_winner_not_told_apart_on_the_first_objective_from_a_cheaper_me
 
     from simulator.report.optimize import front_close, optimize_markdown
 
-    def flat(scenarios, seeds, metrics, daily=False):   # a flat top: value hardly moves, cost rises with x
-        out = []
-        for scenario, seed in zip(scenarios, seeds):
-            x = scenario.program.base_share
-            luck = np.random.default_rng([seed, int(x * 1e9)]).normal(0, 1.0)
-            out.append({"cumulative_profit": -2 * (x - 0.6) ** 2 + luck, "reward_cost": 100 * x})
-        return out
+    flat = lucky_peak(2.0, 0.6)   # a flat top: value hardly moves, cost rises with x
 
     base = small()
     parameters = parse_parameters(["program.base_share=0:1"], base)
