@@ -626,9 +626,9 @@ BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"
 @app.command("scenarios")
 @user_errors
 def scenarios_list(
-    folder: Optional[Path] = typer.Argument(None, metavar="[FOLDER]", help="Folder of scenario YAML files. Default: the bundled scenarios/ of this checkout, else scenarios/ here."),
+    folder: Optional[Path] = typer.Argument(None, metavar="[FOLDER]", help="Folder of scenario YAML files (and its sweeps/). Default: the bundled scenarios/ of this checkout, else scenarios/ here."),
 ):
-    """List the scenario files of a folder (the bundled ones by default) and its sweeps/, each with its name and what it is for: run one with refsim run FILE, a sweep with refsim sweep FILE."""
+    """List the scenario and sweep files of a folder and its sweeps/ (the bundled ones by default), each with its name and what it is for: run a scenario with refsim run FILE, a sweep with refsim sweep FILE."""
     import yaml
 
     from .errors import ScenarioError
@@ -636,28 +636,35 @@ def scenarios_list(
     if folder is None:
         folder = BUNDLED if BUNDLED.is_dir() else Path("scenarios")
     if not folder.is_dir():
-        raise ScenarioError("no such folder; give a folder of scenario YAML files (the bundled ones are in scenarios/ "
-                            "of a refsim checkout)", file=str(folder))
-    shown = 0
-    for part, command in ((folder, "run"), (folder / "sweeps", "sweep")):
-        files = sorted(part.glob("*.yaml")) if part.is_dir() else []
-        if not files:
-            continue
-        out.print(f"{'scenarios' if command == 'run' else 'sweeps'} in {part}/ (refsim {command} FILE):", markup=False)
-        for path in files:
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                data = None
-            if not isinstance(data, dict):   # not a scenario file: said, not skipped unsaid
-                out.print(f"  {path.name:<30} (not a YAML mapping: refsim validate {path} says why)", markup=False)
-                continue
-            text = " ".join(str(data.get("description") or "").split())
-            first = text.split(". ")[0].rstrip(".") + "." if text else "(no description)"
-            out.print(f"  {path.name:<30} {str(data.get('name') or path.stem)}: {first}", markup=False)
-            shown += 1
-    if not shown:
+        what = "is a file, not a folder" if folder.exists() else "no such folder"
+        raise ScenarioError(f"{what}; give a folder of scenario YAML files (the bundled ones are in scenarios/ of a "
+                            f"refsim checkout)", file=str(folder))
+    paths = [*sorted(folder.glob("*.yaml")), *sorted((folder / "sweeps").glob("*.yaml"))]
+    if not paths:
         raise ScenarioError("holds no scenario YAML files (*.yaml); give a folder of scenario files", file=str(folder))
+    # a sweep told by what it holds, as run tells one ('base:' and 'parameters:'), wherever it sits: the bundled
+    # sweeps/ listed on its own were "scenarios ... (refsim run FILE)", which run refused
+    kinds: dict[str, list[str]] = {"run": [], "sweep": []}
+    for path in paths:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = None
+        shown = str(path.relative_to(folder))
+        if not isinstance(data, dict):   # not a scenario file: said, not skipped unsaid
+            kinds["run"].append(f"  {shown:<30} (not a YAML mapping: refsim validate {path} says why)")
+            continue
+        sweep = "base" in data and "parameters" in data
+        text = " ".join(str(data.get("description") or "").split())
+        first = text.split(". ")[0].rstrip(".") + "." if text else \
+            f"(no description: refsim validate {path} checks it)" if not sweep else "(no description)"
+        kinds["sweep" if sweep else "run"].append(f"  {shown:<30} {str(data.get('name') or path.stem)}: {first}")
+    for command, lines in kinds.items():
+        if lines:
+            out.print(f"{'scenarios' if command == 'run' else 'sweeps'} in {folder}/ (refsim {command} FILE):",
+                      markup=False)
+            for line in lines:
+                out.print(line, markup=False)
 
 
 @app.command()

@@ -1493,19 +1493,27 @@ def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
         assert line is not None, (path.name, done.stdout)
         assert f"{data['name']}: {' '.join(data['description'].split()).split('. ')[0].rstrip('.')}" in line, line
     assert any(l.startswith("sweeps in ") and l.endswith("(refsim sweep FILE):") for l in lines)
+    # a sweep is told by what it holds ('base:' and 'parameters:', as run tells one), wherever it sits: the sweeps
+    # folder listed alone read "scenarios ... (refsim run FILE)", which run refused
+    alone = runner.invoke(app, ["scenarios", str(SCENARIOS / "sweeps")]).stdout
+    assert alone.startswith(f"sweeps in {SCENARIOS / 'sweeps'}/ (refsim sweep FILE):") and "refsim run" not in alone, alone
     # another folder: its own files, a file that is no mapping said so; an empty folder or none: one line, exit 2
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "a.yaml").write_text("name: a\ndescription: First. Second.\n")
     (tmp_path / "mine" / "b.yaml").write_text("- just a list\n")
+    (tmp_path / "mine" / "c.yaml").write_text("foo: 1\n")
     mine = runner.invoke(app, ["scenarios", str(tmp_path / "mine")])
     assert mine.exit_code == 0 and "a.yaml" in mine.stdout and "a: First." in mine.stdout and "Second" not in mine.stdout
     assert "b.yaml" in mine.stdout and "not a YAML mapping" in mine.stdout
-    for folder in (tmp_path / "empty", tmp_path / "none"):
+    assert f"c: (no description: refsim validate {tmp_path / 'mine' / 'c.yaml'} checks it)" in mine.stdout
+    (tmp_path / "file.yaml").write_text("name: f\n")
+    for folder in (tmp_path / "empty", tmp_path / "none", tmp_path / "file.yaml"):
         if folder.name == "empty":
             folder.mkdir()
         refused = runner.invoke(app, ["scenarios", str(folder)])
         assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.output
         assert str(folder) in refused.stderr and "Traceback" not in refused.output
+        assert ("is a file, not a folder" in refused.stderr) == (folder.name == "file.yaml")
 
 
 def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
