@@ -1489,7 +1489,8 @@ def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
     lines = done.stdout.splitlines()
     for path in [*sorted(SCENARIOS.glob("*.yaml")), *sorted((SCENARIOS / "sweeps").glob("*.yaml"))]:
         data = yaml.safe_load(path.read_text())
-        line = next((l for l in lines if l.strip().startswith(path.name + " ")), None)
+        shown = str(path.relative_to(SCENARIOS))   # a sweep under sweeps/ named with its folder
+        line = next((l for l in lines if l.strip().startswith(shown + " ")), None)
         assert line is not None, (path.name, done.stdout)
         assert f"{data['name']}: {' '.join(data['description'].split()).split('. ')[0].rstrip('.')}" in line, line
     assert any(l.startswith("sweeps in ") and l.endswith("(refsim sweep FILE):") for l in lines)
