@@ -333,6 +333,9 @@ class OptimizeResult(FieldsEqual):
     # each completed trial's first-objective values by replicate (replicate r on the same seed for every trial):
     # what the winner's paired differences from the other choices are measured on
     runs: dict[int, list[float]] = field(default_factory=dict)
+    # each re-run candidate's values by metric on the fresh seeds every candidate shares (round 0), seed by seed: what
+    # a front member is told apart from the winner on, as the winner was chosen on them
+    fresh_runs: dict[int, dict[str, list[float]]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         # the dataclass repr printed the trials, the re-runs and the whole winning scenario
@@ -876,11 +879,14 @@ class Search:
         best = dict(study.trials[winner].params) if winner is not None else None
         runs = {t.number: [float(v) for v in t.user_attrs.get("runs", {}).get(first.metric, [])]
                 for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
+        chosen_on = sorted({int(t) for c in confirmations for t in c.loc[c["round"] == 0, "trial"]})
+        fresh = {n: {m: [v[m] for v in rows] for m in rows[0]} for n in chosen_on
+                 if (rows := self.stored_rerun(study, n, 0))}
         return OptimizeResult(
             seed=self.seed, objectives=self.objectives, constraints=self.constraints, trials=table, best=best,
             best_scenario=best_design(self.base, best, self.parameters, self.seed) if best is not None else None,
             confirmation=pd.concat(confirmations, ignore_index=True) if confirmations else pd.DataFrame(),
-            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs, runs=runs)
+            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs, runs=runs, fresh_runs=fresh)
 
     def candidates(self, done: pd.DataFrame) -> list[int]:
         """Trials on the highest rung reached (and, when none of them keeps the

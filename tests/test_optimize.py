@@ -1985,8 +1985,14 @@ def test_a_pareto_winner_not_told_apart_on_the_first_objective_from_a_cheaper_me
     named = front_close(result, parameters)
     assert named, result.pareto   # the case: a flat top leaves members the winner is not told apart from
     listed = {int(re.match(r"trial (\d+)", line)[1]) for line in named}
+    fresh = result.fresh_runs
+    assert result.best_trial in fresh and len(fresh) > 1   # the members re-run on the fresh seeds they share
     for trial in (int(t) for t in result.pareto["trial"] if int(t) != result.best_trial):
-        mine, theirs = result.runs[result.best_trial], result.runs[trial]
+        # on the fresh seeds both were re-run on where both were (the winner was chosen on them), else the search's
+        if trial in fresh:
+            mine, theirs = fresh[result.best_trial]["cumulative_profit"], fresh[trial]["cumulative_profit"]
+        else:
+            mine, theirs = result.runs[result.best_trial], result.runs[trial]
         n = min(len(mine), len(theirs))
         d = np.asarray(mine[:n]) - np.asarray(theirs[:n])
         half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)
@@ -1996,5 +2002,13 @@ def test_a_pareto_winner_not_told_apart_on_the_first_objective_from_a_cheaper_me
         elif len(listed) < 3:   # at most three are named
             assert apart, (trial, d, listed)
     assert all("its reward_cost" in line and "against the winner's" in line for line in named)
+    for line in named:   # the second objective's means on those same seeds
+        trial = int(re.match(r"trial (\d+)", line)[1])
+        if trial in fresh:
+            from simulator.report import fmt
+
+            assert f"its reward_cost {fmt(np.mean(fresh[trial]['reward_cost']))} against the winner's " \
+                   f"{fmt(np.mean(fresh[result.best_trial]['reward_cost']))}, on the" in line, line
+            assert "fresh seeds the front's members were re-run on" in line
     report = optimize_markdown(result, base, parameters, OptimizeSettings(), [])
     assert "**Not told apart from the winner on cumulative_profit** at 95%" in report

@@ -891,7 +891,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         if note := front_copies_note(result, [p.key for p in parameters]):
             lines += ["", note]
         if near := front_close(result, parameters):
-            lines += ["", f"**Not told apart from the winner on {first.metric}** at 95%, on the replicates both ran: "
+            lines += ["", f"**Not told apart from the winner on {first.metric}** at 95%: "
                           + "; ".join(near) + f". The winner is the front's best on {first.metric} alone: "
                           + FRONT_CLOSE_ADVICE + "."]
     choices = _by_choice(result, parameters)
@@ -1087,39 +1087,58 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
 def front_close(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
     """Two objectives: the other members of the Pareto front the winner (the member best on
     the first objective on fresh seeds) is not told apart from at 95% on that objective,
-    on the replicates both ran on the same seeds, each with its second objective beside the
-    winner's: a $51.82 reward was named best, without a word, beside a $37.45 one whose
-    value differed from it by 291 (-6,034 to 6,617) and which spent 932 less (318 to
-    1,547). close_trials says this of one objective."""
+    each with its second objective beside the winner's: a $51.82 reward was named best,
+    without a word, beside a $37.45 one whose value differed from it by 291 (-6,034 to
+    6,617) and which spent 932 less (318 to 1,547). Told apart on the fresh seeds every
+    re-run member shares (``fresh_runs``), which the winner was chosen on (on the search's
+    few replicates, members those seeds told apart were named, and one they did not was
+    left out); a member not re-run, on the replicates both ran in the search.
+    close_trials says this of one objective."""
+    from ..compare import paired_difference
+    from ..evaluation import never_after_horizon
+
     if result.best_trial is None or result.pareto is None or len(result.objectives) != 2 or not len(result.pareto):
         return []
     first, second = result.objectives
-    chosen = chosen_rows(result.confirmation)
-    fresh = chosen.pivot(index="trial", columns="metric", values="mean") if len(chosen) else pd.DataFrame()
+    fresh = getattr(result, "fresh_runs", {}) or {}
+    days = getattr(result.best_scenario, "days", None)
     trials = result.trials.set_index("trial")
 
-    def second_of(trial: int) -> tuple[float, bool]:   # on the fresh seeds where both were re-run, else its own
-        if trial in fresh.index and result.best_trial in fresh.index and second.metric in fresh.columns:
-            return float(fresh.loc[trial, second.metric]), True
-        return float(trials.loc[trial, f"{second.metric}_mean"]), False
+    def counted(trial: int, metric: str) -> np.ndarray:   # a day that never came: the day after the horizon
+        values = fresh[trial][metric]
+        return np.array([never_after_horizon(float(v), metric, days) if days else float(v) for v in values])
 
+    mine = fresh.get(result.best_trial)
     close = []
     for row in result.pareto.to_dict("records"):
         trial = int(row["trial"])
-        difference = winner_against(result, trial)
+        if trial == result.best_trial:
+            continue
+        on_fresh = mine is not None and trial in fresh and first.metric in mine and first.metric in fresh[trial]
+        if on_fresh:
+            found = paired_difference(counted(trial, first.metric), counted(result.best_trial, first.metric))
+            difference = {**found, "n": found["n_pairs"]}
+        else:
+            difference = winner_against(result, trial)
         if difference is None or not math.isfinite(difference["diff_ci_low"]) or ahead(result, difference) != 0:
             continue
-        theirs, on_fresh = second_of(trial)
-        mine, _ = second_of(result.best_trial)
+        if on_fresh and second.metric in mine and second.metric in fresh[trial]:
+            theirs, ours = (float(np.nanmean(counted(t, second.metric))) for t in (trial, result.best_trial))
+            where = f"on the {difference['n']} fresh seeds the front's members were re-run on"
+            versus = f"{fmt(difference['diff_mean'])} ({fmt(difference['diff_ci_low'])} to {fmt(difference['diff_ci_high'])})"
+        else:
+            theirs, ours = (float(trials.loc[t, f"{second.metric}_mean"]) for t in (trial, result.best_trial))
+            where = "over the search's replicates (it was not re-run)"
+            versus = _versus_text(difference)
         values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
-        close.append(f"trial {trial} ({values}): winner − it on {first.metric} {_versus_text(difference)}; its "
-                     f"{second.metric} {fmt(theirs)} against the winner's {fmt(mine)}"
-                     + (" on fresh seeds" if on_fresh else " over their own replicates"))
+        close.append(f"trial {trial} ({values}): winner − it on {first.metric} {versus}; its {second.metric} "
+                     f"{fmt(theirs)} against the winner's {fmt(ours)}, {where}")
     return close[:count]
 
 
-FRONT_CLOSE_ADVICE = ("choose between them on the second objective (the Pareto front), or run them side by side with "
-                      "refsim compare and more replicates")
+FRONT_CLOSE_ADVICE = ("choose between them on the second objective (the Pareto front; the winner's figures above are "
+                      "from further seeds none was chosen on), or run them side by side with refsim compare and more "
+                      "replicates")
 
 
 def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
