@@ -53,6 +53,48 @@ def fix(block: BaseModel, holder: str) -> None:
         if id(part) not in _FIXED:
             _FIXED[id(part)] = holder
             weakref.finalize(part, _FIXED.pop, id(part), None)
+            # a list inside (channels, tiers, ids) refuses changes in place too: m.scenario.program.channels[0] = ...
+            # was taken, and ignored on the compiled path as an assignment had been
+            for name in type(part).model_fields:
+                value = part.__dict__.get(name)
+                if type(value) is list:
+                    part.__dict__[name] = FixedList(value, holder)
+
+
+def fixed_message(holder: str) -> str:
+    """What a change to a fixed scenario (:func:`fix`) is told."""
+    return (f"{holder}'s scenario is fixed once the model is built (it runs the scenario it was built with, on either "
+            f"path); build a new model from a changed copy, e.g. ReferralModel(load_scenario(path, ['KEY=VALUE']), "
+            f"rng=...) or from model.scenario.model_copy(deep=True) changed (a copy without deep=True shares its "
+            f"blocks with the model's)")
+
+
+class FixedList(list):
+    """A list inside a fixed scenario (:func:`fix`): reads as a list, compares equal to one,
+    copies (deep or not) and pickles as a plain list, and refuses every change in place."""
+
+    def __init__(self, items, holder: str = "a model"):
+        super().__init__(items)
+        self.holder = holder
+
+    def _refuse(self, *args, **kwargs):
+        from .errors import ScenarioError
+
+        raise ScenarioError(fixed_message(self.holder))
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+
+    def __copy__(self):
+        return list(self)
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        return [copy.deepcopy(item, memo) for item in self]
+
+    def __reduce__(self):
+        return (list, (list(self),))
 
 
 class Strict(BaseModel):
@@ -70,10 +112,7 @@ class Strict(BaseModel):
         if (holder := _FIXED.get(id(self))) is not None and not name.startswith("_"):
             from .errors import ScenarioError
 
-            raise ScenarioError(f"{holder}'s scenario is fixed once the model is built (it runs the scenario it was "
-                                f"built with, on either path); build a new model from a changed copy, e.g. "
-                                f"ReferralModel(load_scenario(path, ['KEY=VALUE']), rng=...) or from "
-                                f"model.scenario.model_copy(deep=True) changed", file=type(self).__name__, key=name)
+            raise ScenarioError(fixed_message(holder), file=type(self).__name__, key=name)
         fields = type(self).model_fields
         if name not in fields and not name.startswith("_"):
             # "Object has no attribute 'base_shar'": no key it meant, nor the keys there are, as a file is told

@@ -966,7 +966,12 @@ def test_a_models_scenario_is_fixed_once_built_and_the_callers_stays_theirs(kern
     for change in (lambda m: setattr(m.scenario, "days", 90),
                    lambda m: setattr(m.scenario.program, "base_share", 0.9),
                    lambda m: setattr(m.scenario.program.channels[0], "weight", 0.5),
-                   lambda m: setattr(m, "scenario", given)):
+                   lambda m: setattr(m, "scenario", given),
+                   # a list inside, changed in place: taken, and ignored on the compiled path, as assignments had been
+                   lambda m: m.scenario.program.channels.__setitem__(
+                       0, m.scenario.program.channels[0].model_copy(update={"extra_invites": 40.0})),
+                   lambda m: m.scenario.program.channels.pop(),
+                   lambda m: m.scenario.program.channels.append(m.scenario.program.channels[0])):
         with pytest.raises(ScenarioError, match="fixed once the model is built") as refused:
             change(model)
         assert "\n" not in str(refused.value)
@@ -979,4 +984,9 @@ def test_a_models_scenario_is_fixed_once_built_and_the_callers_stays_theirs(kern
     given.program.base_share = 0.3   # the caller's own object: theirs to change
     copy = model.scenario.model_copy(deep=True)
     copy.days = 90
+    copy.program.channels.append(copy.program.channels[0])   # a deep copy's lists are its own too
     assert copy.days == 90 and model.scenario.days == 40 and model.scenario.program.base_share == 0.2
+    assert len(model.scenario.program.channels) == len(given.program.channels) == len(copy.program.channels) - 1
+    import pickle
+
+    assert pickle.loads(pickle.dumps(model.scenario)) == model.scenario   # sent to a worker as any scenario is
