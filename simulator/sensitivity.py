@@ -906,10 +906,13 @@ def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: li
             length = paired_difference(at, runs[metric].to_numpy(dtype=float))
             low, high = length["diff_ci_low"], length["diff_ci_high"]
             if metric in DAY_METRICS:
-                # a day lies in 1 .. the day after the horizon, so an end's change from the centre within what two
-                # runs can differ by: a payback's tornado whiskers reached day -530 and 680 on a 150-day horizon
+                # a day lies in 1 .. the day after the horizon, so the end's mean, the centre's plus the change, does
+                # too: a payback's tornado whiskers reached day -530 and 680 on a 150-day horizon, and, the change
+                # alone cut to +-days, day -64 and 121
                 end_days = value_at[design, key, position] if key == "days" else days_of[design]
-                low, high = max(low, 1 - (days_of[design] + 1)), min(high, end_days + 1 - 1)
+                centre_mean = float(np.nanmean(at)) if np.isfinite(at).any() else math.nan
+                if math.isfinite(centre_mean):
+                    low, high = max(low, 1 - centre_mean), min(high, end_days + 1 - centre_mean)
             rows.append({"design": design, "metric": metric, "parameter": key, "position": int(position),
                          "value": value_at[design, key, position], "value_base": own[design, key],
                          "at_base": float(centre[metric].mean()), "at": float(runs[metric].mean()),

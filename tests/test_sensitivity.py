@@ -1941,8 +1941,9 @@ def test_the_sobol_indices_are_saltelli_2010s_first_order_and_jansens_total_as_r
 def test_a_day_metrics_tornado_intervals_stay_within_what_two_runs_can_differ_by():
     """A payback day lies in 1 .. the day after the horizon: on 2 seeds the tornado's paired
     t-interval of an end's change reached -556 to 651 on a 150-day run, and tornado.png drew
-    whiskers to day -530. Cut to what two runs can differ by, -(days) .. days, as compare
-    cuts its differences; a money metric keeps its t-interval."""
+    whiskers to day -530. The end's mean, the centre's plus the change, is cut to that range
+    (the change alone cut to +-days still drew day -64), as compare cuts its differences; a
+    money metric keeps its t-interval."""
     from simulator.compare import paired_difference
     from simulator.sensitivity import tornado_values
 
@@ -1960,6 +1961,9 @@ def test_a_day_metrics_tornado_intervals_stay_within_what_two_runs_can_differ_by
     table = tornado_values([base], ["d"], uncertain, ["payback_day", "incremental_value"], [11, 12], wild)
     days = table[table["metric"] == "payback_day"]
     assert (days["ci_low"] >= -base.days).all() and (days["ci_high"] <= base.days).all()
+    # the whiskers tornado.png draws, at the centre plus each end of the change: within day 1 .. the day after
+    assert (days["at_base"] + days["ci_low"] >= 1 - 1e-9).all()
+    assert (days["at_base"] + days["ci_high"] <= base.days + 1 + 1e-9).all()
     uncut = paired_difference(np.array([base.days + 1.0, 1.0]), np.array([1.0, base.days + 1.0]))
     assert uncut["diff_ci_low"] < -base.days   # the case: the t-interval alone reaches past what runs can differ by
     money = table[table["metric"] == "incremental_value"].iloc[0]
