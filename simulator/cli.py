@@ -629,6 +629,8 @@ def scenarios_list(
     folder: Optional[Path] = typer.Argument(None, metavar="[FOLDER]", help="Folder of scenario YAML files (and its sweeps/). Default: the bundled scenarios/ of this checkout, else scenarios/ here."),
 ):
     """List the scenario and sweep files of a folder and its sweeps/ (the bundled ones by default), each with its name and what it is for: run a scenario with refsim run FILE, a sweep with refsim sweep FILE."""
+    import re
+
     import yaml
 
     from .errors import ScenarioError
@@ -639,9 +641,11 @@ def scenarios_list(
         what = "is a file, not a folder" if folder.exists() else "no such folder"
         raise ScenarioError(f"{what}; give a folder of scenario YAML files (the bundled ones are in scenarios/ of a "
                             f"refsim checkout)", file=str(folder))
-    paths = [*sorted(folder.glob("*.yaml")), *sorted((folder / "sweeps").glob("*.yaml"))]
+    paths = [*sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]),
+             *sorted([*(folder / "sweeps").glob("*.yaml"), *(folder / "sweeps").glob("*.yml")])]
     if not paths:
-        raise ScenarioError("holds no scenario YAML files (*.yaml); give a folder of scenario files", file=str(folder))
+        raise ScenarioError("holds no scenario YAML files (*.yaml, *.yml); give a folder of scenario files",
+                            file=str(folder))
     # a sweep told by what it holds, as run tells one ('base:' and 'parameters:'), wherever it sits: the bundled
     # sweeps/ listed on its own were "scenarios ... (refsim run FILE)", which run refused
     kinds: dict[str, list[str]] = {"run": [], "sweep": []}
@@ -656,7 +660,8 @@ def scenarios_list(
             continue
         sweep = "base" in data and "parameters" in data
         text = " ".join(str(data.get("description") or "").split())
-        first = text.split(". ")[0].rstrip(".") + "." if text else \
+        # the first sentence: a stop before a capital ("e.g. a" went on; "Uses e.g." was cut there)
+        first = re.split(r"(?<=[.!?])\s+(?=[A-Z$(])", text)[0].rstrip(".") + "." if text else \
             f"(no description: refsim validate {path} checks it)" if not sweep else "(no description)"
         kinds["sweep" if sweep else "run"].append(f"  {shown:<30} {str(data.get('name') or path.stem)}: {first}")
     for command, lines in kinds.items():

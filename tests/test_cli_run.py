@@ -765,6 +765,13 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                                               **extra}},
                        economics={"monthly_margin": 15.0}, fraud={"share": 0.15})
         assert said in reward_weighing(capped), reward_weighing(capped)
+    # a share below 0.1% past the cap is "under 0.1%", as the whole's is, not "0.0%" (none) nor "0.1%" beside a whole
+    # of "under 0.1%": f(10) at share 0.001 is 0.032%
+    faint = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
+                                         "cap_per_referrer": 1}}, economics={"monthly_margin": 15.0}, fraud={"share": 0.001})
+    assert ("fake accounts make under 0.1% of referral signups while a reward is on offer (a signup after a referrer "
+            "reaches the cap draws under 0.1%, for the friend's reward alone") in reward_weighing(faint), \
+        reward_weighing(faint)
     # the friend's reward too: 1 − e^(−10 · 0.769 / 45) = 16% paid later, 20% at once
     both = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 20, "referee_reward": 10,
                                         "qualification_days": 30, "delay_discount": 0.01}},
@@ -1471,6 +1478,13 @@ def test_a_key_the_scenarios_other_choices_never_read_is_noted():
         "population.initial_customers={count: 3, strategy: influence, cascade: {samples: 5}}",
         "program.influencers={count: 2, strategy: degree}"])
     assert unread_keys_note(read) == ""   # read where given; an influencers block without a cascade says nothing
+    # a degree sequence given overrides the family: its keys are not read either (two runs byte-identical)
+    listed = load_scenario(SCENARIOS / "default.yaml", [
+        "population.size=40", "population.initial_customers=2",
+        "network={kind: configuration, degrees: [3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 2, "
+        "3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 2], exponent: 2.2}"])
+    assert ("`network.exponent` is not read where `network.degrees` gives the sequence itself"
+            in unread_keys_note(listed)), unread_keys_note(listed)
     influencers = load_scenario(SCENARIOS / "default.yaml", [
         "program.influencers={count: 2, strategy: random, cascade: {samples: 5}}"])
     assert "`program.influencers.cascade` is read only by `strategy: influence` (here random)" in \
@@ -1503,10 +1517,12 @@ def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
     (tmp_path / "mine" / "a.yaml").write_text("name: a\ndescription: First. Second.\n")
     (tmp_path / "mine" / "b.yaml").write_text("- just a list\n")
     (tmp_path / "mine" / "c.yaml").write_text("foo: 1\n")
+    (tmp_path / "mine" / "d.yml").write_text("name: d\ndescription: Uses e.g. a cap. Then more.\n")
     mine = runner.invoke(app, ["scenarios", str(tmp_path / "mine")])
     assert mine.exit_code == 0 and "a.yaml" in mine.stdout and "a: First." in mine.stdout and "Second" not in mine.stdout
     assert "b.yaml" in mine.stdout and "not a YAML mapping" in mine.stdout
     assert f"c: (no description: refsim validate {tmp_path / 'mine' / 'c.yaml'} checks it)" in mine.stdout
+    assert "d: Uses e.g. a cap." in mine.stdout and "Then more" not in mine.stdout   # .yml too, and "e.g." no stop
     (tmp_path / "file.yaml").write_text("name: f\n")
     for folder in (tmp_path / "empty", tmp_path / "none", tmp_path / "file.yaml"):
         if folder.name == "empty":

@@ -690,7 +690,9 @@ def console_verdict(outcome: SweepOutcome) -> list[str]:
     sweep's console gave only its run counts, the one command whose console gave no answer."""
     summary = point_summary(outcome.frame, outcome.sweep, getattr(outcome.table, "values", None))
     lines = _verdict(outcome.sweep, summary, best_points(outcome.frame, outcome.sweep, summary))
-    return [line.replace("**", "").replace("`", "") for line in lines if line]
+    # "see the runs below" points down report.md; on the console there is nothing below
+    return [line.replace("**", "").replace("`", "").replace("see the runs below", "see the runs in sweep.csv and "
+                                                            "report.md") for line in lines if line]
 
 
 def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[str]:

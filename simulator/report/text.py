@@ -654,7 +654,10 @@ def reward_weighing(scenario) -> str:
         text += (f", {friend_is}'s {fmt(friend)} {share_text(weight * float(inc.saturation(friend, motive)))} of the largest rise "
                  f"in conversion{no_rise(incentive, 'referee_max_uplift')}")
     fakes = sorted({float(inc.fraud_probability(reward + friend, scenario.fraud.share, scale)) for _, reward in tiers})
-    shown = [f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%" for fake in (fakes[0], fakes[-1])]
+    def percent(fake: float) -> str:   # a share below 0.1% is not "0.0%", which read as none
+        return f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
+
+    shown = [percent(fake) for fake in (fakes[0], fakes[-1])]
     share = shown[0] if shown[0] == shown[1] else f"{shown[0]} to {shown[1]} (by tier)"
     # a signup that comes once the reward is gone draws no fakes: under a budget that ran out on day 100 of 365 the
     # sentence said 30.0% where the run's fake_accounts and referred_customers made 18.8%
@@ -669,7 +672,7 @@ def reward_weighing(scenario) -> str:
         fewer.append(f"a signup after {' or '.join(ends)} draws none")
     if capped and friend > 0:
         alone = float(inc.fraud_probability(friend, scenario.fraud.share, scale))
-        fewer.append(f"{'one' if ends else 'a signup'} after a referrer reaches the cap draws {alone:.1%}, for "
+        fewer.append(f"{'one' if ends else 'a signup'} after a referrer reaches the cap draws {percent(alone)}, for "
                      f"{friend_is}'s reward alone")
     offer = (f" while a reward is on offer ({', and '.join(fewer)}, so a run's share, "
              f"`fake_accounts` against `referred_customers`, can be lower)" if fewer and fakes[-1] > 0 else "")
@@ -791,7 +794,13 @@ def unread_keys_note(scenario) -> str:
 
     unread = []
     network = scenario.network
-    if (network.kind == "configuration" and network.degrees is None and network.degree_distribution != "powerlaw"
+    if network.kind == "configuration" and network.degrees is not None:   # the sequence given overrides the family
+        family = [key for key in ("degree_distribution", "mean_degree", "exponent") if key in network.model_fields_set]
+        if family:
+            unread.append(", ".join(f"`network.{key}`" for key in family) + " "
+                          + ("is" if len(family) == 1 else "are") + " not read where `network.degrees` gives the "
+                          "sequence itself")
+    elif (network.kind == "configuration" and network.degree_distribution != "powerlaw"
             and "exponent" in network.model_fields_set):
         unread.append(f"`network.exponent` ({network.exponent:g}) is read only by `degree_distribution: powerlaw` "
                       f"(here {network.degree_distribution})")
