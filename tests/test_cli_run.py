@@ -2282,6 +2282,14 @@ def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
     assert referred_loyalty_note(scenario(ratio=1.0, premium=0.0), runs) == ""
     assert referred_loyalty_note(scenario(), runs.assign(incremental_customers=[3.0, 4.0])) == ""
     assert referred_loyalty_note(scenario(), runs.assign(incremental_value=[-1.0, -2.0])) == ""
+    # a value that is leads still in a sales pipeline, with no referred customer yet, rests on no loyalty (a 21-day
+    # B2B run: 78,213 of value, all pipeline, 0 referred customers, and the note blamed referred customers' loyalty)
+    pipeline = runs.assign(incremental_pipeline_equity=runs["incremental_value"], referred_customers=0.0)
+    assert referred_loyalty_note(scenario(), pipeline) == ""
+    assert referred_loyalty_note(scenario(), pipeline.assign(referred_customers=3.0)) == ""   # value all pipeline
+    part = runs.assign(incremental_pipeline_equity=runs["incremental_value"] - 1000.0, referred_customers=3.0)
+    assert referred_loyalty_note(scenario(), part, "credit").startswith(
+        "**credit** adds value (1,000, beyond the leads still in its pipeline at the horizon) without adding customers")
     split = " ".join(value_split(runs, 365).split())
     assert ("2,100 of margin the customers still active on day 365 are expected to bring beyond the twin's, though they "
             "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity, `incremental_equity`)") in split, split

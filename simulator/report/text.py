@@ -571,14 +571,24 @@ def referred_loyalty_note(scenario, runs, name: str | None = None) -> str:
     if not tests:
         return ""
     ratio, premium = scenario.churn.referred_hazard_ratio, scenario.economics.referred_margin_premium
-    value, added = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
+    value, added = loyalty_value(runs), float(runs["incremental_customers"].mean())
     who = f"**{name}** adds" if name else "The program adds"
     assumed = [*([f"churn {ratio:g} times as fast (`churn.referred_hazard_ratio`)"] if ratio < 1 else []),
                *([f"earn up to {premium:.0%} more (`economics.referred_margin_premium`)"] if premium > 0 else [])]
-    return (f"{who} value ({fmt(value)}) without adding customers ({fmt(added)} against the twin): more of its "
+    beyond = (", beyond the leads still in its pipeline at the horizon"
+              if float(runs["incremental_value"].mean()) != value else "")
+    return (f"{who} value ({fmt(value)}{beyond}) without adding customers ({fmt(added)} against the twin): more of its "
             f"customers join through a friend, and those are assumed to {' and '.join(assumed)}, whether or not they "
             f"would have joined anyway. That is an assumption (docs/model.md, \"Assumptions that decide some "
             f"comparisons\"): test it with `refsim sensitivity` ({', '.join(tests)}).")
+
+
+def loyalty_value(runs) -> float:
+    """The value against the twin that referred customers' loyalty can carry: incremental_value
+    less the leads still in a conversion lag or sales pipeline at the horizon
+    (incremental_pipeline_equity), who are valued as they will join, not as customers yet."""
+    pipeline = float(runs["incremental_pipeline_equity"].mean()) if "incremental_pipeline_equity" in runs else 0.0
+    return float(runs["incremental_value"].mean()) - (pipeline if math.isfinite(pipeline) else 0.0)
 
 
 def referred_loyalty_tests(scenario, runs) -> list[str]:
@@ -588,8 +598,11 @@ def referred_loyalty_tests(scenario, runs) -> list[str]:
     if runs is None or not {"incremental_value", "incremental_customers"} <= set(runs.columns) or not len(runs):
         return []
     ratio, premium = scenario.churn.referred_hazard_ratio, scenario.economics.referred_margin_premium
-    value, added = float(runs["incremental_value"].mean()), float(runs["incremental_customers"].mean())
-    if not (value > 0 and added <= 0) or (ratio >= 1 and premium <= 0):
+    value, added = loyalty_value(runs), float(runs["incremental_customers"].mean())
+    # no customer joined through a referral: nothing to be loyal (a 21-day B2B run's value was all leads still in its
+    # sales pipeline, 0 referred customers, and the note blamed referred customers' loyalty)
+    referred = float(runs["referred_customers"].mean()) if "referred_customers" in runs else 1.0
+    if not (value > 0 and added <= 0) or (ratio >= 1 and premium <= 0) or referred <= 0:
         return []
     return [*([f"`--uncertain churn.referred_hazard_ratio={ratio:g}:1`"] if ratio < 1 else []),
             *([f"`--uncertain economics.referred_margin_premium=0:{premium:g}`"] if premium > 0 else [])]
