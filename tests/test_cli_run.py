@@ -1040,24 +1040,24 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     # report.md's "the ranking rests on" (here credit's assumed 40% cost) is on the console too, with its test
     # the compared files are in the command, so that it runs as printed (it stopped on "give a scenario YAML file")
     assert notes[0] == ("note: the ranking rests on sizes the model assumes; test them with refsim sensitivity "
-                        f"{paths[0]} {paths[1]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2 "
+                        f"{paths[0]} {paths[1]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2 "
                         "(report.md)"), \
         result.stdout   # with compare's --set: it tested the files' 30-day designs where 20-day ones were compared
     # report.md gives the same command whole: its flags alone, pasted, tested the files' 30-day designs on their seed
     assert (f"Before trusting it, test them with `refsim sensitivity {paths[0]} {paths[1]} --set days=20 --uncertain "
-            "program.cost_shares.credit=0.2:1 --tornado-replicates 2`.") in (tmp_path / "out" / "report.md").read_text()
+            "program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2`.") in (tmp_path / "out" / "report.md").read_text()
     # without twins the verdict ranks cumulative_profit: the command tested sensitivity's default incremental_value
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "nb"), "--executor", "serial",
                                  "--set", "days=20", "--no-baseline"])
     assert result.exit_code == 0 and "best on cumulative_profit" in result.stdout, result.output
-    assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --tornado-replicates 2 (report.md)" in result.stdout, result.stdout
-    assert ("--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --tornado-replicates 2`."
+    assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --replicates 2 --tornado-replicates 2 (report.md)" in result.stdout, result.stdout
+    assert ("--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --replicates 2 --tornado-replicates 2`."
             in (tmp_path / "nb" / "report.md").read_text())
     # under --seed the study is given it: without, it ran on the first file's seed 3, not the compare's luck
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "seeded"), "--executor", "serial",
                                  "--set", "days=20", "--seed", "9"])
     assert result.exit_code == 0, result.output
-    assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2 --seed 9 (report.md)" in result.stdout, \
+    assert "--set days=20 --uncertain program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2 --seed 9 (report.md)" in result.stdout, \
         result.stdout
     # a --set of the key the command varies, within its range, is kept: sensitivity centres its tornado where compare
     # ran the designs (it had been dropped, and the tornado stood at the files' 1)
@@ -1065,14 +1065,14 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
                                  "--set", "days=20", "--set", "program.cost_shares.credit=0.5"])
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.5"
-            f" --uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2 (report.md)") in result.stdout, \
+            f" --uncertain program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2 (report.md)") in result.stdout, \
         result.stdout
     # outside it, the range is widened to hold it (it was left out, and sensitivity centred on the files' 0.4 unsaid)
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "credit-low"), "--executor", "serial",
                                  "--set", "days=20", "--set", "program.cost_shares.credit=0.1"])
     assert result.exit_code == 0, result.output
     assert (f"test them with refsim sensitivity {paths[0]} {paths[1]} --set days=20 --set program.cost_shares.credit=0.1 "
-            f"--uncertain program.cost_shares.credit=0.1:1 --tornado-replicates 2 (report.md)") in result.stdout, \
+            f"--uncertain program.cost_shares.credit=0.1:1 --replicates 2 --tornado-replicates 2 (report.md)") in result.stdout, \
         result.stdout
     # the block given whole gives the key as its own item, after the block without it (sensitivity refused the block
     # form as a --set of a key it varies); compare's --set replicates is the tornado's count per end (sensitivity
@@ -1082,7 +1082,7 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
                                  "--set", "replicates=3"])
     assert result.exit_code == 0, result.output
     printed = (f"{paths[0]} {paths[1]} --set days=20 --set 'program.cost_shares={{product: 0.3}}' --set "
-               f"program.cost_shares.credit=0.1 --uncertain program.cost_shares.credit=0.1:1 --tornado-replicates 3")
+               f"program.cost_shares.credit=0.1 --uncertain program.cost_shares.credit=0.1:1 --replicates 3 --tornado-replicates 3")
     assert f"test them with refsim sensitivity {printed} (report.md)" in result.stdout, result.stdout
     result = runner.invoke(app, ["sensitivity", *shlex.split(printed), "--samples", "2", "--trajectories", "2",
                                  "--executor", "serial", "--out", str(tmp_path / "as-printed")])
@@ -1104,7 +1104,7 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "r3"), "--executor", "serial",
                                  "--set", "days=20", "--set", "replicates=4", "--replicates", "3"])
     assert result.exit_code == 0, result.output
-    assert "--uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 3 (report.md)" in result.stdout, \
+    assert "--uncertain program.cost_shares.credit=0.2:1 --replicates 3 --tornado-replicates 3 (report.md)" in result.stdout, \
         result.stdout
     # a file's own share below 0.2 starts the range: 0.2:1 left the file's 0.15 outside, and sensitivity's tornado
     # stood outside the ranges
@@ -1127,7 +1127,7 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     # and report.md gives that command whole (its "Test them with" had named the command sensitivity then refused)
     assert ("`refsim sensitivity` weighs designs that share population, network, days and seed, which these do not "
             "(bigger: population.size (300 vs 400)), so test each design alone: `refsim sensitivity FILE --set days=20 "
-            "--uncertain program.cost_shares.credit=0.2:1 --tornado-replicates 2`.") in (tmp_path / "u" / "report.md").read_text()
+            "--uncertain program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2`.") in (tmp_path / "u" / "report.md").read_text()
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
@@ -1478,6 +1478,12 @@ def test_a_key_the_scenarios_other_choices_never_read_is_noted():
         "population.initial_customers={count: 3, strategy: influence, cascade: {samples: 5}}",
         "program.influencers={count: 2, strategy: degree}"])
     assert unread_keys_note(read) == ""   # read where given; an influencers block without a cascade says nothing
+    # a key written at its default changes nothing either way: validate --show writes every key out, and its file
+    # read back was told of keys nobody set
+    shown = load_scenario(SCENARIOS / "default.yaml", [
+        "network={kind: configuration, degree_distribution: poisson, mean_degree: 10, exponent: 2.5}",
+        "population.initial_customers={count: 3, strategy: degree, cascade: {}}"])
+    assert unread_keys_note(shown) == ""
     # a degree sequence given overrides the family: its keys are not read either (two runs byte-identical)
     listed = load_scenario(SCENARIOS / "default.yaml", [
         "population.size=40", "population.initial_customers=2",

@@ -1968,3 +1968,22 @@ def test_a_day_metrics_tornado_intervals_stay_within_what_two_runs_can_differ_by
     assert uncut["diff_ci_low"] < -base.days   # the case: the t-interval alone reaches past what runs can differ by
     money = table[table["metric"] == "incremental_value"].iloc[0]
     assert money["ci_low"] == pytest.approx(100 * uncut["diff_ci_low"])
+
+
+def test_a_decision_on_one_seed_says_its_shares_follow_that_seeds_luck():
+    """The sensitivity command compare printed ran one seed a point: "best at 92% of the
+    points, hinges on none" was that seed's luck (compare, on 12 seeds: not told apart; on 4
+    the study said so), and the note that says so needs two seeds for its interval. One seed
+    is now said (report and console); a tie, or two seeds and more, are as before."""
+    import pandas as pd
+
+    from simulator.report.sensitivity import seeds_lead_note
+
+    one = pd.DataFrame([{"leader": "a", "runner_up": "b", "lead_mean": 4_000.0, "lead_ci_low": float("nan"),
+                         "lead_ci_high": float("nan")}])
+    assert seeds_lead_note(one).startswith("**One seed.** Every point ran on the same one seed")
+    assert "--replicates` 4" not in seeds_lead_note(one) and "`--replicates 4`" in seeds_lead_note(one)
+    assert seeds_lead_note(one, console=True).startswith("one seed: every point ran on the same one")
+    assert seeds_lead_note(one.assign(lead_mean=0.0)) == ""   # a tie: no lead to rest on luck
+    two = one.assign(lead_ci_low=-10.0, lead_ci_high=8_000.0)
+    assert seeds_lead_note(two).startswith("**Not told apart on these seeds.**")

@@ -655,9 +655,22 @@ def seeds_lead_note(flips: pd.DataFrame, console: bool = False) -> str:
     points and --seed 3 the other at 87%, with nothing said. '' on one seed (luck_note says
     what one run a point cannot tell) or before flips.csv kept the interval; ``console``:
     the console's note, said only where the lead is not told apart."""
-    if not len(flips) or "lead_ci_low" not in flips or not np.isfinite(flips["lead_ci_low"].iloc[0]):
+    if not len(flips) or "lead_ci_low" not in flips:
         return ""
     row = flips.iloc[0]
+    if not np.isfinite(row["lead_ci_low"]):
+        if not np.isfinite(row.get("lead_mean", math.nan)) or row["lead_mean"] == 0:   # none, or a tie
+            return ""
+        # one seed: "best at 92% of the points, hinges on none" was that seed's luck (compare, on 12 seeds, had the two
+        # not told apart; on 4 it read 79%, not told apart), with nothing said
+        if console:
+            return (f"one seed: every point ran on the same one, so the shares of points best follow its luck as much as "
+                    f"the assumptions, and its luck cannot be told from {row['leader']}'s lead: --replicates 4 or more "
+                    f"for a decision")
+        return (f"**One seed.** Every point ran on the same one seed, so the share of points best and the expected "
+                f"regret above follow its luck as much as the assumptions: a seed that favours {row['leader']} favours "
+                f"it at every point, and one seed cannot tell its lead on {row['runner_up']} from that luck. Use "
+                f"`--replicates 4` or more before deciding (docs/decide.md).")
     seeds = "the seeds every point runs on"
     # over the points drawn afresh (sensitivity.drawn_rows): "264,429" stood a few lines under a table whose means
     # differed by 266,978, over every point, the rows that mix two drawn points too

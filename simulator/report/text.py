@@ -808,19 +808,23 @@ def unread_keys_note(scenario) -> str:
     unread = []
     network = scenario.network
     if network.kind == "configuration" and network.degrees is not None:   # the sequence given overrides the family
-        family = [key for key in ("degree_distribution", "mean_degree", "exponent") if key in network.model_fields_set]
+        family = [key for key in ("degree_distribution", "mean_degree", "exponent") if key in network.model_fields_set
+                  and getattr(network, key) != type(network).model_fields[key].default]
         if family:
             unread.append(", ".join(f"`network.{key}`" for key in family) + " "
                           + ("is" if len(family) == 1 else "are") + " not read where `network.degrees` gives the "
                           "sequence itself")
+    # a key written at its default changes nothing either way (validate --show writes every key out)
     elif (network.kind == "configuration" and network.degree_distribution != "powerlaw"
-            and "exponent" in network.model_fields_set):
+            and "exponent" in network.model_fields_set
+            and network.exponent != type(network).model_fields["exponent"].default):
         unread.append(f"`network.exponent` ({network.exponent:g}) is read only by `degree_distribution: powerlaw` "
                       f"(here {network.degree_distribution})")
     for where, block in (("population.initial_customers", scenario.population.initial_customers),
                          ("program.influencers", scenario.program.influencers)):
         if (isinstance(block, Seeding) or where == "program.influencers") and block is not None \
-                and block.strategy != "influence" and "cascade" in block.model_fields_set:
+                and block.strategy != "influence" and "cascade" in block.model_fields_set \
+                and block.cascade != type(block.cascade)():
             unread.append(f"`{where}.cascade` is read only by `strategy: influence` (here {block.strategy})")
     if not unread:
         return ""
