@@ -876,16 +876,28 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
 
         lines += ["", "## Pareto front", "",
                   f"Trials no other trial beats on both {first.metric} and {second.metric} (keeping the constraints) "
-                  f"on the first {result.rungs[0]} replicates, which every trial ran on the same seeds; below, the mean "
-                  f"over each trial's own replicates and, for the members re-run, on "
+                  f"on the first {result.rungs[0]} replicates, which every trial ran on the same seeds (the first two "
+                  f"columns of figures); then the mean over each trial's own replicates, which can cross (a member "
+                  f"promoted to more replicates may read beaten by another on its own), and, for the members re-run, on "
                   f"{result.confirmation['n'].max() if len(result.confirmation) else 0} fresh seeds: the search's "
                   f"few replicates flatter the members it picked, the fresh seeds do not. The best design is the "
                   f"member re-run with the best {first.metric} on fresh seeds.", "",
-                  "| trial | " + " | ".join(p.key for p in parameters) + f" | {first.metric} | {second.metric} | replicates "
+                  "| trial | " + " | ".join(p.key for p in parameters)
+                  + f" | {first.metric} on the first {result.rungs[0]} | {second.metric} on the first {result.rungs[0]} "
+                  f"| {first.metric} | {second.metric} | replicates "
                   f"| {first.metric} on fresh seeds | {second.metric} on fresh seeds |",
-                  "|---" * (len(parameters) + 6) + "|"]
+                  "|---" * (len(parameters) + 8) + "|"]
+        rung0 = result.trials.set_index("trial")
+
+        def first_rung(trial: int, metric: str) -> str:   # the means the front is drawn on, every trial on these seeds
+            column = f"{metric}_rung0_mean"
+            return fmt(rung0.loc[trial, column]) if column in rung0.columns and trial in rung0.index else "–"
+
         for row in result.pareto.to_dict("records"):
+            # the front is drawn on the first rung's means: beside each trial's own mean over more replicates, two
+            # members read as beating the winner on both columns under a heading saying none does
             lines.append(f"| {row['trial']} | " + " | ".join(_value(row[p.key]) for p in parameters)
+                         + f" | {first_rung(row['trial'], first.metric)} | {first_rung(row['trial'], second.metric)}"
                          + f" | {fmt(row[f'{first.metric}_mean'])} | {fmt(row[f'{second.metric}_mean'])} | {row['replicates']} "
                          f"| {on_fresh(row['trial'], first.metric)} | {on_fresh(row['trial'], second.metric)} |")
         if note := front_copies_note(result, [p.key for p in parameters]):
