@@ -1499,6 +1499,19 @@ def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap
     above = spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=800))
     assert "the design has a total budget of 800, above it, so a launch" in above
     assert "the levers' costs in program_cost go on" in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
+    # the cap counts the rewards paid by the horizon: what the winner still owes there is committed too (a winner
+    # "within $50k" committed 51,195 on average), said from its fresh-seed re-run
+    import pandas as pd
+
+    owing = result(Constraint("reward_cost", "<=", 50_000.0))
+    owing.best_trial = 3
+    owing.confirmation = pd.DataFrame({"trial": [3, 3], "round": [1, 1], "metric": ["reward_cost", "rewards_owed"],
+                                       "mean": [44_751.0, 6_444.0], "mean_all_runs": [44_751.0, 6_444.0]})
+    assert ("It counts what is paid by the horizon: on its fresh seeds the winner also owes 6,444 at the end "
+            "(`rewards_owed`: earned, not yet paid, which `incremental_value` counts), 51,195 committed in all, above "
+            "the 50,000.") in spend_cap_note(owing), spend_cap_note(owing)
+    owing.confirmation = owing.confirmation.assign(mean=[44_751.0, 0.0], mean_all_runs=[44_751.0, 0.0])   # none owed
+    assert "committed" not in spend_cap_note(owing)
 
 
 def test_the_tie_note_reads_level_trials_on_the_first_rung_alone():

@@ -383,10 +383,31 @@ def spend_cap_note(result: OptimizeResult) -> str:
               if cap.metric == "program_cost" else "")
     has = "no total budget" if budget is None else f"a total budget of {budget:,.0f}, above it"
     return (f"`{cap}` holds on the mean over the replicates; the design has {has}, so a launch (or another "
-            f"assumption: `refsim sensitivity ... --constraint '{cap}'` says how often) can spend more. To stop the "
-            f"rewards at {cap.limit:,.0f}, set "
+            f"assumption: `refsim sensitivity ... --constraint '{cap}'` says how often) can spend more."
+            f"{_owed_beside(result, cap)} To stop the rewards at {cap.limit:,.0f}, set "
             f"`program.incentive.budget: {limit}` in best.yaml and run it again (a budget that binds changes "
-            f"the outcome){levers}.")
+            f"the outcome, and holds the rewards owed too){levers}.")
+
+
+def _owed_beside(result: OptimizeResult, cap) -> str:
+    """What the winner still owes at the horizon on its fresh seeds, beside a cap on the
+    spend paid (the cap counts the rewards paid by the horizon; those earned and not yet
+    paid are spend committed, which incremental_value counts): a winner 'within $50k'
+    committed 51,195 on average."""
+    rows = winner_rows(getattr(result, "confirmation", pd.DataFrame()), getattr(result, "best_trial", None))
+    if not len(rows) or "metric" not in rows:
+        return ""
+    by_metric = rows.set_index("metric")["mean"]
+    if "rewards_owed" not in by_metric or cap.metric not in by_metric:
+        return ""
+    owed, paid = float(by_metric["rewards_owed"]), float(by_metric[cap.metric])
+    if not (owed > 0 and math.isfinite(paid)):
+        return ""
+    committed = paid + owed
+    over = f", above the {cap.limit:,.0f}" if committed > cap.limit else ""
+    return (f" It counts what is paid by the horizon: on its fresh seeds the winner also owes {fmt(owed)} at the end "
+            f"(`rewards_owed`: earned, not yet paid, which `incremental_value` counts), {fmt(committed)} committed in "
+            f"all{over}.")
 
 
 def budget_bound_note(result: OptimizeResult) -> str:
