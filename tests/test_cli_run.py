@@ -1557,6 +1557,10 @@ def test_the_console_and_report_say_why_attributed_roi_is_undefined(tmp_path):
     assert "pays no reward" in roi_undefined_note(small(program={"incentive": {"kind": "none"}}))
     free = small(program={"incentive": {"kind": "double_sided", "reward_type": "credit"}, "cost_shares": {"credit": 0}})
     assert roi_undefined_note(free).startswith("a reward costs the company nothing")   # not 'no reward was paid
+    # to a business audience the friend is the referred business, as the reward paragraph beside it says
+    business = small(days=20, program={"incentive": {"kind": "single_sided", "audience": "business", "paid_on": "qualification",
+                                                     "qualification_days": 30}})
+    assert roi_undefined_note(business).startswith("rewards are paid 30 days after the referred business joins")
 
 
 def test_set_of_a_timing_kind_switches_the_block_as_optimize_and_sweep_do(tmp_path):
@@ -2300,6 +2304,14 @@ def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
     assert ("2,100 of margin the customers still active on day 365 are expected to bring beyond the twin's, though they "
             "are 21.5 fewer than the twin's: each is worth more, not more of them (customer equity, `incremental_equity`)") in split, split
     assert "of margin the extra customers" in value_split(runs.assign(incremental_customers=[3.0, 4.0]), 365)
+    # a loss beside more customers is not the extra customers' ("-3,025 of margin the extra customers ... bring" stood
+    # beside 0.17 more, the loss existing accounts annoyed by reminders): those there are worth less than the twin's
+    annoyed = pd.DataFrame({"incremental_value": [-3_021.55, -3_021.55], "incremental_customers": [0.0, 0.34],
+                            "incremental_profit": [3.45, 3.45]})
+    split = " ".join(value_split(annoyed, 28).split())
+    assert "extra customers" not in split and ("-3,025 of margin the customers still active on day 28 are expected to "
+                                               "bring against the twin's, though they are 0.17 more: the customers there "
+                                               "are worth less than the twin's") in split, split
     # a program adding nobody whose leftover is below 0 (the twin's leads outweighing the design's): nobody is worth
     # more ("-5 of margin ... beyond the twin's ... each is worth more" stood beside 0 extra customers)
     nobody = pd.DataFrame({"incremental_value": [-507.5, -507.5], "incremental_customers": [0.0, 0.0],

@@ -536,8 +536,13 @@ def value_split(runs, days: int, incentive=None) -> str:
     fewer = 'no more' if added == 0 else f'{fmt(-added)} fewer'
     # "each is worth more" was said of -5 where the program added nobody and nobody was worth more: the -5 was the
     # twin's leads outweighing the design's
+    # a loss with more customers: those there are worth less than the twin's ("-3,025 of margin the extra customers ...
+    # bring" was said beside 0.17 more customers, the loss existing accounts annoyed by reminders into leaving sooner)
     equity = (f"{fmt(rest)} of margin the extra customers still active on day {days} are "
-              f"expected to bring (customer equity" + small if not added <= 0 else
+              f"expected to bring (customer equity" + small if not added <= 0 and rest >= 0 else
+              f"{fmt(rest)} of margin the customers still active on day {days} are expected to bring against the twin's, "
+              f"though they are {fmt(added)} more: the customers there are worth less than the twin's, as when asks and "
+              f"reminders annoy the existing ones into leaving sooner (customer equity" + small if not added <= 0 else
               f"{fmt(rest)} of margin the customers still active on day {days} are expected to bring beyond the twin's, "
               f"though they are {fewer} than the twin's: each is worth more, not more of them (customer equity" + small
               if rest > 0 else
@@ -1207,7 +1212,8 @@ def roi_undefined_note(scenario) -> str:
         return "a reward costs the company nothing (its cost share is 0), so the rewards paid leave no reward cost to divide by"
     qualification = getattr(incentive, "qualification_days", 0)
     if getattr(incentive, "paid_on", None) == "qualification" and qualification >= scenario.days:
-        return (f"rewards are paid {qualification} days after the friend joins (`qualification_days`), and the "
+        friend = "the referred business" if getattr(incentive, "audience", None) == "business" else "the friend"
+        return (f"rewards are paid {qualification} days after {friend} joins (`qualification_days`), and the "
                 f"{scenario.days}-day horizon ends first, so no reward cost falls within it")
     return "no reward was paid within the horizon, so there is no reward cost to divide by"
 
