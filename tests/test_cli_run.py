@@ -832,6 +832,18 @@ def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     # K 25% low at a 180-day window (0.109 against 0.145 at 365), with no note (65 is under half of 180; 46 + 65 is not)
     note = k_window_note(load_scenario(SCENARIOS / "b2b-organization.yaml", ["k_window_days=180"]))
     assert "about 65 days to close here, after an ask about 46 days after joining, against K's window of 180" in note
+    assert "A window of a year or more counts most of them" in note   # 3 x (46 + 65) = 333 days: a year
+    # a pipeline three times as long after the same ask: "a year or more" was advised beside a 365-day window, where
+    # K read 0.094 at 365 days, 0.117 at 500 and 0.138 at 700; 3 x (46 + 195) = 723, rounded up to whole months
+    from simulator.config import PipelineLag
+
+    base = load_scenario(SCENARIOS / "b2b-organization.yaml")
+    lag = base.program.conversion_lag
+    longer = base.model_copy(update={"program": base.program.model_copy(update={"conversion_lag": lag.model_copy(
+        update={"stages": [st.model_copy(update={"mean_days": 3 * st.mean_days}) for st in lag.stages]})})})
+    assert isinstance(lag, PipelineLag) and longer.program.conversion_lag.mean_days == pytest.approx(3 * lag.mean_days)
+    note = k_window_note(longer)
+    assert f"about {3 * lag.mean_days:.0f} days to close" in note and "A window of 750 days or more" in note, note
 
 
 def test_the_run_report_says_how_long_asks_wait_for_account_managers():
