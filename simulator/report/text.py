@@ -1269,6 +1269,11 @@ def launch_note(scenario) -> str:
         spread = program.launch.spread_days
         how = (f"{be} {'' if one else 'each '}asked once at launch, on a day drawn over days 1–{spread}" if spread > 1
                else f"{be} asked once, on day 1")
+        if spread > scenario.days:
+            # a 14-day pilot said the 150 accounts were each asked at launch beside 63-76 asks: the draw runs past the
+            # horizon (1 + floor(u x spread_days), so days 1..horizon hold horizon / spread_days of them)
+            how += (f", so about {scenario.days / spread:.0%} of them within the {scenario.days}-day horizon and the "
+                    f"rest after it")
     return (f"The {initial:,} {who} there at launch {how} (`program.launch.ask_existing` "
             f"`{program.launch.ask_existing}`{default}), besides the asks of new customers: their referrals are part of "
             f"the program's value; `ask_existing: never` values it on new customers alone.")
