@@ -619,6 +619,24 @@ def shown_scenario(scenario) -> dict:
     return data
 
 
+#: Words whose stop ends no sentence ("Pays e.g. $10" was cut at "e.g."), lower-cased, without their last stop.
+ABBREVIATIONS = frozenset({"e.g", "i.e", "vs", "etc", "cf", "approx", "dr", "mr", "ms", "mrs", "u.s", "u.k", "no", "fig",
+                           "al", "inc", "ltd", "co", "st", "jan", "feb", "aug", "sept", "oct", "nov", "dec"})
+
+
+def first_sentence(text: str) -> str:
+    """A description's first sentence: up to the first stop followed by a space and a capital,
+    a `$` or a `(`, where the word before it is no abbreviation (ABBREVIATIONS)."""
+    import re
+
+    for match in re.finditer(r"([.!?])\s+(?=[A-Z$(])", text):
+        word = text[:match.start()].rsplit(" ", 1)[-1].lower()
+        if match.group(1) == "." and word.rstrip(".") in ABBREVIATIONS:
+            continue
+        return text[:match.start()] + match.group(1)
+    return text.rstrip(".") + "."
+
+
 #: The bundled scenarios of a checkout (README's quick start runs scenarios/default.yaml from it).
 BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -628,9 +646,7 @@ BUNDLED = Path(__file__).resolve().parents[1] / "scenarios"
 def scenarios_list(
     folder: Optional[Path] = typer.Argument(None, metavar="[FOLDER]", help="Folder of scenario YAML files (and its sweeps/). Default: the bundled scenarios/ of this checkout, else scenarios/ here."),
 ):
-    """List the scenario and sweep files of a folder and its sweeps/ (the bundled ones by default), each with its name and what it is for: run a scenario with refsim run FILE, a sweep with refsim sweep FILE."""
-    import re
-
+    """List the scenario and sweep files of a folder and its sweeps/ (the bundled ones by default), each with its name and what it is for, and the settings files of optimize, sensitivity and calibrate there: run a scenario with refsim run FILE, a sweep with refsim sweep FILE."""
     import yaml
 
     from .errors import ScenarioError
@@ -648,7 +664,8 @@ def scenarios_list(
                             file=str(folder))
     # a sweep told by what it holds, as run tells one ('base:' and 'parameters:'), wherever it sits: the bundled
     # sweeps/ listed on its own were "scenarios ... (refsim run FILE)", which run refused
-    kinds: dict[str, list[str]] = {"run": [], "sweep": []}
+    kinds: dict[str, list[str]] = {"run": [], "sweep": [], "settings": []}
+    studies = {"vary": "optimize", "uncertain": "sensitivity", "fit": "calibrate"}
     for path in paths:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -658,16 +675,23 @@ def scenarios_list(
         if not isinstance(data, dict):   # not a scenario file: said, not skipped unsaid
             kinds["run"].append(f"  {shown:<30} (not a YAML mapping: refsim validate {path} says why)")
             continue
+        # told by what it holds, as run tells them apart (scenario_io.refuse_other_kinds): a settings file listed under
+        # "refsim run FILE" was refused by run
         sweep = "base" in data and "parameters" in data
+        study = next((c for key, c in studies.items() if key in data), "optimize|sensitivity|calibrate") \
+            if not sweep and ("scenario" in data or set(data) & set(studies)) else None
         text = " ".join(str(data.get("description") or "").split())
-        # the first sentence: a stop before a capital ("e.g. a" went on; "Uses e.g." was cut there)
-        first = re.split(r"(?<=[.!?])\s+(?=[A-Z$(])", text)[0].rstrip(".") + "." if text else \
+        first = first_sentence(text) if text else \
             f"(no description: refsim validate {path} checks it)" if not sweep else "(no description)"
-        kinds["sweep" if sweep else "run"].append(f"  {shown:<30} {str(data.get('name') or path.stem)}: {first}")
+        if study:
+            kinds["settings"].append(f"  {shown:<30} refsim {study} --settings {path}")
+        else:
+            kinds["sweep" if sweep else "run"].append(f"  {shown:<30} {str(data.get('name') or path.stem)}: {first}")
+    heads = {"run": "scenarios in {}/ (refsim run FILE):", "sweep": "sweeps in {}/ (refsim sweep FILE):",
+             "settings": "settings files of optimize, sensitivity or calibrate in {}/:"}
     for command, lines in kinds.items():
         if lines:
-            out.print(f"{'scenarios' if command == 'run' else 'sweeps'} in {folder}/ (refsim {command} FILE):",
-                      markup=False)
+            out.print(heads[command].format(folder), markup=False)
             for line in lines:
                 out.print(line, markup=False)
 

@@ -147,6 +147,18 @@ class ReferralModel(mesa.Model):
         )
         self.datacollector.collect(self)
 
+    def __deepcopy__(self, memo):
+        """A copy of the model, mid-run as it stands, its scenario fixed as the original's: a
+        deep copy's scenario took changes, ignored on the compiled path (applied on the numpy
+        one), and a longer horizon stopped the copy with an IndexError."""
+        import copy
+
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update({key: copy.deepcopy(value, memo) for key, value in self.__dict__.items()})
+        fix(new._scenario, "ReferralModel")
+        return new
+
     @property
     def scenario(self) -> Scenario:
         """The scenario the model runs, fixed once built (schema_base.fix): a copy of the one given."""

@@ -1536,11 +1536,17 @@ def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
     (tmp_path / "mine" / "b.yaml").write_text("- just a list\n")
     (tmp_path / "mine" / "c.yaml").write_text("foo: 1\n")
     (tmp_path / "mine" / "d.yml").write_text("name: d\ndescription: Uses e.g. a cap. Then more.\n")
+    (tmp_path / "mine" / "e.yaml").write_text("name: e\ndescription: Pays e.g. $10 vs. $20 to Dr. Who. Then more.\n")
+    (tmp_path / "mine" / "opt.yaml").write_text("scenario: a.yaml\nvary: {program.base_share: '0:1'}\n")
     mine = runner.invoke(app, ["scenarios", str(tmp_path / "mine")])
     assert mine.exit_code == 0 and "a.yaml" in mine.stdout and "a: First." in mine.stdout and "Second" not in mine.stdout
     assert "b.yaml" in mine.stdout and "not a YAML mapping" in mine.stdout
     assert f"c: (no description: refsim validate {tmp_path / 'mine' / 'c.yaml'} checks it)" in mine.stdout
     assert "d: Uses e.g. a cap." in mine.stdout and "Then more" not in mine.stdout   # .yml too, and "e.g." no stop
+    assert "e: Pays e.g. $10 vs. $20 to Dr. Who." in mine.stdout   # nor before a capital or an amount
+    # a settings file is told by what it holds too, with the command that takes it (run refused it)
+    assert f"opt.yaml                       refsim optimize --settings {tmp_path / 'mine' / 'opt.yaml'}" in mine.stdout
+    assert "settings files of optimize, sensitivity or calibrate in" in mine.stdout
     (tmp_path / "file.yaml").write_text("name: f\n")
     for folder in (tmp_path / "empty", tmp_path / "none", tmp_path / "file.yaml"):
         if folder.name == "empty":

@@ -990,3 +990,18 @@ def test_a_models_scenario_is_fixed_once_built_and_the_callers_stays_theirs(kern
     import pickle
 
     assert pickle.loads(pickle.dumps(model.scenario)) == model.scenario   # sent to a worker as any scenario is
+    # a model copied mid-run (a what-if branch) runs the same fixed scenario: a deep copy's took changes, ignored on
+    # the compiled path, and a longer horizon stopped it with an IndexError
+    import copy
+
+    branch = ReferralModel(given, rng=3, kernel=kernel)
+    branch.step()
+    twin = copy.deepcopy(branch)
+    for change in (lambda m: setattr(m.scenario, "days", 90), lambda m: setattr(m.scenario.program, "base_share", 0.9),
+                   lambda m: m.scenario.program.channels.append(m.scenario.program.channels[0])):
+        with pytest.raises(ScenarioError, match="fixed once the model is built"):
+            change(twin)
+    for m in (branch, twin):
+        while m.running:
+            m.step()
+    assert branch.datacollector.get_model_vars_dataframe().equals(twin.datacollector.get_model_vars_dataframe())
