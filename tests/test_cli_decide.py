@@ -1499,6 +1499,9 @@ def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap
     above = spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=800))
     assert "the design has a total budget of 800, above it, so a launch" in above
     assert "the levers' costs in program_cost go on" in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
+    # a rewards budget of the cap holds program_cost to nothing where the levers cost most: the budget is the cap less them
+    assert ("so to keep program_cost within 300 give the budget 300 less what the levers cost, program_cost less "
+            "reward_cost in a run of best.yaml") in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
     # the cap counts the rewards paid by the horizon: what the winner still owes there is committed too (a winner
     # "within $50k" committed 51,195 on average), said from its fresh-seed re-run
     import pandas as pd

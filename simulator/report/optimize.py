@@ -379,8 +379,10 @@ def spend_cap_note(result: OptimizeResult) -> str:
     if cap.metric == "reward_cost" and spend_cap(scenario)[0] <= cap.limit:
         return ""   # the monthly allowance cannot add up to more than the cap within the horizon
     limit = f"{cap.limit:.15g}"
-    levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on)"
-              if cap.metric == "program_cost" else "")
+    # program_cost is rewards and levers: a rewards budget of the cap held nothing to it where influencers cost most
+    levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on, so to keep program_cost within "
+              f"{cap.limit:,.0f} give the budget {cap.limit:,.0f} less what the levers cost, program_cost less "
+              "reward_cost in a run of best.yaml)" if cap.metric == "program_cost" else "")
     has = "no total budget" if budget is None else f"a total budget of {budget:,.0f}, above it"
     return (f"`{cap}` holds on the mean over the replicates; the design has {has}, so a launch (or another "
             f"assumption: `refsim sensitivity ... --constraint '{cap}'` says how often) can spend more."
@@ -1158,6 +1160,9 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
         if on_fresh and second.metric in mine and second.metric in fresh[trial]:
             theirs, ours = (float(np.nanmean(counted(t, second.metric))) for t in (trial, result.best_trial))
             where = f"on the {difference['n']} fresh seeds the front's members were re-run on"
+            if second.metric in DAY_METRICS:   # 205.2 here beside the table's 198.9 for the same seeds, unexplained
+                where += (" (a seed on which the day never came counted as the day after the horizon; the Pareto "
+                          "table's fresh-seed column averages those on which it came)")
             versus = f"{fmt(difference['diff_mean'])} ({fmt(difference['diff_ci_low'])} to {fmt(difference['diff_ci_high'])})"
         else:
             theirs, ours = (float(trials.loc[t, f"{second.metric}_mean"]) for t in (trial, result.best_trial))
