@@ -1186,9 +1186,7 @@ def sweep(
         summary += "0 failed"
     out.print(summary, markup=False)
     if outcome.runs and outcome.failed < outcome.runs:   # report.md's answer, as run, compare and optimize print theirs
-        from .report.sweep import console_verdict
-
-        for line in console_verdict(outcome):
+        for line in outcome.verdict or []:
             out.print(f"  {line}", markup=False)
     out.print(f"results: {outcome.folder}/  (report.md, sweep.parquet, sweep.csv, plots)", markup=False)
     _print_sweep_notes(loaded)

@@ -306,6 +306,8 @@ class SweepOutcome(FieldsEqual):
     #: each run's budget_exhausted_day (run_id order), which the part files hold whether or not ``metrics`` lists it:
     #: the report says when the best points' budgets ended their asks (report.sweep.budget_ending_note)
     budget_days: pd.Series | None = None
+    #: report.md's opening verdict as console lines, once the outputs are written (report.sweep.write_sweep)
+    verdict: list[str] | None = None
 
     def __repr__(self) -> str:
         # the dataclass repr printed the sweep, its base scenario, every run's row and sweep.json

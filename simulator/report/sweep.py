@@ -31,14 +31,17 @@ MAX_LINES = 8
 def write_sweep(outcome: SweepOutcome, *, command: list[str] | None = None) -> Path:
     """Write the outputs of a finished sweep into its folder (holding the folder's lock)."""
     with StudyLock(outcome.folder, "sweep"):
-        write_outputs(outcome.sweep, outcome.frame, outcome.table, outcome.folder, seed=outcome.seed,
-                      state=outcome.state, executor=outcome.executor, workers=outcome.workers, command=command,
-                      budget_days=outcome.budget_days)
+        summary, best = write_outputs(outcome.sweep, outcome.frame, outcome.table, outcome.folder, seed=outcome.seed,
+                                      state=outcome.state, executor=outcome.executor, workers=outcome.workers,
+                                      command=command, budget_days=outcome.budget_days)
+    # report.md's opening verdict, for the console: the tables it rests on are made once, here
+    outcome.verdict = plain_lines(_verdict(outcome.sweep, summary, best))
     return outcome.folder
 
 
 def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
-                  executor: str, workers: int, command: list[str] | None, budget_days: pd.Series | None = None) -> None:
+                  executor: str, workers: int, command: list[str] | None,
+                  budget_days: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """sweep.parquet / sweep.csv (one row per run), points.csv, plots, report.md, manifest.json.
 
     Written into a staging folder inside the sweep's folder, then moved into place one
@@ -51,8 +54,8 @@ def write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, se
             leftover.unlink(missing_ok=True)
     try:
         with outputs_staged(folder, STAGING_PREFIX, lambda written: _remove_stale_figures(folder, written)) as stage:
-            _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor, workers=workers,
-                           command=command, budget_days=budget_days)
+            return _write_outputs(sweep, frame, points, stage, seed=seed, state=state, executor=executor,
+                                  workers=workers, command=command, budget_days=budget_days)
     except WriteFailed as failed:   # named as the user will look for it, not inside the removed staging folder
         if failed.file and Path(failed.file).parent.name.startswith(STAGING_PREFIX):
             failed.file = str(folder / Path(failed.file).name)
@@ -159,7 +162,8 @@ STAGING_PREFIX = ".outputs."
 
 
 def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, seed: int, state: dict,
-                   executor: str, workers: int, command: list[str] | None, budget_days: pd.Series | None = None) -> None:
+                   executor: str, workers: int, command: list[str] | None,
+                   budget_days: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     atomic_write_parquet(folder / "sweep.parquet", frame)
     # a float column of the parquet (every metric, a range's levels) reads float64 from the csv too
     atomic_write_csv(folder / "sweep.csv", frame, floats_read_as_floats=True)
@@ -221,6 +225,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             "points": len(points), "runs": len(frame), "failed": int((frame["status"] != "ok").sum()),
             "run_ids": "run_id = point_id * replicates + replicate; each run's seed is in sweep.parquet",
             "executor": executor, "workers": workers, "sessions": state.get("sessions", [])}}))
+    return summary, best
 
 
 def _engine_record(sweep: Sweep, state: dict) -> dict:
@@ -684,12 +689,10 @@ def _ids(ids: list[int], most: int = 12, count: bool = True) -> str:
     return f"{len(ids)}: {shown}" if count else shown
 
 
-def console_verdict(outcome: SweepOutcome) -> list[str]:
+def plain_lines(lines: list[str]) -> list[str]:
     """report.md's opening verdict (the best point by the objective, how many are not told
     apart from it; with assumptions, the best choice at each value), as console lines: the
     sweep's console gave only its run counts, the one command whose console gave no answer."""
-    summary = point_summary(outcome.frame, outcome.sweep, getattr(outcome.table, "values", None))
-    lines = _verdict(outcome.sweep, summary, best_points(outcome.frame, outcome.sweep, summary))
     # "see the runs below" points down report.md; on the console there is nothing below
     return [line.replace("**", "").replace("`", "").replace("see the runs below", "see the runs in sweep.csv and "
                                                             "report.md") for line in lines if line]
