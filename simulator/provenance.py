@@ -56,11 +56,11 @@ def runnable_command(argv: list[str], api: bool = False) -> list[str] | None:
     manifest's scenarios and seeds reproduce the folder then."""
     if not argv:
         return list(argv)
-    from .kernel import engine_choice
+    from .kernel import engine_prefix
 
     # the numpy path draws otherwise than the kernel for one seed: typed again without it, the command gave other
     # numbers (1,663 against 1,040) with no word
-    env = ["REFSIM_ENGINE=numpy"] if engine_choice() == "numpy" else []
+    env = engine_prefix()
     first = Path(argv[0])
     if first.name == "__main__.py" and first.parent.name == "simulator":
         return [*env, "python", "-m", "simulator", *argv[1:]]

@@ -53,6 +53,13 @@ def engine_choice() -> str:
     return choice
 
 
+def engine_prefix() -> list[str]:
+    """What a command typed again must begin with to take this process's path:
+    ``REFSIM_ENGINE=numpy`` under it (the numpy path draws otherwise than the kernel for one
+    seed), else nothing (the kernel, or the default's choice)."""
+    return ["REFSIM_ENGINE=numpy"] if engine_choice() == "numpy" else []
+
+
 def engine_part() -> dict:
     """What a study's fingerprint adds for REFSIM_ENGINE: ``{"engine": "numpy"}`` where it
     says numpy (whose runs draw otherwise than the kernel's for one seed), else nothing,

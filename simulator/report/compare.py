@@ -820,10 +820,10 @@ def sensitivity_test(designs, files=(), sets=(), metric: str | None = None, seed
     given = "".join(f"--set {shlex.quote(str(s))} " for s in fixed) + flags + (f" --seed {seed}" if seed is not None
                                                                                else "")
     quote = "`" if code else ""
-    from ..kernel import engine_choice
+    from ..kernel import engine_prefix
 
     # compare's own path: the study, on the kernel, met other luck than a compare under REFSIM_ENGINE=numpy, unsaid
-    command = ("REFSIM_ENGINE=numpy " if engine_choice() == "numpy" else "") + "refsim sensitivity"
+    command = " ".join([*engine_prefix(), "refsim", "sensitivity"])
     if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
         test = (f"{quote}refsim sensitivity{quote} weighs designs that share population, network, days and seed, which "
                 f"these do not ({apart}), so test each design alone: {quote}{command} FILE {given}{quote}")
