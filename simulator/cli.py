@@ -630,7 +630,7 @@ def first_sentence(text: str) -> str:
     import re
 
     for match in re.finditer(r"([.!?])\s+(?=[A-Z$(])", text):
-        word = text[:match.start()].rsplit(" ", 1)[-1].lower()
+        word = text[:match.start()].rsplit(" ", 1)[-1].lower().lstrip("(\"'[")   # "(e.g. $10" is no end either
         if match.group(1) == "." and word.rstrip(".") in ABBREVIATIONS:
             continue
         return text[:match.start()] + match.group(1)

@@ -934,10 +934,11 @@ class Search:
             # report said only that it pauses the reward, of a winner owing months of it
             metrics += [m for m in ("reward_cost", "rewards_owed") if m not in metrics]
         optional = []
-        if any(c.metric in ("reward_cost", "program_cost") for c in self.constraints) and "rewards_owed" not in metrics:
+        if any(c.metric in ("reward_cost", "program_cost") for c in self.constraints):
             # a cap on the spend paid: what the winner still owes at the end is spend committed too ('within $50k'
-            # was said of a winner committing 51,195 on average, 8 runs of 12 above the cap)
-            optional = ["rewards_owed"]
+            # was said of a winner committing 51,195 on average, 8 runs of 12 above the cap); and the rewards' part of
+            # program_cost, which a rewards budget holds (the levers' costs go on)
+            optional = [m for m in ("rewards_owed", "reward_cost") if m not in metrics]
         seeds = self.fresh_seeds if round == 0 else fresh_seeds(self.seed, len(self.fresh_seeds), round)
         values = self.stored_rerun(study, number, round, seeds, metrics)
         if values is None:

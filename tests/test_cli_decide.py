@@ -1499,9 +1499,22 @@ def test_the_spend_cap_note_is_said_only_where_the_design_can_spend_past_the_cap
     above = spend_cap_note(result(Constraint("reward_cost", "<=", 300.0), budget=800))
     assert "the design has a total budget of 800, above it, so a launch" in above
     assert "the levers' costs in program_cost go on" in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
-    # a rewards budget of the cap holds program_cost to nothing where the levers cost most: the budget is the cap less them
-    assert ("so to keep program_cost within 300 give the budget 300 less what the levers cost, program_cost less "
-            "reward_cost in a run of best.yaml") in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
+    # a rewards budget of the cap holds program_cost to nothing where the levers cost most ("set budget: 9000" where
+    # 8,000 of 8,800 were influencers' fees): the budget is the cap less them, from the fresh seeds where they give both
+    assert ("to keep program_cost within 300, set `program.incentive.budget` in best.yaml to 300 less what the levers "
+            "cost") in spend_cap_note(result(Constraint("program_cost", "<=", 300.0)))
+    import pandas as pd
+
+    fees = result(Constraint("program_cost", "<=", 9_000.0))
+    fees.best_trial = 2
+    fees.confirmation = pd.DataFrame({"trial": [2, 2], "round": [1, 1], "metric": ["program_cost", "reward_cost"],
+                                      "mean": [8_790.0, 790.0], "mean_all_runs": [8_790.0, 790.0]})
+    said = spend_cap_note(fees)
+    assert ("the levers' costs go on (8,000 on its fresh seeds: program_cost less reward_cost): to keep program_cost "
+            "within 9,000, set `program.incentive.budget: 1000` in best.yaml") in said, said
+    assert "budget: 9000" not in said
+    fees.confirmation = fees.confirmation.assign(mean=[9_790.0, 790.0], mean_all_runs=[8_990.0, 790.0])
+    assert "no rewards budget keeps program_cost within 9,000" in spend_cap_note(fees)   # the levers alone: 9,000
     # the cap counts the rewards paid by the horizon: what the winner still owes there is committed too (a winner
     # "within $50k" committed 51,195 on average), said from its fresh-seed re-run
     import pandas as pd

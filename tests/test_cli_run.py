@@ -844,6 +844,10 @@ def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     assert isinstance(lag, PipelineLag) and longer.program.conversion_lag.mean_days == pytest.approx(3 * lag.mean_days)
     note = k_window_note(longer)
     assert f"about {3 * lag.mean_days:.0f} days to close" in note and "A window of 750 days or more" in note, note
+    # a window the horizon cannot hold leaves K undefined (750 days advised on a 730-day run): a longer horizon is asked
+    assert longer.days == 730 and "on a horizon longer than it (`days` 751 or more" in note, note
+    year = k_window_note(load_scenario(SCENARIOS / "b2b-organization.yaml", ["k_window_days=180", "days=365"]))
+    assert "A window of a year or more on a horizon longer than it (`days` 366 or more" in year, year
 
 
 def test_the_run_report_says_how_long_asks_wait_for_account_managers():
@@ -1537,6 +1541,7 @@ def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
     (tmp_path / "mine" / "c.yaml").write_text("foo: 1\n")
     (tmp_path / "mine" / "d.yml").write_text("name: d\ndescription: Uses e.g. a cap. Then more.\n")
     (tmp_path / "mine" / "e.yaml").write_text("name: e\ndescription: Pays e.g. $10 vs. $20 to Dr. Who. Then more.\n")
+    (tmp_path / "mine" / "f.yaml").write_text("name: f\ndescription: Pays a credit (e.g. $10) per referral. Then more.\n")
     (tmp_path / "mine" / "opt.yaml").write_text("scenario: a.yaml\nvary: {program.base_share: '0:1'}\n")
     mine = runner.invoke(app, ["scenarios", str(tmp_path / "mine")])
     assert mine.exit_code == 0 and "a.yaml" in mine.stdout and "a: First." in mine.stdout and "Second" not in mine.stdout
@@ -1544,6 +1549,7 @@ def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
     assert f"c: (no description: refsim validate {tmp_path / 'mine' / 'c.yaml'} checks it)" in mine.stdout
     assert "d: Uses e.g. a cap." in mine.stdout and "Then more" not in mine.stdout   # .yml too, and "e.g." no stop
     assert "e: Pays e.g. $10 vs. $20 to Dr. Who." in mine.stdout   # nor before a capital or an amount
+    assert "f: Pays a credit (e.g. $10) per referral." in mine.stdout   # nor inside a parenthesis
     # a settings file is told by what it holds too, with the command that takes it (run refused it)
     assert f"opt.yaml                       refsim optimize --settings {tmp_path / 'mine' / 'opt.yaml'}" in mine.stdout
     assert "settings files of optimize, sensitivity or calibrate in" in mine.stdout
@@ -1619,6 +1625,8 @@ def test_the_reports_say_the_customers_there_at_launch_are_asked_too():
     short = launch_note(load_scenario(SCENARIOS / "default.yaml", ["days=14"]))
     assert "over days 1–30, so about 47% of them within the 14-day horizon and the rest after it" in short, short
     assert "within the" not in note   # 365 days hold every launch ask
+    alone = launch_note(load_scenario(SCENARIOS / "default.yaml", ["days=14", "population.initial_customers=1"]))
+    assert "a 47% chance of its falling within the 14-day horizon" in alone and "them" not in alone, alone
     assert "as if they had just joined" in launch_note(
         load_scenario(SCENARIOS / "default.yaml", ["program.launch.ask_existing=as_new"]))
     # nobody else asked: no note

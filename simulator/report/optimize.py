@@ -379,16 +379,42 @@ def spend_cap_note(result: OptimizeResult) -> str:
     if cap.metric == "reward_cost" and spend_cap(scenario)[0] <= cap.limit:
         return ""   # the monthly allowance cannot add up to more than the cap within the horizon
     limit = f"{cap.limit:.15g}"
-    # program_cost is rewards and levers: a rewards budget of the cap held nothing to it where influencers cost most
-    levers = (" (a budget holds the rewards only: the levers' costs in program_cost go on, so to keep program_cost within "
-              f"{cap.limit:,.0f} give the budget {cap.limit:,.0f} less what the levers cost, program_cost less "
-              "reward_cost in a run of best.yaml)" if cap.metric == "program_cost" else "")
     has = "no total budget" if budget is None else f"a total budget of {budget:,.0f}, above it"
-    return (f"`{cap}` holds on the mean over the replicates; the design has {has}, so a launch (or another "
+    said = (f"`{cap}` holds on the mean over the replicates; the design has {has}, so a launch (or another "
             f"assumption: `refsim sensitivity ... --constraint '{cap}'` says how often) can spend more."
-            f"{_owed_beside(result, cap)} To stop the rewards at {cap.limit:,.0f}, set "
-            f"`program.incentive.budget: {limit}` in best.yaml and run it again (a budget that binds changes "
-            f"the outcome, and holds the rewards owed too){levers}.")
+            f"{_owed_beside(result, cap)}")
+    binds = "(a budget that binds changes the outcome, and holds the rewards owed too)"
+    if cap.metric == "program_cost":
+        # program_cost is rewards and levers, and a budget holds the rewards only: "set budget: 9000" was advised where
+        # 8,000 of the 8,800 were influencers' fees and the rewards about 800
+        levers = _levers_cost(result)
+        if levers is None:
+            return (f"{said} A budget holds the rewards only, the levers' costs in program_cost go on: to keep "
+                    f"program_cost within {cap.limit:,.0f}, set `program.incentive.budget` in best.yaml to "
+                    f"{cap.limit:,.0f} less what the levers cost (program_cost less reward_cost in a run of it) and run "
+                    f"it again {binds}.")
+        room = cap.limit - levers
+        if room <= 0:
+            return (f"{said} The levers alone cost {fmt(levers)} on its fresh seeds, at or above the cap: no rewards "
+                    f"budget keeps program_cost within {cap.limit:,.0f}.")
+        return (f"{said} A budget holds the rewards only, the levers' costs go on ({fmt(levers)} on its fresh seeds: "
+                f"program_cost less reward_cost): to keep program_cost within {cap.limit:,.0f}, set "
+                f"`program.incentive.budget: {room:.15g}` in best.yaml and run it again {binds}.")
+    return (f"{said} To stop the rewards at {cap.limit:,.0f}, set `program.incentive.budget: {limit}` in best.yaml "
+            f"and run it again {binds}.")
+
+
+def _levers_cost(result: OptimizeResult) -> float | None:
+    """What the winner's levers cost on its fresh seeds (program_cost less reward_cost), or
+    None where its re-run kept either figure out."""
+    rows = winner_rows(getattr(result, "confirmation", pd.DataFrame()), getattr(result, "best_trial", None))
+    if not len(rows) or "metric" not in rows:
+        return None
+    means = rows.set_index("metric")["mean"]
+    if "program_cost" not in means or "reward_cost" not in means:
+        return None
+    levers = float(means["program_cost"]) - float(means["reward_cost"])
+    return round(levers, 2) if math.isfinite(levers) else None
 
 
 def _owed_beside(result: OptimizeResult, cap) -> str:

@@ -1196,9 +1196,13 @@ def k_window_note(scenario) -> str:
     # about three times the wait for the ask and the pipeline, a year at least: "a year or more" was advised beside a
     # 365-day window where a 195-day pipeline after a 46-day ask read K 0.094 at 365 days, 0.117 at 500, 0.138 at 700
     enough = max(365, math.ceil(3 * (mean + first) / 30) * 30)
+    # K counts the customers whose window closed by the horizon: a window the run cannot hold leaves K undefined (750
+    # days was advised on a 730-day run, a year on a 365-day one)
+    longer = (f" on a horizon longer than it (`days` {enough + 1:,} or more: K counts the customers whose window "
+              f"closed by the last day)" if enough >= scenario.days else "")
     return (f"Referred deals take about {mean:.0f} days to close here{after} against K's window of {window} days "
             f"(`k_window_days`): `k_factor` counts only the deals closed within it, so it reads low. A window of "
-            + ("a year or more" if enough == 365 else f"{enough:,} days or more")
+            + ("a year or more" if enough == 365 else f"{enough:,} days or more") + longer
             + " counts most of them (about three times the wait for the ask and the pipeline, a year at least), or "
               "read `referred_share`.")
 
@@ -1272,8 +1276,9 @@ def launch_note(scenario) -> str:
         if spread > scenario.days:
             # a 14-day pilot said the 150 accounts were each asked at launch beside 63-76 asks: the draw runs past the
             # horizon (1 + floor(u x spread_days), so days 1..horizon hold horizon / spread_days of them)
-            how += (f", so about {scenario.days / spread:.0%} of them within the {scenario.days}-day horizon and the "
-                    f"rest after it")
+            share = scenario.days / spread
+            how += (f", a {share:.0%} chance of its falling within the {scenario.days}-day horizon" if one else
+                    f", so about {share:.0%} of them within the {scenario.days}-day horizon and the rest after it")
     return (f"The {initial:,} {who} there at launch {how} (`program.launch.ask_existing` "
             f"`{program.launch.ask_existing}`{default}), besides the asks of new customers: their referrals are part of "
             f"the program's value; `ask_existing: never` values it on new customers alone.")
