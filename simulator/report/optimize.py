@@ -404,13 +404,17 @@ def spend_cap_note(result: OptimizeResult) -> str:
             f"and run it again {binds}.")
 
 
+def _winner_means(result: OptimizeResult) -> pd.Series:
+    """The winner's mean of each metric on its fresh seeds (winner_rows), by metric; empty
+    without a re-run."""
+    rows = winner_rows(getattr(result, "confirmation", pd.DataFrame()), getattr(result, "best_trial", None))
+    return rows.set_index("metric")["mean"] if len(rows) and "metric" in rows else pd.Series(dtype=float)
+
+
 def _levers_cost(result: OptimizeResult) -> float | None:
     """What the winner's levers cost on its fresh seeds (program_cost less reward_cost), or
     None where its re-run kept either figure out."""
-    rows = winner_rows(getattr(result, "confirmation", pd.DataFrame()), getattr(result, "best_trial", None))
-    if not len(rows) or "metric" not in rows:
-        return None
-    means = rows.set_index("metric")["mean"]
+    means = _winner_means(result)
     if "program_cost" not in means or "reward_cost" not in means:
         return None
     levers = float(means["program_cost"]) - float(means["reward_cost"])
@@ -422,10 +426,7 @@ def _owed_beside(result: OptimizeResult, cap) -> str:
     spend paid (the cap counts the rewards paid by the horizon; those earned and not yet
     paid are spend committed, which incremental_value counts): a winner 'within $50k'
     committed 51,195 on average."""
-    rows = winner_rows(getattr(result, "confirmation", pd.DataFrame()), getattr(result, "best_trial", None))
-    if not len(rows) or "metric" not in rows:
-        return ""
-    by_metric = rows.set_index("metric")["mean"]
+    by_metric = _winner_means(result)
     if "rewards_owed" not in by_metric or cap.metric not in by_metric:
         return ""
     owed, paid = float(by_metric["rewards_owed"]), float(by_metric[cap.metric])
