@@ -257,10 +257,18 @@ def _kernel_rows(streams, known: dict, names) -> np.ndarray:
             if name not in known:
                 known[name] = state_row(stream_words(streams.seed, name, 4))
             rows[i] = known[name]
-            streams.drawn_elsewhere(name, lambda generator: seed_rows([generator]))
+            streams.drawn_elsewhere(name, _replay_seed_row)
         else:
             rows[i] = seed_rows([streams(name)])[0]
     return rows
+
+
+def _replay_seed_row(generator: np.random.Generator) -> np.ndarray:
+    """The kernel's first draw from ``generator``, made again (a module function, not a
+    closure, so a model holding it can be pickled)."""
+    from .kernel.rand import seed_rows
+
+    return seed_rows([generator])
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -159,6 +159,13 @@ class ReferralModel(mesa.Model):
         fix(new._scenario, "ReferralModel")
         return new
 
+    def __setstate__(self, state: dict) -> None:
+        """An unpickled model (sent to another process, or saved mid-run) keeps its scenario
+        fixed, as a deep copy does: pickling gives plain blocks, which took changes the
+        compiled path then ignored."""
+        self.__dict__.update(state)
+        fix(self._scenario, "ReferralModel")
+
     @property
     def scenario(self) -> Scenario:
         """The scenario the model runs, fixed once built (schema_base.fix): a copy of the one given."""

@@ -1005,3 +1005,28 @@ def test_a_models_scenario_is_fixed_once_built_and_the_callers_stays_theirs(kern
         while m.running:
             m.step()
     assert branch.datacollector.get_model_vars_dataframe().equals(twin.datacollector.get_model_vars_dataframe())
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_model_pickled_mid_run_goes_on_as_the_original_and_stays_fixed(kernel):
+    """A model saved mid-run or sent to another process: on the compiled path pickling
+    failed ("Can't pickle local object '_kernel_rows.<locals>.<lambda>'"), and on the
+    numpy path the unpickled model's scenario took changes again (pickling gives plain
+    blocks). It now pickles on either path, runs on day for day as the original does, and
+    its scenario stays fixed, as a deep copy's does."""
+    import pickle
+
+    given = load_scenario(DEFAULT, ["population.size=2000", "population.initial_customers=20", "days=30"])
+    model = ReferralModel(given, rng=11, kernel=kernel)
+    for _ in range(8):
+        model.step()
+    restored = pickle.loads(pickle.dumps(model))
+    for change in (lambda m: setattr(m.scenario, "days", 90), lambda m: setattr(m.scenario.program, "base_share", 0.9),
+                   lambda m: m.scenario.program.channels.append(m.scenario.program.channels[0])):
+        with pytest.raises(ScenarioError, match="fixed once the model is built"):
+            change(restored)
+    for m in (model, restored):
+        while m.running:
+            m.step()
+    assert len(restored.datacollector.get_model_vars_dataframe()) == 31
+    assert restored.datacollector.get_model_vars_dataframe().equals(model.datacollector.get_model_vars_dataframe())
