@@ -261,10 +261,19 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # generations that grew, on enough customers: the loop took the network over, whatever K read as it filled (at
     # 46% joined K fell to 0.88, the card read "fades", and kept it in red beside 5 who came on their own become 291)
     grown = _grew(generations)
-    if prospects_left < FILLED_SHARE and not (faded and k.known and k.k < 1.0 and not grown):
+    # shrinking generations at K below 1 are a fading loop, read as such or not before the network filled: one filled
+    # by organic adoption before K could be read (generations 59 → 44 → 25 → 20) kept "not because the loop fades"
+    # beside K 0.56 to the end, as nothing had read it as fading
+    fading = k.known and k.k < 1.0 and not grown and (faded or shrinking)
+    if prospects_left < FILLED_SHARE and not fading:
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
+        if shrinking and not (grown or grew):
+            late = ("From here K falls, as customers who join late find few friends left to invite; yet the generations "
+                    f"shrink already ({' → '.join(map(str, compared))}), so "
+                    + ("when K appears, below 1 says the loop fades." if not k.known else
+                       "K below 1 will say the loop fades.") + rough)
         if grew := grown or grew:
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop

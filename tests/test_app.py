@@ -2680,5 +2680,39 @@ def test_how_a_network_filled_is_kept_once_said():
     # but only while the counts stay near even (a referred share within 5 points of half): a reading made at 86 against
     # 84 stood on day 120 beside 120 who came on their own against 180 referred
     later = read_loop(k, [120, 100, 50, 20, 10], 0.1, quiet, previous=first)
-    assert later.headline == "The loop filled the network" and "not because the loop fades" in later.text
+    assert later.headline == "The loop filled the network"
+    # its generations shrink before K is read (100 → 50 → 20): not "not because the loop fades"
+    assert "the generations shrink already (100 → 50 → 20)" in later.text and "not because" not in later.text
     assert read_loop(k, [169, 80, 30, 10, 5], 0.1, quiet, previous=loop).headline == OWN_HEADLINE   # 125 of 294
+
+
+def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_reads_fading():
+    """The fading preset with organic adoption at 1% a day and a keen loop (share 0.8,
+    invitations converting 30%) fills half its 300 people on day 28, before K can be read:
+    nothing had read it as fading, so the card said "The loop filled the network ... not
+    because the loop fades" to the end, beside K 0.56 and generations 115 → 71 → 38 → 30 →
+    19. Shrinking generations at K below 1 are a fading loop (docs/app.md), read so before
+    the network filled or not; before K is read, the card says the generations shrink."""
+    from simulator.classroom import ClassRun, Design, NetworkChoice
+
+    fading = load_scenario(SCENARIOS / "fading.yaml")
+    preset = fading.model_copy(update={"acquisition": fading.acquisition.model_copy(update={"organic_rate": 0.01})})
+    run = ClassRun(preset, NetworkChoice.of(preset), [Design.of(preset).with_base_share(0.8).with_invite_conversion(0.3)])
+    said = {}
+    while not run.finished:
+        run.advance(1)
+        frame = run.frames()[0]
+        said[run.day] = (frame, frame.verdict)
+    filled_on = min(day for day, (frame, _) in said.items() if frame.prospects_left < 0.5)
+    frame, early = said[filled_on]
+    assert not frame.k.known and early.tone == "filled" and "not because the loop fades" not in early.text
+    assert "the generations shrink already" in early.text, early.text
+    frame, last = said[max(said)]
+    assert frame.k.known and frame.k.k < 1 and frame.prospects_left < 0.5
+    assert frame.generations[1] > frame.generations[2] > frame.generations[3]   # the case: a loop that shrank
+    assert last.tone == "fades" and "not because the loop fades" not in last.text, last.text
+    # the verdict alone: shrinking generations, K read below 1, the network half full
+    assert verdict(KReading(0.75, 150), [81, 59, 33, 29, 16, 9], prospects_left=0.3).tone == "fades"
+    # K above 1 on a filled, shrinking loop is no fading verdict: it says what K below 1 will mean
+    above = verdict(KReading(1.0, 20), [65, 53, 31, 25, 12, 3], prospects_left=0.36)
+    assert above.tone == "filled" and "K below 1 will say the loop fades" in above.text
