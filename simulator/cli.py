@@ -429,12 +429,15 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
-    from .report.text import ask_window_note, k_window_note, referred_loyalty_note
+    from .report.text import ask_window_note, brought_forward_note, k_window_note, referred_loyalty_note
 
     # K low by construction (a pipeline, a late ask), and a value that rests on referred customers' assumed loyalty
-    # with no customer added: report.md said each, the console's figures stood alone
+    # with no customer added, or on customers the twin gains after the horizon: report.md said each, the console's
+    # figures stood alone
     for note in ((k_window_note(results.scenario), ask_window_note(results.scenario, runs=results.runs))
-                 if "k_factor" in shown else ()) + (referred_loyalty_note(results.scenario, results.runs),):
+                 if "k_factor" in shown else ()) + (
+            referred_loyalty_note(results.scenario, results.runs),
+            brought_forward_note(results.scenario, results.timeseries, results.baseline_timeseries)):
         if note:
             out.print(f"  note: {_plain(note)}", markup=False)
     if "incremental_value" not in results.runs.columns and has_program(results.scenario):
@@ -1015,11 +1018,15 @@ def compare(
                            seed=own) if ranked else ""
     if line:   # report.md's "ranking rests on": the console read as sure (and nothing to rest on without a ranking)
         out.print(f"  {line}", markup=False)
-    from .report.text import referred_loyalty_note
+    from .report.text import brought_forward_note, referred_loyalty_note
 
     for design in comparison.designs:   # a value that rests on referred customers' assumed loyalty: report.md alone said it
-        if note := referred_loyalty_note(design.scenario, design.runs, design.scenario.name):
-            out.print(f"  note: {_plain(note)}", markup=False)
+        for note in (referred_loyalty_note(design.scenario, design.runs, design.scenario.name),
+                     # or on customers the twin gains after the horizon: "sure at 95%" at 180 days, gone by 1,095
+                     brought_forward_note(design.scenario, design.timeseries, design.baseline_timeseries,
+                                          design.scenario.name)):
+            if note:
+                out.print(f"  note: {_plain(note)}", markup=False)
     # as run and validate print them (docs/scenarios.md): report.md alone had them
     _print_designs_notes([design.scenario for design in comparison.designs], sets)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
