@@ -1128,10 +1128,12 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
     if "feasible_upper" in ordered:
         ordered = ordered[ordered["feasible_upper"].astype(bool)]
     level = level_trials(result)
-    # a choice's best trial is weighed in the Each choice section already: named twice, one pair read as two findings
+    # a choice's best trial is weighed in the Each choice section already: named twice, one pair read as two findings;
+    # but only those close_choices weighs there: the winner's own choice's best (a "–" row) was named nowhere, the
+    # winner's nearest rival among them (3,108, -4,129 to 10,345) left out for a farther one
     found = _choice_bests(result, parameters)
-    weighed = {int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
-               if best is not None}
+    weighed = {int(best["trial"]) for key, rows in (found[0].items() if found else ()) for choice, _, best in rows
+               if best is not None and best["_keeps"] and (result.best or {}).get(key) != choice}
     close = []
     for row in ordered.head(TOP_ROWS).to_dict("records"):
         trial = int(row["trial"])
