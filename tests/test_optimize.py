@@ -988,6 +988,11 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
                            {"trial": 1, "metric": "rewards_unpaid", "n": 10, "mean": 120.0}])
     text = " ".join(_budget_lines(beyond, 10, total, 120))
     assert "**Its budget ran out in 3 of the 10 fresh-seed runs**, on day 200" in text
+    # with how much of it the rewards used, as docs/decide.md says (only the day was said where it ran out)
+    spent = pd.concat([beyond, pd.DataFrame([{"trial": 1, "metric": "reward_cost", "n": 10, "mean": 4884.0,
+                                              "max": 5000.0}])], ignore_index=True)
+    assert ("on day 200 on average (95% interval 180–220), the rewards paid 4,884 of its 5,000 on average by the "
+            "last day: ") in " ".join(_budget_lines(spent, 10, total, 120))
     # paid on qualification (total's) the rewards reserved before it are paid after it: what is unpaid was not
     # earned beyond it, and 'no reward is paid after it' was false
     assert "Rewards the referrals earned that it left unpaid cost 120.0 on average (`rewards_unpaid`)" in text
@@ -2022,3 +2027,29 @@ def test_a_pareto_winner_not_told_apart_on_the_first_objective_from_a_cheaper_me
             assert "fresh seeds the front's members were re-run on" in line
     report = optimize_markdown(result, base, parameters, OptimizeSettings(), [])
     assert "**Not told apart from the winner on cumulative_profit** at 95%" in report
+
+
+def test_a_pareto_winner_is_no_rival_to_a_copy_of_itself_and_costs_are_read_on_shared_seeds():
+    """Two objectives: a trial of the winner's very values (the search tried them twice)
+    was named as a member the winner is not told apart from, 'winner − it 0 (0 to 0)', its
+    reward cost 2,580 'against the winner's 2,818': the copy's mean over its 2 replicates
+    against the winner's over 4, where on the 2 both ran both were 2,579.8. A copy is no
+    rival, and a member not re-run is read on the first rung's replicates, which both ran
+    on the same seeds (trials.csv's *_rung0_mean)."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Objective
+    from simulator.report.optimize import front_close
+
+    key = "program.incentive.referrer_reward"
+    parameters = parse_parameters([f"{key}=0:60"], small())
+    trials = pd.DataFrame({"trial": [0, 1, 2], "state": "COMPLETE", key: [15.239, 15.239, 40.0],
+                           "reward_cost_mean": [2580.0, 2818.0, 3000.0],
+                           "reward_cost_rung0_mean": [2579.8, 2579.8, 2700.0]})
+    result = SimpleNamespace(best_trial=1, pareto=trials[[ "trial", key]], trials=trials, fresh_runs={},
+                             best_scenario=None, rungs=[2, 4], constraints=[],
+                             objectives=[Objective("incremental_value", "maximize"), Objective("reward_cost", "minimize")],
+                             runs={0: [10.0, 12.0], 1: [10.0, 12.0, 11.0, 13.0], 2: [12.0, 8.0]})
+    named = front_close(result, parameters)
+    assert len(named) == 1 and named[0].startswith("trial 2 (referrer_reward=40): winner − it on incremental_value 1 ("), named
+    assert "its reward_cost 2,700 against the winner's 2,580, on the search's first 2 replicates, which both ran" in named[0]

@@ -677,8 +677,11 @@ def _total_budget_lines(confirmation, runs: int, incentive) -> list[str]:
     # one run that ran out has no interval of its day (it read "95% interval nan–nan")
     spread = (f" (95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f})" if ran_out > 1 and math.isfinite(row["ci_low"])
               else "")
+    # how much of it the rewards used, as when it never ran out (docs/decide.md): only the day was said
+    paid = (f", the rewards paid {fmt(float(spend.iloc[0]['mean']))} of its {fmt(float(incentive.budget))} on average "
+            f"by the last day" if len(spend) and math.isfinite(float(spend.iloc[0]["mean"])) else "")
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
-                f"{' on average' if ran_out > 1 else ''}{spread}: "
+                f"{' on average' if ran_out > 1 else ''}{spread}{paid}: "
                 + ("no new reward is offered after it (those reserved before it are paid as they fall due"
                    + paced_text(incentive, present=True)
                    + "), "
@@ -1173,11 +1176,12 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
         return np.array([never_after_horizon(float(v), metric, days) if days else float(v) for v in values])
 
     mine = fresh.get(result.best_trial)
+    own = {p.key: trials.loc[result.best_trial, p.key] for p in parameters if p.key in trials.columns}
     close = []
     for row in result.pareto.to_dict("records"):
         trial = int(row["trial"])
-        if trial == result.best_trial:
-            continue
+        if trial == result.best_trial or (own and all(row.get(key) == value for key, value in own.items())):
+            continue   # the winner, or a trial of its very values (one design, said above): no rival to itself
         on_fresh = mine is not None and trial in fresh and first.metric in mine and first.metric in fresh[trial]
         if on_fresh:
             found = paired_difference(counted(trial, first.metric), counted(result.best_trial, first.metric))
@@ -1193,6 +1197,12 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
                 where += (" (a seed on which the day never came counted as the day after the horizon; the Pareto "
                           "table's fresh-seed column averages those on which it came)")
             versus = f"{fmt(difference['diff_mean'])} ({fmt(difference['diff_ci_low'])} to {fmt(difference['diff_ci_high'])})"
+        elif f"{second.metric}_rung0_mean" in trials.columns and result.rungs:
+            # on the first rung's replicates, which both ran on the same seeds: each trial's mean over its own
+            # replicates set a copy of the winner on 2 seeds "cheaper" (2,580) than the winner on 4 (2,818)
+            theirs, ours = (float(trials.loc[t, f"{second.metric}_rung0_mean"]) for t in (trial, result.best_trial))
+            where = f"on the search's first {result.rungs[0]} replicates, which both ran (it was not re-run)"
+            versus = _versus_text(difference)
         else:
             theirs, ours = (float(trials.loc[t, f"{second.metric}_mean"]) for t in (trial, result.best_trial))
             where = "over the search's replicates (it was not re-run)"
