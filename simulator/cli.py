@@ -871,7 +871,9 @@ def console_metrics(table) -> list[str]:
     program, rewards = means("program_cost"), means("reward_cost")
     levers = bool(len(program)) and bool((program > rewards.reindex(program.index)).any())
     owing = bool(len(owed)) and bool((owed > rewards.reindex(owed.index)).any())
-    return [*COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else []),
+    # without the twins the verdict ranks on net_value (compare.decide): its row, where incremental_value's would be
+    unpaired = "incremental_value" not in set(table["metric"]) and "net_value" in set(table["metric"])
+    return [*(["net_value"] if unpaired else []), *COMPARE_CONSOLE, *(["fraud_cost"] if (fraud > 0).any() else []),
             *(["rewards_unpaid"] if (unpaid > 0).any() else []), *(["rewards_owed"] if owing else []),
             *(["program_cost"] if levers else [])]
 
@@ -887,7 +889,7 @@ def compare(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: local (dask with --scheduler)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline saves the twins' runs (a third of a two-design compare's, whose designs share a twin on each seed); the verdict then falls back to profit over the horizon."),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline saves the twins' runs (a third of a two-design compare's, whose designs share a twin on each seed); the verdict then ranks on net_value (profit plus customer equity, less rewards owed: incremental value's terms without the twin, so between designs sharing a twin the same ranking)."),
     precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),
     unpaired: bool = typer.Option(False, "--unpaired", help="Compare designs that differ in population, network, days or seed (refused otherwise): each runs on its own seeds (with --seed S, each design a seed of its own derived from S) and the unpaired (Welch) intervals decide."),
 ):

@@ -77,6 +77,7 @@ SUMMARY_METRICS: dict[str, str] = {
     "pipeline_equity": "expected discounted value, on the last day, of the referrals still converting after it (in a conversion lag or sales pipeline): each friend's equity as a new customer less the rewards the referral triggers [currency]",
     "pipeline_rewards_beyond_budget": "expected discounted company cost of the rewards of the referrals still converting after the last day that a total budget (paid on signup or on qualification) has no room for: the budget will not pay them, so pipeline_equity does not charge them; a budget that runs out only after the horizon saves this on referrals already made, while the asks its end stops are not seen (0 without such a budget) [currency]",
     "influencers_own_value": "the recruited influencers' own margin over the horizon and customer equity at its end: they join as customers on day 0 and the no-program twin has none of them, so this part of incremental_value is customers bought with their fees, not their reach (0 without influencers) [currency]",
+    "net_value": "what the run is worth at its horizon: cumulative_profit + equity_final + pipeline_equity - rewards_owed - rewards_unpaid; incremental_value is it less the no-program twin's, so between designs sharing a twin their difference in it is their difference in incremental_value (compare ranks on it where the twins were not run) [currency]",
 }
 
 
@@ -156,6 +157,15 @@ def cohort_k_by_month(people, day: int, window: int = 30, month_days: int = 30, 
     table[0] = np.bincount(month, minlength=months)
     table[1] = np.bincount(month, weights=children[cohort], minlength=months).astype(np.int64)
     return table
+
+
+def net_value(metrics: dict[str, float]) -> float:
+    """What a run is worth at its horizon: its profit, plus the equity of the customers
+    still active, less the rewards still owed for referrals already made and those the
+    referrals earned that the budget does not pay (a budget stops the program; it does
+    not make what was earned free), plus what the referrals still converting will be worth."""
+    return (metrics["cumulative_profit"] + metrics["equity_final"] - metrics["rewards_owed"]
+            - metrics["rewards_unpaid"] + metrics["pipeline_equity"])
 
 
 def influencers_own_value(engine, active: np.ndarray, hazard: np.ndarray | None) -> float:
@@ -578,7 +588,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
                                     churn_events=float(engine.churn_events[group]), margin_share=margin_share,
                                     referred=group == "referred", premium_share=premium_share)
     n_tracked = int(tracked.sum())
-    return {
+    values = {
         "customers_final": float(len(active)),
         "adopters": float(adopted.sum()),
         "referred_customers": float(n_tracked),
@@ -603,4 +613,7 @@ def run_summary_and_k_by_month(engine, by_month: bool = True) -> tuple[dict[str,
         "budget_exhausted_day": float("nan") if engine.budget_exhausted_day is None else float(engine.budget_exhausted_day),
         "rewards_unpaid": engine.budget.unpaid + (due - owed),
         "influencers_own_value": influencers_own_value(engine, active, hazard),
-    }, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)
+    }
+    # what the run is worth at its horizon, which incremental_value takes the twin's from
+    values["net_value"] = net_value(values)
+    return values, (cohort_k_by_month(people, engine.day, engine.scenario.k_window_days, cohorts=cohorts) if by_month else None)

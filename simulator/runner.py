@@ -16,7 +16,7 @@ from .engine import Engine
 from .executors import run_tasks
 from .kernel import common_path, use_kernel
 from .network import network_for
-from .metrics import (COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, k_month_days, run_summary,
+from .metrics import (net_value, COLUMN_INDEX, COUNT_COLUMNS, DAILY_COLUMNS, METRIC_BOUNDS, SUMMARY_METRICS, k_month_days, run_summary,
                       run_summary_and_k_by_month, t_quantile)
 from .rng import draw_seed, replicate_seeds
 from .state import STATE_NAMES
@@ -37,15 +37,6 @@ INCREMENTAL_METRICS = {
     "incremental_pipeline_equity": "pipeline_equity minus the twin's: the part of incremental_value that is referrals still converting at the horizon (the twin's word of mouth has leads too) [currency]",
     "incremental_equity": "equity_final minus the twin's: the part of incremental_value that is the margin the customers still active at the horizon are expected to bring beyond the twin's (customer equity) [currency]",
 }
-
-
-def net_value(metrics: dict[str, float]) -> float:
-    """What a run is worth at its horizon: its profit, plus the equity of the customers
-    still active, less the rewards still owed for referrals already made and those the
-    referrals earned that the budget does not pay (a budget stops the program; it does
-    not make what was earned free), plus what the referrals still converting will be worth."""
-    return (metrics["cumulative_profit"] + metrics["equity_final"] - metrics["rewards_owed"]
-            - metrics["rewards_unpaid"] + metrics["pipeline_equity"])
 
 
 def whole_cost(metrics: dict[str, float]) -> float:

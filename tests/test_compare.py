@@ -3368,3 +3368,36 @@ def test_a_compare_of_files_that_share_a_name_is_filed_under_the_files(tmp_path,
     assert compare_folder(consumer, consumer) == "compare-cash-vs-credit"
     three = [f"spring-campaign-{kind}-version-1" for kind in ("cash-reward", "credit-reward", "points")]
     assert compare_folder(three, ["a", "a", "a"]) == "compare-cash-reward-vs-credit-reward-vs-points"
+
+
+def test_without_the_twins_compare_ranks_on_net_value_whose_differences_are_incremental_values():
+    """compare --no-baseline ranked on profit over the horizon: a larger double-sided
+    credit, ahead by 20,080 [13,511, 26,649] on incremental value, was 'behind, sure at
+    95%' by 972 on 180-day profit, its 126 more customers' future margin left out. Two
+    designs whose programs are their only difference share one no-program twin on each
+    seed, so their difference in net_value (each run's own profit + equity + pipeline -
+    owed - unpaid) is, seed by seed, their difference in incremental_value: the verdict
+    without the twins is the one with them."""
+    from simulator.compare import compare, decide
+
+    designs = [small(name="modest", days=90), small(name="generous", days=90, program={"incentive": {
+        "kind": "double_sided", "referrer_reward": 25, "referee_reward": 40, "qualification_days": 14}})]
+    with_twins = compare(designs, replicates=4, seed=8)
+    without = compare(designs, replicates=4, seed=8, baseline=False)
+    for ours, theirs in zip(with_twins.designs, without.designs):
+        by_hand = (theirs.runs["cumulative_profit"] + theirs.runs["equity_final"] + theirs.runs["pipeline_equity"]
+                   - theirs.runs["rewards_owed"] - theirs.runs["rewards_unpaid"])
+        assert np.allclose(theirs.runs["net_value"], by_hand)
+        assert np.allclose(theirs.runs["net_value"], ours.runs["net_value"])   # the same runs, twins or not
+    gap = {name: d.runs.set_index("replicate") for name, d in ((d.scenario.name, d) for d in with_twins.designs)}
+    assert np.allclose(gap["generous"]["net_value"] - gap["modest"]["net_value"],
+                       gap["generous"]["incremental_value"] - gap["modest"]["incremental_value"])
+    on_value, on_net = decide(with_twins), decide(without)
+    assert on_value.metric == "incremental_value" and on_net.metric == "net_value"
+    assert on_net.best == on_value.best and on_net.runner_up == on_value.runner_up
+    assert (on_net.diff_mean, on_net.diff_ci_low, on_net.diff_ci_high) == pytest.approx(
+        (on_value.diff_mean, on_value.diff_ci_low, on_value.diff_ci_high))
+    from simulator.report.compare import decision_paragraph
+
+    assert "has the highest net value" in decision_paragraph(without, on_net)[0] or \
+        "leads on net value" in decision_paragraph(without, on_net)[0]

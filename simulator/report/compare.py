@@ -178,8 +178,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     words would call a payback day a profit."""
     if decision is None:
         return [no_value_sentence(comparison) + " The tables below give the rest."]
-    if decision.metric not in ("incremental_value", "cumulative_profit"):
-        raise ValueError(f"decision_paragraph words a verdict on incremental_value (or cumulative_profit without the "
+    if decision.metric not in ("incremental_value", "net_value", "cumulative_profit"):
+        raise ValueError(f"decision_paragraph words a verdict on incremental_value (or net_value without the "
                          f"twins), not on {decision.metric}; the Decision's fields give that one")
     # the best design's own horizon: an unpaired comparison of a 3-year design against a 1-year one described
     # the winner's value "within the 1095 days" of the other
@@ -187,17 +187,24 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     what = "incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus the no-program twin on " \
         "the same seed)" \
         if decision.metric == "incremental_value" else \
+        ("net value (profit plus customer equity less rewards still owed, plus referrals still converting: incremental "
+         "value's terms without the no-program twin, so between designs that share a twin the differences are "
+         "incremental value's; the twins were not run, so what each adds against no program is not known: rerun with "
+         "--baseline)") if decision.metric == "net_value" else \
         f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
-    subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else "has the highest profit")
+    worth = {"incremental_value": "value", "net_value": "net value"}.get(decision.metric, "profit")
+    subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else
+                                     "has the highest net value" if decision.metric == "net_value" else
+                                     "has the highest profit")
     sure = decision.runner_up is not None and not decision.not_told_apart
     if decision.runner_up is not None and not sure and not decision.tied_with:
         # 'X adds the most value', in bold, read as a verdict where X was best in a third of the replicates
-        subject = (f"{decision.best} leads on " + ("value" if decision.metric == "incremental_value" else "profit")
+        subject = (f"{decision.best} leads on " + worth
                    + f", not told apart from {_names(decision.not_told_apart)}")
     if decision.tied_with:   # the first listed was named best: say the tie instead, naming every design in it
         *first, last = [decision.best, *decision.tied_with]
         subject = (f"{', '.join(first)} and {last} tie for the "
-                   + ("most value" if decision.metric == "incremental_value" else "highest profit"))
+                   + ("most value" if decision.metric == "incremental_value" else f"highest {worth}"))
         best_in = ("best or level with another design in " + ", ".join(
             f"{_count(share, decision.replicates)} ({name})" for name, share in decision.shares.items())
             + f" of the {decision.replicates} replicates")
@@ -703,7 +710,7 @@ _MOMENT = {"at_purchase": "purchase"}
 def _sensitivity_metric(metric: str | None) -> str:
     """The --metric a printed sensitivity command needs to test the ranking on ``metric``:
     none for its own default, incremental_value (compare --no-baseline ranks on
-    cumulative_profit, and the command printed without it tested another metric)."""
+    net_value, and the command printed without it tested another metric)."""
     return f"--metric {metric}" if metric and metric != "incremental_value" else ""
 
 
@@ -1425,8 +1432,9 @@ def twin_note(designs, varied=()) -> str:
         "A twin starts from its design's initial customers: a design seeded otherwise has its `incremental_value` "
         "measured on top of its own seeding, not what the seeding adds." if seeded else "") if part)
     return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Each design's incremental "
-            f"metrics are taken against its own baseline. {why} Compare such designs on `cumulative_profit`, "
-            f"`equity_final` and the customers (the same world, paired), not on the incremental metrics alone.")
+            f"metrics are taken against its own baseline. {why} Compare such designs on `net_value` (profit "
+            f"plus customer equity, less rewards owed), `cumulative_profit` and the customers (the same world, paired), "
+            f"not on the incremental metrics alone.")
 
 
 def _twin_reference(designs):
