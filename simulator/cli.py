@@ -1173,9 +1173,14 @@ def sweep(
         try:
             # a seed drawn (none in the sweep file or its base) is replayed by --set seed= (sweep has no --seed)
             drawn = loaded.seed is None
-            from .provenance import check_unchanged
+            from .provenance import InputWatch, changed_while_running
 
-            check_unchanged(loaded.inputs(), "the sweep")   # its finished runs stay in runs/ (a resume refuses the file)
+            # changed after the last batch came back (execute_sweep stops at a change before): every run kept read the
+            # file as it was, and the tables wait for it
+            if (path := InputWatch(loaded.inputs()).changed()) is not None:
+                raise changed_while_running(path, "the sweep", "so the tables were not written (every run kept in runs/ "
+                                            "read the file as it was)", then="rerun the same command with the file as "
+                                            "it was: it writes them")
             write_sweep(outcome, command=[*sys.argv, *(["--set", f"seed={outcome.seed}"] if drawn else [])])
         except (KeyboardInterrupt, Exception) as stop:
             # a stop raised inside matplotlib's drawing can come out as another error (stop_asked)

@@ -195,10 +195,37 @@ def check_unchanged(before: dict[str, str], what: str = "this command") -> None:
     read the new file, and a folder of 10 replicates held 2 of one graph and 8 of
     another under a manifest giving the new file's digest alone. Nothing is written;
     a resumable study keeps its finished runs, and refuses the changed file on resume."""
-    now = input_digests(before)
-    changed = [path for path, digest in before.items() if now.get(path) != digest]
-    if changed:
-        raise changed_while_running(changed[0], what, "so its results would mix two networks, and none were written")
+    if (path := InputWatch(before).changed()) is not None:
+        raise changed_while_running(path, what, "so its results would mix two networks, and none were written")
+
+
+class InputWatch:
+    """The files a study reads (``before``: their digests as it started), looked at as
+    each batch of runs comes back: ``changed()`` names the first whose bytes moved (its
+    mtime and size looked at, its bytes read again only where those moved), so that a
+    study keeps only the runs that finished before the change. A sweep looked only at the
+    end: the runs made on a new edge list stayed in runs/, and with the old file put back
+    a resume took all 800 as done, 552 of them made on the other network."""
+
+    def __init__(self, before: dict[str, str]):
+        self.digests = dict(before)
+        self.stats: dict[str, tuple[int, int] | None] = {}   # none yet: the first look reads the bytes
+
+    def changed(self) -> str | None:
+        from .run_cache import _stat
+
+        for path, digest in self.digests.items():
+            now = _stat(path)
+            if now is not None and now == self.stats.get(path):
+                continue
+            try:
+                moved = now is None or file_digest(Path(path)) != digest
+            except OSError:
+                moved = True
+            if moved:
+                return path
+            self.stats[path] = now
+        return None
 
 
 def changed_while_running(path: str, what: str, outcome: str, then: str = "run again"):

@@ -651,9 +651,18 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                                     for run_id, point, replicate, run_seed_ in chunk), engine)
                    for chunk in _chunks(pending, size))
         ran = 0
+        from .provenance import InputWatch, changed_while_running
+
+        watch = InputWatch(sweep.inputs())
         with contextlib.closing(run_tasks(run_batch, batches, executor=executor, workers=workers,
                                           scheduler=scheduler, split=split_batch, on_lost=lost_batch)) as finished:
             for results in finished:
+                if (path := watch.changed()) is not None:
+                    # this batch may have read the new file: not kept, nor any after it (the old file put back, a
+                    # resume took runs made on the other network as done)
+                    raise changed_while_running(path, "the sweep", "so the sweep stopped, keeping the runs it finished "
+                                                "before the change", then="rerun the same command with the file as it "
+                                                "was: it resumes from them")
                 rows = [_row(result, columns, sweep) for result in results]
                 store.append(rows)
                 ran += len(rows)

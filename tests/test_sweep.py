@@ -4089,3 +4089,41 @@ def test_the_sweeps_console_gives_report_mds_verdict(tmp_path):
         assert f"points {', '.join(map(str, tied))}" in line or f"point {tied[0]}" in line, line
     assert "**" not in line and "`" not in line
     assert line in (tmp_path / "out" / "report.md").read_text().replace("**", "").replace("`", "")
+
+
+def test_runs_made_after_an_edge_list_changed_are_not_kept_for_a_resume(tmp_path):
+    """An edge list changed while a sweep ran: the sweep looked only at the end, so the
+    runs made on the new file stayed in runs/, and with the old file put back a resume
+    took all 800 runs as done, 552 of them made on the other network, its best point
+    another. The sweep now looks as each batch comes back and keeps only the runs that
+    finished before the change; with the file put back the resume runs the rest, and
+    its table equals an uninterrupted sweep's."""
+    from simulator.errors import ScenarioError
+    from simulator.results import RunStore
+    from simulator.sweep import execute_sweep
+
+    path = _edge_list_sweep(tmp_path)
+    edges = tmp_path / "graphs" / "ring.txt"
+    original = edges.read_text()
+    sweep = load_sweep(path)
+    total = 3 * sweep.replicates
+    batches = [0]
+
+    def change_after_the_first(ok: int, failed: int) -> None:
+        batches[0] += 1
+        if batches[0] == 1:
+            edges.write_text(_ring(120, chord=5))   # another network under the same name
+
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match="changed while the sweep ran") as stopped:
+        execute_sweep(sweep, out, executor="serial", progress=change_after_the_first)
+    assert "keeping the runs it finished before the change" in str(stopped.value)
+    kept = RunStore(out, read_only=True).frame()
+    assert 0 < len(kept) < total and batches[0] == 1   # the first batch's runs alone: none made on the new file
+    edges.write_text(original)
+    resumed = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"{total - len(kept)} run now, {len(kept)} already done" in resumed.stdout, resumed.stdout
+    whole = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "whole"), "--executor", "serial"])
+    assert whole.exit_code == 0, whole.output
+    assert (out / "sweep.csv").read_bytes() == (tmp_path / "whole" / "sweep.csv").read_bytes()
