@@ -824,6 +824,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         required = [name for name, field in model.model_fields.items() if field.is_required()]
         if len(path) == 1 and required:
             message += f"; a {what} needs " + " and ".join(f"'{name}:'" for name in required)
+        elif len(path) > 1 and (field := _field_at(path, data, model)[1]) is not None and field.description:
+            # what to give: an edge-list network without its path read only "required key is missing"
+            said = field.description.split(". ")[0].rstrip(".")
+            message += f"; give '{path[-1]}:', the {said[0].lower()}{said[1:]}"
     elif kind == "value_error" and KEYED.match(message.removeprefix("Value error, ")):
         # cross-field checks name their key: "sub.key: what is wrong"
         sub, message = KEYED.match(message.removeprefix("Value error, ")).groups()

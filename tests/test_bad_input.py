@@ -1219,3 +1219,19 @@ def test_a_merge_key_and_a_second_document_are_said_as_such(tmp_path):
     code, stdout, stderr = invoke("sweep", sweep, "--dry-run")
     assert_clean_error(code, stdout, stderr, sweep, "a second document starts here")
     assert "scenario file" not in stderr, stderr
+
+
+def test_a_missing_key_inside_a_block_says_what_to_give(tmp_path):
+    """An edge-list network without its path read "network.path: required key is missing",
+    saying nothing of what the key holds, where every other error says what would be
+    valid. A required key missing inside a block now gives its description's first
+    sentence (the schema's, as `refsim schema` gives it)."""
+    from simulator.config import EdgeList
+
+    data = copy.deepcopy(BASE)
+    data["network"] = {"kind": "edgelist"}
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, path, "network.path")
+    first = EdgeList.model_fields["path"].description.split(". ")[0]
+    assert f"required key is missing; give 'path:', the {first[0].lower()}{first[1:]}" in stderr, stderr
