@@ -667,7 +667,15 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
     the file)."""
     from .network import read_edgelist
 
-    graph = read_edgelist(edge_path, source=source)  # kept for the runs: the file is read once
+    try:
+        graph = read_edgelist(edge_path, source=source)  # kept for the runs: the file is read once
+    except ScenarioError as error:
+        # a line of the edge list named the edge list alone: in a compare or sweep of several scenarios, which one
+        # pointed at it was not said
+        if source and error.file == str(edge_path) and (error.key or "").startswith("line "):
+            error.message += f" (the edge list that {source}'s network.path names)"
+            error.args = (error.message,)
+        raise
     n = graph.n
     limits.note_edge_list(edge_path, n, graph.ties, graph.friendless)
     # the population is the file's: the resolved scenario (manifest.json, a sweep's fingerprint) recorded the

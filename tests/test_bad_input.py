@@ -278,6 +278,20 @@ def test_edge_list_id_out_of_range(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_edge_list_line_error_names_the_scenario_that_points_at_it(tmp_path):
+    """A line of an edge list it cannot read named the edge list alone: in a compare or a
+    sweep of several scenarios, which one pointed at it was not said (every error names
+    the file and the key path). It now ends with the scenario and its network.path."""
+    (tmp_path / "g.txt").write_text("0 1\n1 1.5\n")
+    data = copy.deepcopy(BASE)
+    data["network"] = {"kind": "edgelist", "path": "g.txt"}
+    data["population"] = {"initial_customers": [0]}
+    path = write(tmp_path, data)
+    code, stdout, stderr = invoke("validate", path)
+    assert_clean_error(code, stdout, stderr, tmp_path / "g.txt", "line 2: cannot read '1 1.5'")
+    assert stderr.rstrip().endswith(f"(the edge list that {path}'s network.path names)"), stderr
+
+
 def test_more_initial_customers_than_people_in_an_edge_list(tmp_path):
     (tmp_path / "g.txt").write_text("0 1\n1 2\n")
     data = copy.deepcopy(BASE)
