@@ -1799,13 +1799,16 @@ def test_leading_trials_of_a_number_range_not_told_apart_from_the_winner_are_nam
         **{kind: ["onboarding", "onboarding", "at_purchase", "onboarding"], "incremental_value_rung0_mean": [11.5, 10.5, 10.5, 11.4],
            "reward_cost_rung0_mean": [1.0, 1.0, 1.0, 1.0]})})
     assert close_trials(mixed, both) == []   # trial 2 is at_purchase's best
-    # but the best of the winner's own choice, where that is another trial, is weighed nowhere else (its Each choice
-    # row reads "–"): named here, as the closest rival it was (it was left out for a farther one)
+    # the best of the winner's own choice, where that is another trial, was weighed nowhere (its Each choice row read
+    # "–", and short of the top rung no Leading trials line named it): weighed under Each choice as the others are
+    from simulator.report.optimize import close_choices
+
     own = SimpleNamespace(**{**vars(result), "best": {key: 6.1, kind: "onboarding"}, "trials": trials.assign(
         **{kind: ["onboarding", "at_purchase", "onboarding", "onboarding"], "incremental_value_rung0_mean": [11.5, 10.5, 12.0, 11.4],
            "reward_cost_rung0_mean": [1.0, 1.0, 1.0, 1.0]})})
-    assert close_trials(own, both) == [
-        f"trial 2 (referrer_reward=40, kind=onboarding): winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"]
+    versus = f"winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"
+    assert close_choices(own, both)[0] == [f"{kind}=onboarding (trial 2, the winner's choice): {versus}"]
+    assert close_trials(own, both) == []   # named once, under Each choice
 
 
 def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():

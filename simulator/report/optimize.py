@@ -1097,8 +1097,10 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
     close, better = [], []
     for key, rows in found[0].items():
         for choice, _, best in rows:
-            if best is None or result.best.get(key) == choice or not best["_keeps"]:
-                continue   # untried, the winner's own, or breaking a constraint there: not one to weigh against it
+            if best is None or int(best["trial"]) == result.best_trial or not best["_keeps"]:
+                continue   # untried, the winner itself, or breaking a constraint there: not one to weigh against it
+            # the winner's own choice's best, where another trial: its row read "–" and, short of the top rung, it was
+            # named nowhere (8 shared replicates, 211.5, -435 to 858)
             difference = winner_against(result, int(best["trial"]))
             if difference is None or not math.isfinite(difference["diff_ci_low"]):
                 continue
@@ -1106,7 +1108,8 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
                 continue   # the very runs of the winner: a tie the note on trials that scored the same names, which
                 # no more replicates resolve ('run them side by side ... and more replicates' was said of it); one
                 # level on the objective only (a constraint metric differs) is not in that note and stays listed
-            text = f"{key}={_value(choice)} (trial {int(best['trial'])}): winner − it {_versus_text(difference)}"
+            own = ", the winner's choice" if result.best.get(key) == choice else ""
+            text = f"{key}={_value(choice)} (trial {int(best['trial'])}{own}): winner − it {_versus_text(difference)}"
             side = ahead(result, difference)
             if side == 0:
                 close.append(text)
@@ -1131,12 +1134,11 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
     if "feasible_upper" in ordered:
         ordered = ordered[ordered["feasible_upper"].astype(bool)]
     level = level_trials(result)
-    # a choice's best trial is weighed in the Each choice section already: named twice, one pair read as two findings;
-    # but only those close_choices weighs there: the winner's own choice's best (a "–" row) was named nowhere, the
-    # winner's nearest rival among them (3,108, -4,129 to 10,345) left out for a farther one
+    # a choice's best trial is weighed in the Each choice section already: named twice, one pair read as two findings
+    # (those close_choices weighs: the winner's own choice's best among them, where it is another trial)
     found = _choice_bests(result, parameters)
-    weighed = {int(best["trial"]) for key, rows in (found[0].items() if found else ()) for choice, _, best in rows
-               if best is not None and best["_keeps"] and (result.best or {}).get(key) != choice}
+    weighed = {int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
+               if best is not None and best["_keeps"] and int(best["trial"]) != result.best_trial}
     close = []
     for row in ordered.head(TOP_ROWS).to_dict("records"):
         trial = int(row["trial"])
@@ -1241,7 +1243,7 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
                 continue
             won = " (the winner's)" if result.best is not None and result.best.get(key) == choice else ""
             kept = ("yes | " if best["_keeps"] else "no | ") if constrained else ""
-            versus = "–" if won else _versus_text(winner_against(result, int(best["trial"])))
+            versus = "–" if int(best["trial"]) == result.best_trial else _versus_text(winner_against(result, int(best["trial"])))
             rows.append(((bool(best["_keeps"]), objective.sign * best[first]),
                          f"| {key} | {_value(choice)}{won} | {count} | {best['trial']} | {fmt(best[first])} | {kept}"
                          f"{versus} | {best['replicates']} |"))
