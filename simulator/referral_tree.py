@@ -264,7 +264,11 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # shrinking generations at K below 1 are a fading loop, read as such or not before the network filled: one filled
     # by organic adoption before K could be read (generations 59 → 44 → 25 → 20) kept "not because the loop fades"
     # beside K 0.56 to the end, as nothing had read it as fading
-    fading = k.known and k.k < 1.0 and not grown and (faded or shrinking)
+    # on a K that can be read (MIN_COHORT customers: on 2 the card turned grey for a day), below 1 as the card shows it
+    readable = k.known and k.customers >= MIN_COHORT
+    fading = readable and round(k.k, 2) < 1.0 and not grown and (faded or shrinking)
+    # a filled network's fading loop says so: not "on the edge" at K 0.95, nor "speeding up" by a week's chance
+    filled_fading = fading and prospects_left < FILLED_SHARE
     if prospects_left < FILLED_SHARE and not fading:
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
@@ -272,8 +276,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
         if shrinking and not (grown or grew):
             late = ("From here K falls, as customers who join late find few friends left to invite; yet the generations "
                     f"shrink already ({' → '.join(map(str, compared))}), so "
-                    + ("when K appears, below 1 says the loop fades." if not k.known else
-                       "K below 1 will say the loop fades.") + rough)
+                    + (f"once K can be read (on {MIN_COHORT} customers), below 1 says the loop fades." if not readable
+                       else "K below 1 will say the loop fades.") + rough)
         if grew := grown or grew:
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
@@ -319,7 +323,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     shown = round(k.k, 2)
     # read as shown, ends included (docs/app.md: "about 1" from 0.95 to 1.05): K shown 0.95 read "below 1" or "about
     # 1" by digits the card does not show, and 0.90 kept "on the edge" where 1.10 left it
-    if abs(shown - 1.0) <= edge + 1e-9:
+    if abs(shown - 1.0) <= edge + 1e-9 and not filled_fading:
         # "each generation is about as large as the last" stood above generations 20 → 12 → 6 → 3
         lately = (" Here the later generations are smaller than the ones before: the early customers brought in more "
                   "than the later ones do, so watch whether K falls below 1." if shrinking else
@@ -336,7 +340,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                      "more than the later ones do, so the loop is slowing.")
             return Verdict("edge", "K above 1, but the generations shrink", text + rough)
         return Verdict("grows", "K above 1: the loop grows", text + rough)
-    if larger or speeding_up:
+    if (larger or speeding_up) and not filled_fading:
         lately = (f"each of the last generations is larger than the one before ({' → '.join(map(str, compared))})"
                   # true of a reading kept since (read_loop) as of the day it began
                   if larger else "referrals rose in a week by more than chance explains against the three weeks "

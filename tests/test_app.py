@@ -280,9 +280,11 @@ def test_the_k_card_does_not_contradict_the_counts_beside_it():
     assert "the 1 who came on their own has become 3" in verdict(KReading(0.5, 40), [1, 2], 0.9).text
     # a day of "speeding up" in between does not make the fading loop forget it faded
     fast = _weekly(7, 7, 7, 14)
-    between = read_loop(KReading(0.4, 40), [30, 10, 3], 0.4, fast, previous=yesterday)
+    between = read_loop(KReading(0.4, 40), [30, 10, 3], 0.6, fast, previous=yesterday)
     assert between.tone == "edge" and between.faded
-    assert read_loop(KReading(0.4, 40), [30, 10, 3], 0.4, np.zeros(30), previous=between).tone == "fades"
+    assert read_loop(KReading(0.4, 40), [30, 10, 3], 0.6, np.zeros(30), previous=between).tone == "fades"
+    # past half full, a fading loop stays fading through such a week (docs/app.md): not "speeding up" by a week's chance
+    assert read_loop(KReading(0.4, 40), [30, 10, 3], 0.4, fast, previous=yesterday).tone == "fades"
 
 
 def test_verdict_reads_k_and_the_generations():
@@ -2707,6 +2709,12 @@ def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_reads_fadin
     frame, early = said[filled_on]
     assert not frame.k.known and early.tone == "filled" and "not because the loop fades" not in early.text
     assert "the generations shrink already" in early.text, early.text
+    # from the day it filled, it reads filled or fading, nothing between: K on 2 customers turned the card grey for a
+    # day, and K 0.95 read "on the edge" the day after "K below 1 will say the loop fades"
+    after = [(day, verdict_of.tone, round(frame_of.k.k, 2)) for day, (frame_of, verdict_of) in said.items()
+             if day >= filled_on]
+    assert {tone for _, tone, _ in after} == {"filled", "fades"}, after
+    assert all(tone == "fades" for _, tone, k in after if k < 1 and said[_][0].k.customers >= 10), after
     frame, last = said[max(said)]
     assert frame.k.known and frame.k.k < 1 and frame.prospects_left < 0.5
     assert frame.generations[1] > frame.generations[2] > frame.generations[3]   # the case: a loop that shrank
