@@ -1062,12 +1062,12 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
     # report.md gives the same command whole: its flags alone, pasted, tested the files' 30-day designs on their seed
     assert (f"Before trusting it, test them with `refsim sensitivity {paths[0]} {paths[1]} --set days=20 --uncertain "
             "program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2`.") in (tmp_path / "out" / "report.md").read_text()
-    # without twins the verdict ranks cumulative_profit: the command tested sensitivity's default incremental_value
+    # without twins the verdict ranks net_value: the command tested sensitivity's default incremental_value
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "nb"), "--executor", "serial",
                                  "--set", "days=20", "--no-baseline"])
-    assert result.exit_code == 0 and "best on cumulative_profit" in result.stdout, result.output
-    assert "--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --replicates 2 --tornado-replicates 2 (report.md)" in result.stdout, result.stdout
-    assert ("--uncertain program.cost_shares.credit=0.2:1 --metric cumulative_profit --replicates 2 --tornado-replicates 2`."
+    assert result.exit_code == 0 and "best on net_value" in result.stdout, result.output
+    assert "--uncertain program.cost_shares.credit=0.2:1 --metric net_value --replicates 2 --tornado-replicates 2 (report.md)" in result.stdout, result.stdout
+    assert ("--uncertain program.cost_shares.credit=0.2:1 --metric net_value --replicates 2 --tornado-replicates 2`."
             in (tmp_path / "nb" / "report.md").read_text())
     # under --seed the study is given it: without, it ran on the first file's seed 3, not the compare's luck
     result = runner.invoke(app, ["compare", *paths, "--out", str(tmp_path / "seeded"), "--executor", "serial",

@@ -265,7 +265,7 @@ def test_a_spend_interval_is_clipped_at_the_budget_no_run_can_pass():
     assert result.confirmation.set_index("metric").loc[["reward_cost", "budget_exhausted_day"], "max"].tolist() == [50_000, 200]
     from simulator.report.optimize import _budget_lines
     line = _budget_lines(result.confirmation, 4, base.program.incentive, base.days)[1]
-    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200: " in line and "nan" not in line   # one day: no interval
+    assert "ran out in 1 of the 4 fresh-seed runs**, on day 200; " in line and "nan" not in line   # one day: no interval
     unbudgeted = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20}})
     result = optimize(unbudgeted, parse_parameters(["program.base_share=0:1"], unbudgeted),
                       objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=50000")],
@@ -991,8 +991,11 @@ def test_a_winner_with_a_monthly_allowance_alone_is_not_said_to_keep_its_budget(
     # with how much of it the rewards used, as docs/decide.md says (only the day was said where it ran out)
     spent = pd.concat([beyond, pd.DataFrame([{"trial": 1, "metric": "reward_cost", "n": 10, "mean": 4884.0,
                                               "max": 5000.0}])], ignore_index=True)
-    assert ("on day 200 on average (95% interval 180–220), the rewards paid 4,884 of its 5,000 on average by the "
-            "last day: ") in " ".join(_budget_lines(spent, 10, total, 120))
+    # over all the runs, the day's mean over those it ran out in: said so (two averages read as one)
+    said = " ".join(_budget_lines(spent, 10, total, 120))
+    assert ("on day 200 on average (95% interval 180–220); by the last day the rewards paid 4,884 of its 5,000 on "
+            "average over all 10 runs (paid on qualification, a reward is reserved when its referral is made and paid "
+            "when due, after the last day for some): ") in said, said
     # paid on qualification (total's) the rewards reserved before it are paid after it: what is unpaid was not
     # earned beyond it, and 'no reward is paid after it' was false
     assert "Rewards the referrals earned that it left unpaid cost 120.0 on average (`rewards_unpaid`)" in text

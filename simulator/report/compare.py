@@ -1569,7 +1569,7 @@ def _design_notes(designs) -> list[str]:
                      launch_note(d.scenario), _ran_out_note(d),
                      beyond_budget_sentence(d.runs, d.scenario.days, d.scenario.program.incentive).strip(),
                      ask_queue_note(d.scenario, d.timeseries, d.runs), referred_loyalty_note(d.scenario, d.runs),
-                     brought_forward_note(d.scenario, d.timeseries, d.baseline_timeseries)):
+                     brought_forward_note(d.scenario, d.timeseries, getattr(d, "baseline_timeseries", None))):
             if note:
                 named.setdefault(note, []).append(f"**{d.scenario.name}**")
     return [f"- {', '.join(names)}: {note}" for note, names in named.items()]

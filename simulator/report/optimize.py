@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (axis_label, counted, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -678,8 +678,13 @@ def _total_budget_lines(confirmation, runs: int, incentive) -> list[str]:
     spread = (f" (95% interval {row['ci_low']:.0f}–{row['ci_high']:.0f})" if ran_out > 1 and math.isfinite(row["ci_low"])
               else "")
     # how much of it the rewards used, as when it never ran out (docs/decide.md): only the day was said
-    paid = (f", the rewards paid {fmt(float(spend.iloc[0]['mean']))} of its {fmt(float(incentive.budget))} on average "
-            f"by the last day" if len(spend) and math.isfinite(float(spend.iloc[0]["mean"])) else "")
+    # over all the runs, those it never ran out in too, said so beside the day's mean over those it did
+    paid = (f"; by the last day the rewards paid {fmt(float(spend.iloc[0]['mean']))} of its "
+            f"{fmt(float(incentive.budget))} on average over {'all ' if runs > 2 else 'both ' if runs == 2 else ''}"
+            f"{counted(runs, 'run')}"
+            + (" (paid on qualification, a reward is reserved when its referral is made and paid when due, after the "
+               "last day for some)" if reserving else "")
+            if len(spend) and math.isfinite(float(spend.iloc[0]["mean"])) else "")
     return ["", f"**Its budget ran out in {ran_out} of the {runs} fresh-seed runs**, on day {row['mean']:.0f}"
                 f"{' on average' if ran_out > 1 else ''}{spread}{paid}: "
                 + ("no new reward is offered after it (those reserved before it are paid as they fall due"
