@@ -3401,3 +3401,30 @@ def test_without_the_twins_compare_ranks_on_net_value_whose_differences_are_incr
 
     assert "has the highest net value" in decision_paragraph(without, on_net)[0] or \
         "leads on net value" in decision_paragraph(without, on_net)[0]
+
+
+def test_without_the_twins_designs_whose_twins_differ_are_said_to_differ_by_more_than_their_programs():
+    """compare --no-baseline of a design seeded by degree against one seeded at random: the
+    verdict paragraph said "between designs that share a twin the differences are
+    incremental value's" without saying these two do not (17,177 without twins against
+    7,550 with them), and the console's twin note spoke of incremental metrics none of
+    which were computed."""
+    from simulator.compare import compare, decide
+    from simulator.report.compare import decision_paragraph, twin_lines
+
+    designs = [small(name="random", days=60),
+               small(name="hubs", days=60, population={"size": 2000, "initial_customers": {"count": 40, "strategy": "degree"}})]
+    without = compare(designs, replicates=2, seed=4, baseline=False)
+    paragraph = decision_paragraph(without, decide(without))[0]
+    assert "these designs' twins differ (below), so theirs include what the twins differ in" in paragraph, paragraph
+    (line,) = twin_lines(without.designs)
+    assert "its net_value differs from the others' by what the twins differ in too" in line, line
+    assert "incremental metrics" not in line
+    with_twins = compare(designs, replicates=2, seed=4)
+    (line,) = twin_lines(with_twins.designs)
+    assert "its incremental metrics are against another baseline" in line
+    # designs that share a twin are not told theirs differ
+    shared = compare([designs[0], small(name="richer", days=60, program={"incentive": {
+        "kind": "double_sided", "referrer_reward": 30, "referee_reward": 30, "qualification_days": 14}})],
+        replicates=2, seed=4, baseline=False)
+    assert "twins differ" not in decision_paragraph(shared, decide(shared))[0]

@@ -184,14 +184,19 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     # the best design's own horizon: an unpaired comparison of a 3-year design against a 1-year one described
     # the winner's value "within the 1095 days" of the other
     days = _design(comparison.designs, decision.best).scenario.days
-    what = "incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, minus the no-program twin on " \
-        "the same seed)" \
-        if decision.metric == "incremental_value" else \
-        ("net value (profit plus customer equity less rewards still owed, plus referrals still converting: incremental "
-         "value's terms without the no-program twin, so between designs that share a twin the differences are "
-         "incremental value's; the twins were not run, so what each adds against no program is not known: rerun with "
-         "--baseline)") if decision.metric == "net_value" else \
-        f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
+    if decision.metric == "incremental_value":
+        what = ("incremental value (profit plus customer equity less rewards still owed, plus referrals still converting, "
+                "minus the no-program twin on the same seed)")
+    elif decision.metric == "net_value":
+        # designs whose twins differ: their differences include the twins' (twin_lines says in what)
+        differ = ("; these designs' twins differ (below), so theirs include what the twins differ in, not only the "
+                  "programs") if twin_lines(comparison.designs) else ""
+        what = ("net value (profit plus customer equity less rewards still owed, plus referrals still converting: "
+                "incremental value's terms without the no-program twin, so between designs that share a twin the "
+                f"differences are incremental value's{differ}; the twins were not run, so what each adds against no "
+                "program is not known: rerun with --baseline)")
+    else:
+        what = f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
     worth = {"incremental_value": "value", "net_value": "net value"}.get(decision.metric, "profit")
     subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else
                                      "has the highest net value" if decision.metric == "net_value" else
@@ -1447,9 +1452,14 @@ def _twin_reference(designs):
 def twin_lines(designs, varied=()) -> list[str]:
     """twin_note for the console, a line per design whose twin differs from the reference's."""
     reference = _twin_reference(designs)
+    # without the twins (--no-baseline) there are no incremental metrics: the ranking's net_value differences are what
+    # include the twins' difference ("its incremental metrics are against another baseline" of none computed)
+    run = all("incremental_value" in getattr(d, "runs", {}) for d in designs)
+    what = ("its incremental metrics are against another baseline" if run else
+            "its net_value differs from the others' by what the twins differ in too, not only by the programs")
     return [] if reference is None else _differing_lines(
-        designs, _unvaried(twin_differences, varied), "note: {name}'s no-program twin differs from {reference}'s, in {listed}: its "
-        "incremental metrics are against another baseline (report.md)", reference)
+        designs, _unvaried(twin_differences, varied), "note: {name}'s no-program twin differs from {reference}'s, in "
+        "{listed}: " + what + " (report.md)", reference)
 
 
 def _unpaired_differences(comparison: Comparison) -> list[str]:
