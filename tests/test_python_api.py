@@ -996,15 +996,20 @@ def test_a_models_scenario_is_fixed_once_built_and_the_callers_stays_theirs(kern
 
     branch = ReferralModel(given, rng=3, kernel=kernel)
     branch.step()
-    twin = copy.deepcopy(branch)
+    _a_fixed_copy_runs_on_as_the_original(branch, copy.deepcopy(branch))
+
+
+def _a_fixed_copy_runs_on_as_the_original(original, copied) -> None:
+    """``copied`` (a deep copy, or unpickled) refuses changes to its scenario, and both run
+    to the horizon day for day alike."""
     for change in (lambda m: setattr(m.scenario, "days", 90), lambda m: setattr(m.scenario.program, "base_share", 0.9),
                    lambda m: m.scenario.program.channels.append(m.scenario.program.channels[0])):
         with pytest.raises(ScenarioError, match="fixed once the model is built"):
-            change(twin)
-    for m in (branch, twin):
+            change(copied)
+    for m in (original, copied):
         while m.running:
             m.step()
-    assert branch.datacollector.get_model_vars_dataframe().equals(twin.datacollector.get_model_vars_dataframe())
+    assert copied.datacollector.get_model_vars_dataframe().equals(original.datacollector.get_model_vars_dataframe())
 
 
 @pytest.mark.parametrize("kernel", [True, False])
@@ -1021,12 +1026,5 @@ def test_a_model_pickled_mid_run_goes_on_as_the_original_and_stays_fixed(kernel)
     for _ in range(8):
         model.step()
     restored = pickle.loads(pickle.dumps(model))
-    for change in (lambda m: setattr(m.scenario, "days", 90), lambda m: setattr(m.scenario.program, "base_share", 0.9),
-                   lambda m: m.scenario.program.channels.append(m.scenario.program.channels[0])):
-        with pytest.raises(ScenarioError, match="fixed once the model is built"):
-            change(restored)
-    for m in (model, restored):
-        while m.running:
-            m.step()
+    _a_fixed_copy_runs_on_as_the_original(model, restored)
     assert len(restored.datacollector.get_model_vars_dataframe()) == 31
-    assert restored.datacollector.get_model_vars_dataframe().equals(model.datacollector.get_model_vars_dataframe())
