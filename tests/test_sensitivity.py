@@ -1987,3 +1987,34 @@ def test_a_decision_on_one_seed_says_its_shares_follow_that_seeds_luck():
     assert seeds_lead_note(one.assign(lead_mean=0.0)) == ""   # a tie: no lead to rest on luck
     two = one.assign(lead_ci_low=-10.0, lead_ci_high=8_000.0)
     assert seeds_lead_note(two).startswith("**Not told apart on these seeds.**")
+
+
+def test_a_tornado_lead_beyond_luck_at_a_range_end_is_not_sent_to_more_replicates(monkeypatch):
+    """Three reminders led beyond their runs' luck at annoyance 0 (the tornado's paired
+    interval 40,732-61,186), inside the first quarter of the range, which the decision
+    gave to no reminders on its quarter's mean: 'hinges on none', and the check sent the
+    reader to --replicates 8, then 16, which changed nothing (with 10 parts the same runs
+    hinged on annoyance). The check now says the decision reads each range in parts, and
+    how to cut them finer; a categorical assumption (its parts are its choices) keeps the
+    replicates advice."""
+    from types import SimpleNamespace
+
+    from simulator.report import sensitivity as report
+
+    from .conftest import small
+
+    key = "program.timing.reminders.annoyance"
+    found = {"parameter": key, "value": 0.0, "ahead": "r3", "ahead_value": 87462.0, "leader": "r0",
+             "leader_value": 36503.0, "replicates": 12, "lead_ci_low": 40732.0, "lead_ci_high": 61186.0}
+    monkeypatch.setattr(report, "tornado_disagreements", lambda result, metric: [found])
+    numeric = SimpleNamespace(parameters=parse_parameters([f"{key}=0:1"], small(), source="--uncertain"))
+    text = " ".join(report.tornado_check(numeric, "incremental_value", 4, bins=4).split())
+    assert ("The decision reads each range in 4 parts (quarters), each part's mean over its points, so a lead held "
+            f"within a narrower stretch at the end of `{key}`'s range is averaged away there, whatever the replicates") \
+        in text, text
+    assert "`bins:` in a `--settings` file" in text and "--replicates 8" not in text
+    timing = "program.timing.kind"
+    categorical = SimpleNamespace(parameters=parse_parameters([f"{timing}=at_purchase,onboarding"], small(),
+                                                              source="--uncertain"))
+    monkeypatch.setattr(report, "tornado_disagreements", lambda result, metric: [{**found, "parameter": timing}])
+    assert "--replicates 8" in " ".join(report.tornado_check(categorical, "incremental_value", 4).split())
