@@ -261,23 +261,27 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # generations that grew, on enough customers: the loop took the network over, whatever K read as it filled (at
     # 46% joined K fell to 0.88, the card read "fades", and kept it in red beside 5 who came on their own become 291)
     grown = _grew(generations)
-    # shrinking generations at K below 1 are a fading loop, read as such or not before the network filled: one filled
-    # by organic adoption before K could be read (generations 59 → 44 → 25 → 20) kept "not because the loop fades"
-    # beside K 0.56 to the end, as nothing had read it as fading
-    # on a K that can be read (MIN_COHORT customers: on 2 the card turned grey for a day), below 1 as the card shows it
-    readable = k.known and k.customers >= MIN_COHORT
-    fading = readable and round(k.k, 2) < 1.0 and not grown and (faded or shrinking)
-    # a filled network's fading loop says so: not "on the edge" at K 0.95, nor "speeding up" by a week's chance
+    fading = faded and k.known and k.k < 1.0 and not grown
+    # a filled network's fading loop stays so (docs/app.md): not "on the edge" at K 0.95, nor "speeding up" by a week
     filled_fading = fading and prospects_left < FILLED_SHARE
     if prospects_left < FILLED_SHARE and not fading:
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
         if shrinking and not (grown or grew):
+            # a network filled by organic adoption before K could be read, its generations shrinking (59 → 44 → 25 →
+            # 20), kept "not because the loop fades" beside K 0.56 to the end; read as fading from there on, the card
+            # flipped red and grey as K crossed 1.00 or rested on 2 customers (five verdicts in ten days): the same
+            # verdict, its words saying what the generations and a readable K show
+            readable = k.known and k.customers >= MIN_COHORT
+            chain = " → ".join(map(str, compared))
             late = ("From here K falls, as customers who join late find few friends left to invite; yet the generations "
-                    f"shrink already ({' → '.join(map(str, compared))}), so "
-                    + (f"once K can be read (on {MIN_COHORT} customers), below 1 says the loop fades." if not readable
-                       else "K below 1 will say the loop fades.") + rough)
+                    + (f"shrink ({chain}) and K is {k.k:.2f}: the loop itself fades, and organic adoption filled the "
+                       f"network, multiplied by it." if readable and round(k.k, 2) < 1.0 else
+                       f"shrink already ({chain}): watch whether K falls below 1, which says the loop itself fades."
+                       if readable else
+                       f"shrink already ({chain}): once K can be read (on {MIN_COHORT} customers), below 1 says the "
+                       f"loop itself fades.") + rough)
         if grew := grown or grew:
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop

@@ -2688,13 +2688,15 @@ def test_how_a_network_filled_is_kept_once_said():
     assert read_loop(k, [169, 80, 30, 10, 5], 0.1, quiet, previous=loop).headline == OWN_HEADLINE   # 125 of 294
 
 
-def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_reads_fading():
+def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_says_the_loop_fades():
     """The fading preset with organic adoption at 1% a day and a keen loop (share 0.8,
     invitations converting 30%) fills half its 300 people on day 28, before K can be read:
-    nothing had read it as fading, so the card said "The loop filled the network ... not
-    because the loop fades" to the end, beside K 0.56 and generations 115 → 71 → 38 → 30 →
-    19. Shrinking generations at K below 1 are a fading loop (docs/app.md), read so before
-    the network filled or not; before K is read, the card says the generations shrink."""
+    the card said "The loop filled the network ... not because the loop fades" to the end,
+    beside K 0.56 and generations 115 → 71 → 38 → 30 → 19. Read as fading instead, the
+    card flipped red, grey and amber as K crossed 1.00 or rested on 2 customers (five
+    verdicts in ten days). It keeps the one verdict from the day it filled, and its words
+    say what the generations and a readable K show: before K can be read, that the
+    generations shrink; once K is read below 1, that the loop itself fades."""
     from simulator.classroom import ClassRun, Design, NetworkChoice
 
     fading = load_scenario(SCENARIOS / "fading.yaml")
@@ -2708,19 +2710,16 @@ def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_reads_fadin
     filled_on = min(day for day, (frame, _) in said.items() if frame.prospects_left < 0.5)
     frame, early = said[filled_on]
     assert not frame.k.known and early.tone == "filled" and "not because the loop fades" not in early.text
-    assert "the generations shrink already" in early.text, early.text
-    # from the day it filled, it reads filled or fading, nothing between: K on 2 customers turned the card grey for a
-    # day, and K 0.95 read "on the edge" the day after "K below 1 will say the loop fades"
-    after = [(day, verdict_of.tone, round(frame_of.k.k, 2)) for day, (frame_of, verdict_of) in said.items()
-             if day >= filled_on]
-    assert {tone for _, tone, _ in after} == {"filled", "fades"}, after
-    assert all(tone == "fades" for _, tone, k in after if k < 1 and said[_][0].k.customers >= 10), after
+    assert "the generations shrink already (44 → 25 → 20): once K can be read (on 10 customers)" in early.text, early.text
+    # one verdict from the day it filled: no day of grey, amber or red between
+    assert {verdict_of.tone for day, (_, verdict_of) in said.items() if day >= filled_on} == {"filled"}
     frame, last = said[max(said)]
-    assert frame.k.known and frame.k.k < 1 and frame.prospects_left < 0.5
+    assert frame.k.known and frame.k.k < 1 and frame.k.customers >= 10 and frame.prospects_left < 0.5
     assert frame.generations[1] > frame.generations[2] > frame.generations[3]   # the case: a loop that shrank
-    assert last.tone == "fades" and "not because the loop fades" not in last.text, last.text
-    # the verdict alone: shrinking generations, K read below 1, the network half full
-    assert verdict(KReading(0.75, 150), [81, 59, 33, 29, 16, 9], prospects_left=0.3).tone == "fades"
-    # K above 1 on a filled, shrinking loop is no fading verdict: it says what K below 1 will mean
+    assert f"and K is {frame.k.k:.2f}: the loop itself fades" in last.text and "not because" not in last.text, last.text
+    # the verdict alone: shrinking generations, K read below 1 on enough customers, the network half full
+    said_then = verdict(KReading(0.75, 150), [81, 59, 33, 29, 16, 9], prospects_left=0.3)
+    assert said_then.tone == "filled" and "and K is 0.75: the loop itself fades" in said_then.text
+    # K of 1 or above on a filled, shrinking loop: what to watch for
     above = verdict(KReading(1.0, 20), [65, 53, 31, 25, 12, 3], prospects_left=0.36)
-    assert above.tone == "filled" and "K below 1 will say the loop fades" in above.text
+    assert above.tone == "filled" and "watch whether K falls below 1" in above.text
