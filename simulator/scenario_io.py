@@ -484,11 +484,6 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
         if glued := _glued_key(value):
             _glued_error(glued, raw, source, key)
         node: Any = data
-        if parts[-2:] == ["initial_customers", "count"] and len(parts) == 3 and parts[0] == "population" and \
-                isinstance(data.get("population"), dict) and type(data["population"].get("initial_customers")) is int:
-            # a plain count is the count of a random seed set: compare's advice `--set population.initial_customers.count=`
-            # for a design seeded by degree stopped on "is a value, not a mapping" at another design's plain count
-            parts = parts[:-1]
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, create=True, item=item, where=parts, depth=depth, source=shape)
         last = parts[-1]

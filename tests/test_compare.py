@@ -2663,16 +2663,6 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     assert "strategy: random}" in random.read_text()
     assert replaced_blocks(random, "random", ["population.initial_customers=10"]) == []
     assert replaced_blocks(hubs, "seeding-hubs", ["population.initial_customers=[1, 2, 3]"]) == []
-    # the advice runs as given in a compare beside a plain-count file: it stopped on "'population.initial_customers'
-    # is a value, not a mapping" there; a plain count is a random seed set's count, set by .count
-    both = runner.invoke(app, ["compare", str(plain), str(hubs), *small_sets, "--set",
-                               "population.initial_customers.count=10", "--out", str(tmp_path / "c2")])
-    assert both.exit_code == 0 and "replaces" not in both.output, both.output
-    from simulator.scenario_io import load_scenario
-
-    assert load_scenario(plain, ["population.initial_customers.count=10"]).population.initial_customers == 10
-    seeded = load_scenario(hubs, ["population.initial_customers.count=10"]).population.initial_customers
-    assert (seeded.count, seeded.strategy) == (10, "degree")
     # a file valid only with the --set items gets its note all the same (it returned none)
     invalid = tmp_path / "invalid.yaml"
     invalid.write_text(hubs.read_text().replace("base_share: 0.2", "base_share: 1.5"))
