@@ -535,7 +535,10 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") 
                      f"{', '.join(f'{k}: {flow(v)}' for k, v in rest.items())} go{'es' if len(rest) == 1 else ''} back "
                      f"to the default{'s' if len(rest) > 1 else ''}; give "
                      + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
-                     + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})"))
+                     + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")
+                     # beside a file with a plain count, .count is refused there ('is a value, not a mapping')
+                     + (" (a file with a plain count takes no `.count`: to scale both, scale a copy of each file)"
+                        if key.strip() == "population.initial_customers" and "count" in block else ""))
     return notes
 
 

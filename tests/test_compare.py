@@ -2647,6 +2647,9 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
             "`population.initial_customers.count=...` (or the block whole) to keep it")
     assert said.replace("`", "") in " ".join(result.output.split()), result.output
     assert said in " ".join((tmp_path / "c" / "report.md").read_text().split())
+    # the advice runs on seeding-hubs, but not on the plain-count file beside it: said, not left to be found
+    assert ("to keep it (a file with a plain count takes no .count: to scale both, scale a copy of each file)"
+            in " ".join(result.output.split())), result.output
     kept = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers.count=10",
                                "--out", str(tmp_path / "r")])
     assert kept.exit_code == 0 and "replaces" not in kept.output, kept.output
