@@ -212,12 +212,19 @@ class InputWatch:
         self.stats: dict[str, tuple[int, int] | None] = {}   # none yet: the first look reads the bytes
 
     def changed(self) -> str | None:
+        """The first file whose bytes differ from its digest, or that was written to since
+        the last look (its mtime or size moved: runs may have read it half written, or
+        another file in between, though its bytes are the old ones again)."""
         from .run_cache import _stat
 
         for path, digest in self.digests.items():
             now = _stat(path)
             if now is not None and now == self.stats.get(path):
                 continue
+            if path in self.stats:
+                # written to since the last look: an export rewriting the same bytes, or a file put back, may have been
+                # read in between (runs kept as done on another network, or failed on a half-written one)
+                return path
             try:
                 moved = now is None or file_digest(Path(path)) != digest
             except OSError:

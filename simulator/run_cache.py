@@ -71,13 +71,14 @@ class RunCache:
         self._next = max(numbers) + 1
         self._pending: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
         self._written = time.monotonic()
-        self._digests: dict[str, str] = {}
-        self._stats: dict[str, tuple[int, int] | None] = {}   # each file's (mtime, size) when its digest last held
+        from .provenance import InputWatch
+
+        self._watch = InputWatch({})   # the files the runs read: their digests, and (mtime, size) when last looked at
 
     def hold(self, digests: dict[str, str]) -> None:
         """The digests of the files the study reads as it started (provenance.held_inputs),
         so that its runs are keyed, and checked (:meth:`put`), against the files validation read."""
-        self._digests.update(digests)
+        self._watch.digests.update(digests)
 
     def study_seed(self, given: int | None) -> tuple[int, bool]:
         """The study's seed and whether it is one an interrupted study drew: ``given`` when
@@ -123,28 +124,27 @@ class RunCache:
         gives other keys; one changed while the study runs is refused by :meth:`put`)."""
         from .provenance import file_digest
 
-        if str(path) not in self._digests:
-            self._stats[str(path)] = _stat(path)
-            self._digests[str(path)] = file_digest(Path(path))
-        return self._digests[str(path)]
+        digests = self._watch.digests
+        if str(path) not in digests:
+            self._watch.stats[str(path)] = _stat(path)
+            digests[str(path)] = file_digest(Path(path))
+        return digests[str(path)]
 
     def _check_files(self) -> None:
         """A ScenarioError where a file the study reads no longer has its digest: the run
         just finished may have read the new file, and a study of 200 runs went on to mix
-        two networks in one result. A file's (mtime, size) is looked at after each run,
-        its bytes read again only where they moved."""
-        from .provenance import changed_while_running, file_digest
+        two networks in one result. A file's (mtime, size) is looked at after each run: one
+        that moved since the file was last looked at stops the study, though its bytes may
+        be the old ones again (a graph put in and taken out, an export rewriting the same
+        bytes), as the run just finished may have read something else in between; at the
+        first look (digests held from validation) its bytes are read against the digest."""
+        from .provenance import changed_while_running
 
-        for path, digest in self._digests.items():
-            now = _stat(path)
-            if now is not None and now == self._stats.get(path):
-                continue
-            if file_digest(Path(path)) != digest:
-                # the kept runs are the old file's: 'rerun to resume' with the new one read none back
-                raise changed_while_running(path, "the study", "so the study stopped, keeping the runs it finished "
-                                            "before the change", then="rerun the same command: with the file as it "
-                                            "was, it resumes from them; with the new one, every run runs again")
-            self._stats[path] = now
+        if (path := self._watch.changed()) is not None:
+            # the kept runs are the old file's: 'rerun to resume' with the new one read none back
+            raise changed_while_running(path, "the study", "so the study stopped, keeping the runs it finished "
+                                        "before the change", then="rerun the same command: with the file as it "
+                                        "was, it resumes from them; with the new one, every run runs again")
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The values a kept run returned (a fresh copy), or None."""

@@ -354,3 +354,26 @@ def test_a_damaged_part_file_is_one_line_and_a_dead_staging_folder_is_removed(tm
     (staging / "calibration.db").write_bytes(b"left by a kill")
     with kept_runs(tmp_path / "out"):
         assert not staging.exists()
+
+
+def test_a_study_stops_where_its_edge_list_was_written_to_though_its_bytes_are_the_old_ones(tmp_path):
+    """An edge list overwritten with another graph and put back between two runs (or an
+    export rewriting the same bytes, read half written meanwhile) left the digest as it
+    was: the study went on, keeping a run that may have read the other graph. A file
+    written to since the last look now stops the study, as a changed one does."""
+    import os
+
+    from simulator.errors import ScenarioError
+    from simulator.provenance import input_digests
+
+    graph = tmp_path / "graph.txt"
+    graph.write_text("0 1\n1 2\n")
+    cache = RunCache(tmp_path / "runs")
+    cache.hold(input_digests([graph]))
+    cache.put("a", ("customers_final",), {"customers_final": 1.0})   # the first look reads the bytes: as they were
+    graph.write_text("0 2\n1 2\n")
+    graph.write_text("0 1\n1 2\n")   # the old bytes again
+    os.utime(graph, ns=(graph.stat().st_atime_ns, graph.stat().st_mtime_ns + 5_000_000_000))
+    with pytest.raises(ScenarioError, match="changed while the study ran"):
+        cache.put("b", ("customers_final",), {"customers_final": 2.0})
+    assert len(cache) == 1
