@@ -676,7 +676,8 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
         # a line of the edge list named the edge list alone: in a compare or sweep of several scenarios, which one
         # pointed at it was not said
         if source and error.file == str(edge_path) and (error.key or "").startswith("line "):
-            error.message += f" (the edge list that {source}'s network.path names)"
+            # read for the scenario as run: its own network.path, or one a --set or a sweep's values gave it
+            error.message += f" (the edge list read as network.path for {source})"
             error.args = (error.message,)
         raise
     n = graph.n
@@ -837,8 +838,9 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
             message += f"; a {what} needs " + " and ".join(f"'{name}:'" for name in required)
         elif len(path) > 1 and (field := _field_at(path, data, model)[1]) is not None and field.description:
             # what to give: an edge-list network without its path read only "required key is missing"
-            said = field.description.split(". ")[0].rstrip(".")
-            message += f"; give '{path[-1]}:', the {said[0].lower()}{said[1:]}"
+            # its description's first sentence, units left out: "give 'count:', the how many people to pick [people]"
+            said = re.sub(r"\s*\[[^\]]*\]\s*$", "", field.description.split(". ")[0]).rstrip(".")
+            message += f"; give '{path[-1]}:' ({said[0].lower()}{said[1:]})"
     elif kind == "value_error" and KEYED.match(message.removeprefix("Value error, ")):
         # cross-field checks name their key: "sub.key: what is wrong"
         sub, message = KEYED.match(message.removeprefix("Value error, ")).groups()

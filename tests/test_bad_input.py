@@ -289,7 +289,7 @@ def test_an_edge_list_line_error_names_the_scenario_that_points_at_it(tmp_path):
     path = write(tmp_path, data)
     code, stdout, stderr = invoke("validate", path)
     assert_clean_error(code, stdout, stderr, tmp_path / "g.txt", "line 2: cannot read '1 1.5'")
-    assert stderr.rstrip().endswith(f"(the edge list that {path}'s network.path names)"), stderr
+    assert stderr.rstrip().endswith(f"(the edge list read as network.path for {path})"), stderr
 
 
 def test_more_initial_customers_than_people_in_an_edge_list(tmp_path):
@@ -1248,4 +1248,9 @@ def test_a_missing_key_inside_a_block_says_what_to_give(tmp_path):
     code, stdout, stderr = invoke("validate", path)
     assert_clean_error(code, stdout, stderr, path, "network.path")
     first = EdgeList.model_fields["path"].description.split(". ")[0]
-    assert f"required key is missing; give 'path:', the {first[0].lower()}{first[1:]}" in stderr, stderr
+    assert f"required key is missing; give 'path:' ({first[0].lower()}{first[1:]})" in stderr, stderr
+    # a description with units: none pasted in ("give 'count:', the how many people to pick [people]")
+    data["network"] = BASE["network"]
+    data["population"] = {"initial_customers": {"strategy": "degree"}}
+    code, stdout, stderr = invoke("validate", write(tmp_path, data))
+    assert "required key is missing; give 'count:' (how many people to pick)" in stderr, stderr

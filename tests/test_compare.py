@@ -3423,6 +3423,11 @@ def test_without_the_twins_designs_whose_twins_differ_are_said_to_differ_by_more
     (line,) = twin_lines(without.designs)
     assert "its net_value differs from the others' by what the twins differ in too" in line, line
     assert "incremental metrics" not in line
+    from simulator.report.compare import twin_note
+
+    note = twin_note(without.designs)   # report.md's: it spoke of incremental metrics too, and advised net_value
+    assert "The twins were not run, and the verdict's `net_value` differences include" in note, note
+    assert "incremental metrics are taken" not in note
     with_twins = compare(designs, replicates=2, seed=4)
     (line,) = twin_lines(with_twins.designs)
     assert "its incremental metrics are against another baseline" in line

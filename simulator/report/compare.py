@@ -577,7 +577,9 @@ def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str, ranked: 
             # a design ranked last on the means where it is defined (no CAC in 2 of 6 runs) had the lowest pooled figure,
             # listed with no word beside another crowned best
             text += f" (the {'lowest' if lower else 'highest'} over all runs is {top}'s)"
-    return text + "; `incremental_value` ranks without the skew."
+    # without the twins the verdict's metric is net_value (compare.decide): the line named one the run did not compute
+    ranks = "net_value" if twins_not_run(designs) else "incremental_value"
+    return text + f"; `{ranks}` ranks without the skew."
 
 
 def _many_metrics_caution(lines: list[str]) -> list[str]:
@@ -1436,10 +1438,23 @@ def twin_note(designs, varied=()) -> str:
         "`incremental_value`." if channels else "",
         "A twin starts from its design's initial customers: a design seeded otherwise has its `incremental_value` "
         "measured on top of its own seeding, not what the seeding adds." if seeded else "") if part)
+    if twins_not_run(designs):
+        # --no-baseline: no incremental metric was computed, and the verdict is on net_value, which the twins' difference
+        # is part of (this note advised net_value as the clean comparison beside a verdict said to include it)
+        return (f"The designs' no-program twins would differ, from **{reference.name}**: {listed}. The twins were not "
+                f"run, and the verdict's `net_value` differences include what the designs' worlds differ in (the "
+                f"seeding, or what the channels and lag do to unprompted sharing), not only their programs; rerun with "
+                f"--baseline to weigh each against its own twin.")
     return (f"The designs' no-program twins differ, from **{reference.name}**: {listed}. Each design's incremental "
             f"metrics are taken against its own baseline. {why} Compare such designs on `net_value` (profit "
             f"plus customer equity, less rewards owed), `cumulative_profit` and the customers (the same world, paired), "
             f"not on the incremental metrics alone.")
+
+
+def twins_not_run(designs) -> bool:
+    """Whether the designs' runs came without their no-program twins (--no-baseline): no
+    incremental metric was computed, and the verdict ranks on net_value."""
+    return any(getattr(d, "runs", None) is not None and "incremental_value" not in d.runs for d in designs)
 
 
 def _twin_reference(designs):
@@ -1454,8 +1469,7 @@ def twin_lines(designs, varied=()) -> list[str]:
     reference = _twin_reference(designs)
     # without the twins (--no-baseline) there are no incremental metrics: the ranking's net_value differences are what
     # include the twins' difference ("its incremental metrics are against another baseline" of none computed)
-    run = all("incremental_value" in getattr(d, "runs", {}) for d in designs)
-    what = ("its incremental metrics are against another baseline" if run else
+    what = ("its incremental metrics are against another baseline" if not twins_not_run(designs) else
             "its net_value differs from the others' by what the twins differ in too, not only by the programs")
     return [] if reference is None else _differing_lines(
         designs, _unvaried(twin_differences, varied), "note: {name}'s no-program twin differs from {reference}'s, in "
