@@ -18,6 +18,7 @@ from .config import Scenario
 
 BEGIN, END = "<!-- parameters:begin -->", "<!-- parameters:end -->"
 STEPS_BEGIN, STEPS_END = "<!-- steps:begin -->", "<!-- steps:end -->"
+METRICS_BEGIN, METRICS_END = "<!-- metrics:begin -->", "<!-- metrics:end -->"
 DESCRIPTION = re.compile(r"^(?P<meaning>.*?)(?:\s*\[(?P<unit>[^\]]+)\])?\.?(?:\s*Source:\s*(?P<source>.*))?$", re.S)
 
 
@@ -158,6 +159,26 @@ def steps() -> str:
     return "\n".join(f"{i}. **{stage.name}**: {stage.summary}" for i, stage in enumerate(STAGES, start=1))
 
 
+def metrics_table() -> str:
+    """Every per-run column of runs.csv, from the code's own descriptions: the run's
+    metrics (metrics.SUMMARY_METRICS), then those against the no-program twin
+    (runner.INCREMENTAL_METRICS). Six of them (fake_accounts, adopters, ...) were
+    defined nowhere in the docs, only in the code."""
+    import re
+
+    from .metrics import SUMMARY_METRICS
+    from .runner import INCREMENTAL_METRICS
+
+    lines = ["| metric | meaning | unit | with |", "|---|---|---|---|"]
+    for table, kind in ((SUMMARY_METRICS, "every run"), (INCREMENTAL_METRICS, "the no-program twin")):
+        for name, text in table.items():
+            match = re.search(r"\s*\[([^\]]*)\]\s*$", text)
+            meaning, unit = (text[:match.start()], match[1]) if match else (text, "")
+            cell = meaning.replace("|", "\\|")
+            lines.append(f"| `{name}` | {cell} | {unit} | {kind} |")
+    return "\n".join(lines)
+
+
 def _replace_block(document: str, begin: str, end: str, body: str) -> str:
     start, stop = document.index(begin) + len(begin), document.index(end)
     return document[:start] + "\n" + body + "\n" + document[stop:]
@@ -166,6 +187,7 @@ def _replace_block(document: str, begin: str, end: str, body: str) -> str:
 def render(document: str) -> str:
     """``document`` with the step order and the parameter table regenerated."""
     document = _replace_block(document, STEPS_BEGIN, STEPS_END, steps())
+    document = _replace_block(document, METRICS_BEGIN, METRICS_END, metrics_table())
     return _replace_block(document, BEGIN, END, table())
 
 
@@ -173,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m simulator.paramdoc", description=(
-        "Regenerate the step order and the parameter table of docs/model.md from the schema's field descriptions."))
+        "Regenerate the step order, the metrics table and the parameter table of docs/model.md from the code's "
+        "descriptions."))
     parser.add_argument("path", nargs="?", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "model.md",
                         help="the model document to update (default: docs/model.md of this tree)")
     path = parser.parse_args(argv).path
@@ -182,9 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         text = render(path.read_text(encoding="utf-8"))
     except ValueError:   # "substring not found": a file without the generated sections' marker lines
-        parser.error(f"{path}: has no marker lines of the generated step order and parameter table (docs/model.md's)")
+        parser.error(f"{path}: has no marker lines of the generated step order, metrics and parameter tables "
+                     f"(docs/model.md's)")
     path.write_text(text, encoding="utf-8")
-    print(f"updated the step order and the parameter table in {path}")
+    print(f"updated the step order, the metrics table and the parameter table in {path}")
     return 0
 
 

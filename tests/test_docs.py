@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from simulator import paramdoc
@@ -175,3 +176,19 @@ def test_the_reward_scale_description_gives_the_share_of_the_uplift_at_the_defau
     share = 1 - math.exp(-1 / (1 + fields["delay_discount"].default * waited))
     assert f"{share:.0%}" in description and f"{1 - math.exp(-1):.0%}" in description
     assert f"after {waited} days" in description
+
+
+def test_every_column_of_runs_csv_is_in_the_metrics_table_of_docs_model_md():
+    """Six columns of runs.csv (fake_accounts, adopters, cost_per_referred_customer,
+    customers_final, cumulative_profit, word_of_mouth_customers) were defined nowhere in
+    the docs. The generated metrics table lists each column a run writes, with and
+    without its twin."""
+    from simulator import load_scenario, simulate
+
+    document = (ROOT / "docs" / "model.md").read_text()
+    block = document[document.index(paramdoc.METRICS_BEGIN):document.index(paramdoc.METRICS_END)]
+    listed = set(re.findall(r"^\| `(\w+)` \|", block, flags=re.M))
+    scenario = load_scenario(ROOT / "scenarios" / "default.yaml", ["population.size=600", "days=20"])
+    written = set(simulate(scenario, replicates=1, seed=1, people=False).runs.columns) - {"scenario", "replicate", "seed"}
+    assert written and written <= listed, sorted(written - listed)
+    assert {"fake_accounts", "adopters", "net_value", "incremental_value"} <= listed
