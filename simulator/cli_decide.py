@@ -1089,6 +1089,12 @@ def calibrate(
     if unread and not columns:  # a misspelt column would otherwise be dropped without a word
         out.print(f"note: {data_path}: column(s) {', '.join(unread)} are not refsim daily columns and are not fitted; "
                   f"fitting {', '.join(counts.columns)} (the names are those of timeseries.csv)", markup=False)
+    from .calibrate import unfitted_note
+
+    # a refsim count the default fit leaves out: report.md said 'reproduces the pilot' of one impossible in it
+    spare = unfitted_note(pilot.columns, list(counts.columns)) if not columns else ""
+    if spare:
+        out.print(f"note: {data_path}: {spare}", markup=False)
     from .report.calibrate import SHORT_PILOT_DAYS, activity_days
 
     active = activity_days(counts)
@@ -1191,7 +1197,8 @@ def calibrate(
                               started=started, command=_typed_again(study_seed if given_seed is None else None),
                               extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
-                              others=others, launch_note=scale, sets=list(overrides), set_notes=lever_notes,
+                              others=others, launch_note=". ".join(n[0].upper() + n[1:] for n in (scale, spare) if n),
+                              sets=list(overrides), set_notes=lever_notes,
                               set_via=_set_via(sets), design_files=[str(p) for p in design_paths])
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,

@@ -1172,3 +1172,45 @@ def test_calibrated_yaml_says_it_holds_a_fitted_choice_of_the_program(monkeypatc
         "that difference too.")
     monkeypatch.setattr(report, "calibrated_values", lambda calibration: {"program.base_share": 0.29})
     assert report.fitted_choices_sentence(None) == ""
+
+
+def test_a_refsim_count_the_default_fit_leaves_out_is_said_and_a_pilot_of_only_such_counts_says_how_to_fit_them():
+    """A pilot with new_referred and invites (one invite a referral, impossible here) was
+    fitted on new_referred alone without a word, and report.md said "The model reproduces
+    the pilot". A pilot with only invites and new_word_of_mouth was told to "give any of
+    ..., new_word_of_mouth, ..., invites", the columns it had."""
+    import pandas as pd
+
+    from simulator.calibrate import pilot_counts, unfitted_note
+
+    note = unfitted_note(["day", "new_referred", "Invites"], ["new_referred"])
+    assert note.startswith("the pilot's invites is not fitted (by default only new_organic, new_referred, shares, asks"), note
+    assert note.endswith("give --column for each column to fit, --column new_referred --column invites"), note
+    assert unfitted_note(["day", "new_referred", "asks"], ["new_referred", "asks"]) == ""
+    only = pd.DataFrame({"day": [1, 2, 3], "invites": [4, 5, 6], "new_word_of_mouth": [0, 1, 0]})
+    with pytest.raises(ScenarioError, match=r"give --column invites --column new_word_of_mouth$") as refused:
+        pilot_counts(only, source="pilot.csv")
+    assert "none of the columns fitted by default (new_organic, new_referred, shares, asks) is in the pilot" in str(
+        refused.value)
+    assert list(pilot_counts(only, ["invites"], source="pilot.csv").columns) == ["invites"]   # named: fitted
+
+
+def test_a_fit_that_ran_fewer_generations_than_asked_says_why():
+    """'6 generations of 20 particles, 622 simulations' stood beside --generations 8 with
+    no reason: the simulation budget (30 per particle, 600) had ended the fit."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.calibrate import CalibrationSettings
+    from simulator.report.calibrate import _stopped_text
+
+    settings = CalibrationSettings(population_size=20, generations=8)
+    six = SimpleNamespace(generations=pd.DataFrame({"simulations": [100] * 6, "epsilon": [9, 8, 7, 6, 5, 4.0]}),
+                          simulations=622)
+    assert _stopped_text(six, settings) == (" (of the 8 asked: its 622 simulations passed the budget of 600 "
+                                            "(`max_simulations`, 30 per particle unless set), after which no "
+                                            "generation starts: raise it in a --settings file for more)")
+    dropped = SimpleNamespace(generations=six.generations, simulations=400)
+    assert "accepted under `min_acceptance_rate` (5%)" in _stopped_text(dropped, settings)
+    assert _stopped_text(SimpleNamespace(generations=pd.concat([six.generations] * 2), simulations=1200), settings) == ""

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..calibrate import Calibration, CalibrationSettings, forecast_seeds, posterior_rows
+from ..calibrate import SIMULATIONS_PER_PARTICLE, Calibration, CalibrationSettings, forecast_seeds, posterior_rows
 from ..config import Scenario, fitting_description, suffixed_name
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
@@ -566,6 +566,27 @@ def fit_check_sentence(calibration: Calibration) -> str:
 SHORT_PILOT_DAYS = 7
 
 
+def _stopped_text(calibration: Calibration, settings: CalibrationSettings) -> str:
+    """Why the fit ran fewer generations than asked, as a parenthesis ('' where it ran them
+    all): '6 generations of 20 particles' stood beside --generations 8 with no reason (the
+    simulation budget had ended it)."""
+    ran = len(calibration.generations)
+    if ran >= settings.generations:
+        return ""
+    total = calibration.simulations or (int(calibration.generations["simulations"].sum()) if ran else 0)
+    epsilon = float(calibration.generations["epsilon"].iloc[-1]) if ran else math.inf
+    if epsilon <= settings.min_epsilon:
+        why = f"epsilon reached `min_epsilon` ({fmt(settings.min_epsilon)})"
+    elif total >= settings.simulation_cap:
+        why = (f"its {total:,} simulations passed the budget of {settings.simulation_cap:,} (`max_simulations`, "
+               f"{SIMULATIONS_PER_PARTICLE} per particle unless set), after which no generation starts: raise it in a "
+               f"--settings file for more")
+    else:
+        why = (f"the next generation accepted under `min_acceptance_rate` ({settings.min_acceptance_rate:.0%}) of its "
+               f"simulations and was dropped")
+    return f" (of the {settings.generations} asked: {why})"
+
+
 def _simulations_text(calibration: Calibration) -> str:
     """How many simulations the fit ran and where they went: pyabc's first sample, the
     generations kept, and a generation stopped at the acceptance limit and dropped (324
@@ -688,7 +709,7 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's "
         f"{calibration.pilot_days - active} days (days {active}–{calibration.pilot_days - 1}) "
         f"of {', '.join(calibration.columns)} ({bins}, square-rooted). "
-        f"{len(generations)} generations of {settings.population_size} particles, "
+        f"{len(generations)} generations of {settings.population_size} particles{_stopped_text(calibration, settings)}, "
         f"{_simulations_text(calibration)}; final epsilon "
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),
