@@ -7,6 +7,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator.config import Scenario
@@ -2007,14 +2008,25 @@ def test_a_tornado_lead_beyond_luck_at_a_range_end_is_not_sent_to_more_replicate
     found = {"parameter": key, "value": 0.0, "ahead": "r3", "ahead_value": 87462.0, "leader": "r0",
              "leader_value": 36503.0, "replicates": 12, "lead_ci_low": 40732.0, "lead_ci_high": 61186.0}
     monkeypatch.setattr(report, "tornado_disagreements", lambda result, metric: [found])
-    numeric = SimpleNamespace(parameters=parse_parameters([f"{key}=0:1"], small(), source="--uncertain"))
+
+    def with_first_quarter(r0: float, r3: float):   # conditional.csv's rows of the range's first part
+        return pd.DataFrame({"parameter": key, "bin": 0, "value_low": 0.0, "value_high": 0.25, "design": ["r0", "r3"],
+                             "mean": [r0, r3], "probability_best": [0.5, 0.5]})
+
+    parameters = parse_parameters([f"{key}=0:1"], small(), source="--uncertain")
+    numeric = SimpleNamespace(parameters=parameters, conditional=with_first_quarter(36586.0, 34130.0))
     text = " ".join(report.tornado_check(numeric, "incremental_value", 4, bins=4).split())
     assert ("The decision reads each range in 4 parts (quarters), each part's mean over its points, so a lead held "
             f"within a narrower stretch at the end of `{key}`'s range is averaged away there, whatever the replicates") \
         in text, text
-    assert "`bins:` in a `--settings` file" in text and "--replicates 8" not in text
+    assert "`bins: 10` in a `--settings` file" in text and "--replicates 8" not in text
+    assert "`bins: 20`" in " ".join(report.tornado_check(numeric, "incremental_value", 4, bins=10).split())
+    # where the end's part has the same design ahead on its mean, the part did not average it away: only the noise
+    # test left it out, and more replicates can make the decision hinge there (they did at -r 4)
+    shown = SimpleNamespace(parameters=parameters, conditional=with_first_quarter(3603.0, 4821.8))
+    assert "--replicates 8" in " ".join(report.tornado_check(shown, "incremental_value", 4).split())
     timing = "program.timing.kind"
     categorical = SimpleNamespace(parameters=parse_parameters([f"{timing}=at_purchase,onboarding"], small(),
-                                                              source="--uncertain"))
+                                                              source="--uncertain"), conditional=None)
     monkeypatch.setattr(report, "tornado_disagreements", lambda result, metric: [{**found, "parameter": timing}])
     assert "--replicates 8" in " ".join(report.tornado_check(categorical, "incremental_value", 4).split())

@@ -433,10 +433,29 @@ def finer_than_parts(found: dict, bins: int, console: bool = False) -> str:
     and the decision still said 'hinges on none' (three reminders led at annoyance 0 to
     0.1 beyond luck; with 10 parts the same runs hinged on annoyance)."""
     tick = "" if console else "`"
+    finer = 10 if bins < 10 else 2 * bins
     return (f"the decision reads each range in {bins} parts ({_part(bins)}s), each part's mean over its points, so a lead "
             f"held within a narrower stretch at the end of {tick}{found['parameter']}{tick}'s range is averaged away "
             f"there, whatever the replicates: read the decision as hinging on it at that end, or cut the ranges finer "
-            f"({tick}bins:{tick} in a {tick}--settings{tick} file, 10 for tenths)")
+            f"({tick}bins: {finer}{tick} in a {tick}--settings{tick} file)")
+
+
+def averaged_away(result: SensitivityResult, found: dict, metric: str) -> bool:
+    """Whether a tornado lead at the end of a numeric range is one the decision's part of
+    the range at that end gives to another design on its mean (finer_than_parts: a
+    narrower stretch, averaged away), not one the part shows too and only the noise test
+    leaves out (more replicates then can make the decision hinge there: they did at -r 4)."""
+    if found["parameter"] is None or _choices(result, found["parameter"]):
+        return False
+    table = getattr(result, "conditional", None)
+    rows = table[table["parameter"] == found["parameter"]] if table is not None and len(table) else None
+    if rows is None or not len(rows):
+        return False
+    first = int(rows["bin"].min())
+    end = first if found["value"] <= float(rows.loc[rows["bin"] == first, "value_high"].iloc[0]) else int(rows["bin"].max())
+    part = rows[rows["bin"] == end]
+    sign = -1.0 if metric in MINIMISED else 1.0
+    return str(part.loc[(sign * part["mean"]).idxmax(), "design"]) != found["ahead"]
 
 
 def tornado_check(result: SensitivityResult, metric: str, replicates: int, bins: int = 4) -> str:
@@ -459,7 +478,7 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int, bins:
                 f"names {first['leader']} best across the ranges. On the tornado's runs the lead is more than their "
                 f"luck ({lead_interval(first)}): the other design is ahead {_where_ahead(found)}. "
                 + (f"{finer_than_parts(first, bins)[0].upper()}{finer_than_parts(first, bins)[1:]}."
-                   if first["parameter"] is not None and not _choices(result, first["parameter"]) else
+                   if averaged_away(result, first, metric) else
                    f"The decision, each point {per_point}, weighs every assumption over its range at once; rerun with "
                    f"`--replicates {rerun}` or more to see whether it then hinges there too."))
     return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range or at "
