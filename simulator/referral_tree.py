@@ -165,6 +165,8 @@ def dispersion(new_referred: np.ndarray, week: int = 7) -> float:
 EDGE_HEADLINE = "K is about 1: on the edge"
 FEW_HEADLINE = "Too few customers yet to read K"
 SPEEDING_HEADLINE = "K below 1 so far, but referrals are speeding up"
+#: A loop read as fading that stays so in a filled network while K reads 1 or above on its last cohorts.
+FILLED_FADING_HEADLINE = "The loop fades; the network filled around it"
 
 
 def read_loop(k: KReading, generations: list[int], prospects_left: float, new_referred: np.ndarray,
@@ -261,7 +263,19 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # generations that grew, on enough customers: the loop took the network over, whatever K read as it filled (at
     # 46% joined K fell to 0.88, the card read "fades", and kept it in red beside 5 who came on their own become 291)
     grown = _grew(generations)
-    fading = faded and k.known and k.k < 1.0 and not grown
+    filled = prospects_left < FILLED_SHARE
+    # read as fading, a loop stays so once the network passes half full (docs/app.md), whatever K reads as the filling
+    # holds it down: red on day 37 at K 0.89, the card turned grey "filled" the next day at K 1.00, its text then
+    # saying the loop fades and that we wait to see by turns
+    fading = faded and k.known and not grown and (k.k < 1.0 or filled)
+    if fading and filled and round(k.k, 2) >= 1.0:
+        return Verdict("fades", FILLED_FADING_HEADLINE,
+                       f"Customers who joined at least {K_WINDOW_DAYS} days ago brought in {k.k:.2f} new customers each "
+                       f"in their first {K_WINDOW_DAYS} days, but the loop was read as fading "
+                       f"before the network filled, and its generations grew no larger since: organic adoption filled "
+                       f"the network, multiplied by a loop that fades. {_prospects_share(prospects_left).capitalize()} "
+                       f"of the people are still prospects, and from here K falls as customers who join late find few "
+                       f"friends left to invite." + rough)
     # a filled network's fading loop stays so (docs/app.md): not "on the edge" at K 0.95, nor "speeding up" by a week
     filled_fading = fading and prospects_left < FILLED_SHARE
     if prospects_left < FILLED_SHARE and not fading:
@@ -359,7 +373,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     multiplier = referral_multiplier(shown)
     filling = (f" {_prospects_share(prospects_left).capitalize()} of the people are still prospects, which slows it further."
                if prospects_left < FILLED_SHARE else "")
-    return Verdict("fades", "K below 1: the loop fades",
+    # in a filled network, one headline whichever side of 1 K reads as the filling holds it down (it changed day by day)
+    return Verdict("fades", FILLED_FADING_HEADLINE if filled_fading else "K below 1: the loop fades",
                    f"{head} Below 1 the generations shrink on average (a few may still grow by chance): "
                    + _fading_chain(shown) + " At this K, each customer who comes on their own "
                    f"becomes about {multiplier:.1f} customers in all; growth beyond that has to come from elsewhere."

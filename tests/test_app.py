@@ -2723,3 +2723,25 @@ def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_says_the_lo
     # K of 1 or above on a filled, shrinking loop: what to watch for
     above = verdict(KReading(1.0, 20), [65, 53, 31, 25, 12, 3], prospects_left=0.36)
     assert above.tone == "filled" and "watch whether K falls below 1" in above.text
+
+def test_a_loop_read_as_fading_stays_fading_once_the_network_fills_whatever_k_reads():
+    """Red "fades" on day 37 at K 0.89, the card turned grey "The loop filled the network"
+    the next day at K 1.00 (the network just past half full), and its text then said the
+    loop fades and that we wait to see by turns. docs/app.md: a loop read as fading stays
+    so once the network passes half full; as the filling holds K down it may read 1 or
+    above on late cohorts, and the card keeps one verdict and one headline."""
+    from simulator.referral_tree import FILLED_FADING_HEADLINE, read_loop
+
+    quiet = np.zeros(30)
+    before = read_loop(KReading(0.889, 18), [50, 34, 25, 18, 14, 8, 2], 0.51, quiet)
+    assert before.tone == "fades" and before.headline == "K below 1: the loop fades"
+    said = [before]
+    for k, left in ((1.0, 0.49), (1.125, 0.48), (0.947, 0.45), (1.045, 0.44), (0.883, 0.41)):
+        said.append(read_loop(KReading(k, 40), [52, 39, 26, 20, 15, 8, 4], left, quiet, previous=said[-1]))
+    assert [(v.tone, v.headline) for v in said[1:]] == [("fades", FILLED_FADING_HEADLINE)] * 5, said
+    assert "brought in 1.12 new customers each" in said[2].text and "was read as fading before the network filled" \
+        in said[2].text
+    assert "Only 41% of the people are still prospects, which slows it further" in said[-1].text
+    # a loop that grew is not held to its fading: generations that grew read green (the older rule, kept)
+    grew = read_loop(KReading(0.9, 40), [5, 10, 18, 26, 33, 30, 2], 0.45, quiet, previous=before)
+    assert grew.tone == "grows"
