@@ -335,7 +335,8 @@ def set_lever_notes(paths: list[Path], names: list[str], sets: list[str], via: s
     notes = created_lever_notes(created, names, via)
     from .scenario_io import replaced_blocks
 
-    notes += [note for path, name in zip(paths, names) for note in replaced_blocks(path, name, sets, via)]
+    notes += [note for path, name in zip(paths, names)
+              for note in replaced_blocks(path, name, sets, via, several=len(paths) > 1)]
     for note in notes:
         err.print(f"note: {note.replace('`', '')}", markup=False)
     return notes

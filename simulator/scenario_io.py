@@ -497,7 +497,7 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
     return data
 
 
-def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") -> list[str]:
+def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", several: bool = False) -> list[str]:
     """A note for each --set giving a plain value where the file at ``path`` has a block
     with more in it than that value: `--set population.initial_customers=20`, as the
     docs advise to scale a scenario down, replaced seeding-hubs' `{count: 100, strategy:
@@ -537,8 +537,9 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set") 
                      + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
                      + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")
                      # beside a file with a plain count, .count is refused there ('is a value, not a mapping')
+                     # in a command of several files (``several``) a plain-count file beside it refuses .count
                      + (" (a file with a plain count takes no `.count`: to scale both, scale a copy of each file)"
-                        if key.strip() == "population.initial_customers" and "count" in block else ""))
+                        if several and key.strip() == "population.initial_customers" and "count" in block else ""))
     return notes
 
 
@@ -677,7 +678,9 @@ def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, te
         # pointed at it was not said
         if source and error.file == str(edge_path) and (error.key or "").startswith("line "):
             # read for the scenario as run: its own network.path, or one a --set or a sweep's values gave it
-            error.message += f" (the edge list read as network.path for {source})"
+            # with the edge list's own name and line: a --set's or a sweep's error is later given under the scenario's
+            # name, where "line 2" read as the scenario's
+            error.message += f" (in the edge list {edge_path}, {error.key}, read as network.path for {source})"
             error.args = (error.message,)
         raise
     n = graph.n

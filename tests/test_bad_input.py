@@ -289,7 +289,12 @@ def test_an_edge_list_line_error_names_the_scenario_that_points_at_it(tmp_path):
     path = write(tmp_path, data)
     code, stdout, stderr = invoke("validate", path)
     assert_clean_error(code, stdout, stderr, tmp_path / "g.txt", "line 2: cannot read '1 1.5'")
-    assert stderr.rstrip().endswith(f"(the edge list read as network.path for {path})"), stderr
+    assert stderr.rstrip().endswith(f"(in the edge list {tmp_path / 'g.txt'}, line 2, read as network.path for "
+                                    f"{path})"), stderr
+    # through --set the error is given under the scenario's name: the edge list and its line are in the message
+    (tmp_path / "h.txt").write_text("0 1\n1 2\n2 x\n")
+    code, stdout, stderr = invoke("validate", path, "--set", "network.path=h.txt")
+    assert code == 2 and f"(in the edge list {tmp_path / 'h.txt'}, line 3, read as network.path for" in stderr, stderr
 
 
 def test_more_initial_customers_than_people_in_an_edge_list(tmp_path):

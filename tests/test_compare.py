@@ -2656,6 +2656,7 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     ran = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers=10",
                               "--out", str(tmp_path / "r2")])
     assert ran.exit_code == 0 and said.replace("`", "") in " ".join(ran.output.split()), ran.output
+    assert "to scale both" not in ran.output   # one file: no other to scale beside it
     # and run's report.md, whose description still read 'picked among the best connected'
     assert said in " ".join((tmp_path / "r2" / "report.md").read_text().split())
     # nothing is lost where the block's other keys are their defaults (strategy random), nor said of person ids
