@@ -201,9 +201,9 @@ def check_unchanged(before: dict[str, str], what: str = "this command") -> None:
 
 class InputWatch:
     """The files a study reads (``before``: their digests as it started), looked at as
-    each batch of runs comes back: ``changed()`` names the first whose bytes moved (its
-    mtime and size looked at, its bytes read again only where those moved), so that a
-    study keeps only the runs that finished before the change. A sweep looked only at the
+    each batch of runs comes back: ``changed()`` names the first whose bytes differ from
+    its digest at the first look, or that was written to since the last look (its mtime
+    and size), so that a study keeps only the runs that finished before the change. A sweep looked only at the
     end: the runs made on a new edge list stayed in runs/, and with the old file put back
     a resume took all 800 as done, 552 of them made on the other network."""
 

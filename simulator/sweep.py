@@ -654,10 +654,11 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
         from .provenance import InputWatch, changed_while_running
 
         watch = InputWatch(sweep.inputs())
+        first = watch.changed()   # the first look, before any run: a write from here on is seen, same bytes or not
         with contextlib.closing(run_tasks(run_batch, batches, executor=executor, workers=workers,
                                           scheduler=scheduler, split=split_batch, on_lost=lost_batch)) as finished:
             for results in finished:
-                if (path := watch.changed()) is not None:
+                if (path := first or watch.changed()) is not None:
                     # this batch may have read the new file: not kept, nor any after it (the old file put back, a
                     # resume took runs made on the other network as done)
                     raise changed_while_running(path, "the sweep", "so the sweep stopped, keeping the runs it finished "
