@@ -1207,10 +1207,15 @@ def test_a_fit_that_ran_fewer_generations_than_asked_says_why():
 
     settings = CalibrationSettings(population_size=20, generations=8)
     six = SimpleNamespace(generations=pd.DataFrame({"simulations": [100] * 6, "epsilon": [9, 8, 7, 6, 5, 4.0]}),
-                          simulations=622)
+                          simulations=622, first_sample=22)
     assert _stopped_text(six, settings) == (" (of the 8 asked: its 622 simulations passed the budget of 600 "
                                             "(`max_simulations`, 30 per particle unless set), after which no "
                                             "generation starts: raise it in a --settings file for more)")
-    dropped = SimpleNamespace(generations=six.generations, simulations=400)
+    dropped = SimpleNamespace(generations=six.generations, simulations=400, first_sample=20)
     assert "accepted under `min_acceptance_rate` (5%)" in _stopped_text(dropped, settings)
+    # a generation dropped at the acceptance limit after 517 of a 600 budget: its 400 made 917, 'past the budget'
+    five = pd.DataFrame({"simulations": [100, 100, 100, 100, 97], "epsilon": [9, 8, 7, 6, 5.0]})
+    late = SimpleNamespace(generations=five, simulations=917, first_sample=20)
+    assert "accepted under `min_acceptance_rate`" in _stopped_text(late, settings) and "budget" not in \
+        _stopped_text(late, settings)
     assert _stopped_text(SimpleNamespace(generations=pd.concat([six.generations] * 2), simulations=1200), settings) == ""

@@ -573,11 +573,15 @@ def _stopped_text(calibration: Calibration, settings: CalibrationSettings) -> st
     ran = len(calibration.generations)
     if ran >= settings.generations:
         return ""
-    total = calibration.simulations or (int(calibration.generations["simulations"].sum()) if ran else 0)
+    kept = int(calibration.generations["simulations"].sum()) if ran else 0
+    total = calibration.simulations or kept
+    # a generation stopped at the acceptance limit ran after the others: its simulations are no part of the budget
+    # the fit had used when it started (917 'passed the budget of 600' where 517 had run)
+    dropped = total - kept - int(getattr(calibration, "first_sample", 0) or 0)
     epsilon = float(calibration.generations["epsilon"].iloc[-1]) if ran else math.inf
     if epsilon <= settings.min_epsilon:
         why = f"epsilon reached `min_epsilon` ({fmt(settings.min_epsilon)})"
-    elif total >= settings.simulation_cap:
+    elif dropped <= 0 and total >= settings.simulation_cap:
         why = (f"its {total:,} simulations passed the budget of {settings.simulation_cap:,} (`max_simulations`, "
                f"{SIMULATIONS_PER_PARTICLE} per particle unless set), after which no generation starts: raise it in a "
                f"--settings file for more")
