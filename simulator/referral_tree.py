@@ -184,8 +184,12 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     # and how it filled, as said yesterday while the counts stay near even: with the two close, one organic joiner or
     # referral flipped the card between "mostly with people who came on their own" and "the loop filled the network"
     own = said == OWN_HEADLINE if previous is not None and previous.tone == "filled" else None
+    # a network read as filled without growing generations (or fading as it filled) is not turned green by
+    # generations that even out or grow after it filled: one late joiner (52 → 53) passed the growth test 70 days on
+    settled = previous is not None and not previous.grew and said in (
+        "The loop filled the network", OWN_HEADLINE, FILLED_FADING_HEADLINE)
     today = verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
-                    faded=faded, grew=previous.grew if previous is not None else "", own=own)
+                    faded=faded, grew=previous.grew if previous is not None else "", own=own, settled=settled)
     return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
 
 
@@ -231,7 +235,8 @@ def _beyond_chance(run: list[int]) -> bool:
 
 
 def verdict(k: KReading, generations: list[int], prospects_left: float, speeding_up: bool = False,
-            edge: float = K_EDGE, faded: bool = False, grew: str = "", own: bool | None = None) -> Verdict:
+            edge: float = K_EDGE, faded: bool = False, grew: str = "", own: bool | None = None,
+            settled: bool = False) -> Verdict:
     """A plain-language reading of K and the generations. A network that has filled is
     never called fading: K falls there because few friends are left to invite; unless
     the loop was fading already (``faded``: read as fading on an earlier day and not
@@ -262,7 +267,10 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
              f"watch the generations." if 0 < k.customers < ROUGH_COHORT else "")
     # generations that grew, on enough customers: the loop took the network over, whatever K read as it filled (at
     # 46% joined K fell to 0.88, the card read "fades", and kept it in red beside 5 who came on their own become 291)
-    grown = _grew(generations)
+    # ``settled``: read as filled, or fading as it filled, without growth on an earlier day (read_loop): growth the
+    # generations show only after the network filled is no loop that grew until it filled (docs/app.md: "before it
+    # filled")
+    grown = "" if settled and prospects_left < FILLED_SHARE else _grew(generations)
     filled = prospects_left < FILLED_SHARE
     # read as fading, a loop stays so once the network passes half full (docs/app.md), whatever K reads as the filling
     # holds it down: red on day 37 at K 0.89, the card turned grey "filled" the next day at K 1.00, its text then

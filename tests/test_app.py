@@ -2745,3 +2745,20 @@ def test_a_loop_read_as_fading_stays_fading_once_the_network_fills_whatever_k_re
     # a loop that grew is not held to its fading: generations that grew read green (the older rule, kept)
     grew = read_loop(KReading(0.9, 40), [5, 10, 18, 26, 33, 30, 2], 0.45, quiet, previous=before)
     assert grew.tone == "grows"
+
+
+def test_growth_that_shows_only_after_the_network_filled_does_not_turn_a_filled_card_green():
+    """A network read as "The loop filled the network" on day 23, its generations
+    shrinking, turned green "grew until it filled ... not because the loop fades" on day
+    94, when one late joiner took generation 4 from 52 to 53 and 36 → 39 → 53 passed the
+    growth test (2√(2·36) = 16.97). docs/app.md: green is for generations that grew
+    before the network filled; a card read as filled without that keeps its reading."""
+    from simulator.referral_tree import GREW_HEADLINE, read_loop
+
+    quiet = np.zeros(30)
+    filled = read_loop(KReading(0.83, 280), [44, 38, 36, 39, 52, 33, 30, 12], 0.03, quiet)
+    assert filled.headline == "The loop filled the network" and not filled.grew   # the case: no growth read
+    later = read_loop(KReading(0.82, 285), [44, 38, 36, 39, 53, 33, 30, 12], 0.03, quiet, previous=filled)
+    assert later.headline == "The loop filled the network", later.text
+    # read fresh, the same generations do pass the growth test: the memory is what keeps the card
+    assert read_loop(KReading(0.82, 285), [44, 38, 36, 39, 53, 33, 30, 12], 0.03, quiet).headline == GREW_HEADLINE
