@@ -497,6 +497,19 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
     return data
 
 
+def plain_count(path: Path) -> bool:
+    """Whether a scenario file writes its initial customers as a plain count (which takes
+    no `.count`), False where it cannot be read."""
+    from .yaml_reader import load, read_text
+
+    try:
+        data = load(read_text(Path(path), "scenario"), str(path))
+    except (ScenarioError, OSError):
+        return False
+    value = _raw_at(data, ["population", "initial_customers"])
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", several: bool = False) -> list[str]:
     """A note for each --set giving a plain value where the file at ``path`` has a block
     with more in it than that value: `--set population.initial_customers=20`, as the
@@ -537,7 +550,7 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
                      + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
                      + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")
                      # beside a file with a plain count, .count is refused there ('is a value, not a mapping')
-                     # in a command of several files (``several``) a plain-count file beside it refuses .count
+                     # beside a plain-count file (``several``: another file of the command writes one), which refuses .count
                      + (" (a file with a plain count takes no `.count`: to scale both, scale a copy of each file)"
                         if several and key.strip() == "population.initial_customers" and "count" in block else ""))
     return notes

@@ -835,7 +835,8 @@ def _check_parameters(sweep: Sweep, where) -> None:
             if own or (at and len(sweep.spec.parameters) == 1):
                 # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45)
                 # cannot be mended by another value: every run with this value would fail
-                there = "" if own or at == key else f" (at {at}; the sweep varies nothing else)"
+                # a line of a file the value reads (an edge list's "line 10") is no key of the base: the message names it
+                there = "" if own or at == key or at.startswith("line ") else f" (at {at}; the sweep varies nothing else)"
                 # a misspelt key is the key's mistake, whatever the value: "value 0 does not fit" sent the reader to
                 # the value before its "did you mean" named the key
                 what = "the swept key" if error.message.startswith("unknown key") else f"value {reprlib.repr(value)}"

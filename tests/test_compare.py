@@ -2657,6 +2657,12 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
                               "--out", str(tmp_path / "r2")])
     assert ran.exit_code == 0 and said.replace("`", "") in " ".join(ran.output.split()), ran.output
     assert "to scale both" not in ran.output   # one file: no other to scale beside it
+    # two files seeding by a block each: .count scales both, and the note does not say otherwise
+    twin = tmp_path / "hubs-b.yaml"
+    twin.write_text(hubs.read_text().replace("name: seeding-hubs", "name: hubs-b"))
+    pair = runner.invoke(app, ["compare", str(hubs), str(twin), *small_sets, "--set", "population.initial_customers=10",
+                               "--out", str(tmp_path / "c3")])
+    assert pair.exit_code == 0 and "replaces" in pair.output and "to scale both" not in pair.output, pair.output
     # and run's report.md, whose description still read 'picked among the best connected'
     assert said in " ".join((tmp_path / "r2" / "report.md").read_text().split())
     # nothing is lost where the block's other keys are their defaults (strategy random), nor said of person ids

@@ -4141,3 +4141,28 @@ def test_runs_made_after_an_edge_list_changed_are_not_kept_for_a_resume(tmp_path
     with pytest.raises(ScenarioError, match="changed while the sweep ran"):
         execute_sweep(load_sweep(path), tmp_path / "again", executor="serial", progress=rewritten_after_the_first)
     assert 0 < len(RunStore(tmp_path / "again", read_only=True).frame()) < total
+
+
+def test_a_swept_edge_list_that_cannot_be_read_is_not_called_a_clash_with_the_base(tmp_path):
+    """A sweep over network.path with an edge list whose line 10 cannot be read ended
+    "(at line 10; the sweep varies nothing else)", the edge list's line read as a key of
+    the base and the suffix meant for a clash with one. It is refused in one line naming
+    the edge list and its line."""
+    import shutil
+
+    from .conftest import SCENARIOS
+
+    shutil.copy(SCENARIOS / "independent-cascade.yaml", tmp_path / "ic.yaml")
+    shutil.copy(SCENARIOS / "graph.txt", tmp_path / "graph.txt")
+    lines = (SCENARIOS / "graph.txt").read_text().splitlines()
+    lines[9] = "5 7.5x"
+    (tmp_path / "bad.txt").write_text("\n".join(lines) + "\n")
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump({"name": "edge-lists", "base": "ic.yaml", "method": "grid", "replicates": 2, "seed": 3,
+                                    "parameters": {"network.path": {"values": ["graph.txt", "bad.txt"]}},
+                                    "metrics": ["customers_final"]}))
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    said = done.stderr
+    assert done.exit_code == 2 and "cannot read '5 7.5x'" in said, done.output
+    assert f"(in the edge list {tmp_path / 'bad.txt'}, line 10, read as network.path for" in said, said
+    assert "varies nothing else" not in said, said
