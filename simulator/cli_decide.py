@@ -1197,7 +1197,8 @@ def calibrate(
                               started=started, command=_typed_again(study_seed if given_seed is None else None),
                               extra={"executor": executor_name, "workers": worker_count,
                                                                    "runs_read_back": cache.read_back},
-                              others=others, launch_note=". ".join(n[0].upper() + n[1:] for n in (scale, spare) if n),
+                              others=others, launch_note=". ".join(n if i == 0 else n[0].upper() + n[1:] for i, n in
+                                                                   enumerate(n for n in (scale, spare) if n)),
                               sets=list(overrides), set_notes=lever_notes,
                               set_via=_set_via(sets), design_files=[str(p) for p in design_paths])
     from .report import fmt
