@@ -886,7 +886,7 @@ def sensitivity(
                                    sets=list(overrides), set_notes=lever_notes, set_via=_set_via(sets))
     if result.decision is not None:
         from .report import fmt
-        from .report.sensitivity import _v, averaged_away, copy_lines, finer_than_parts, lead_interval, point_runs, told_apart
+        from .report.sensitivity import _v, at_range_end, copy_lines, finer_than_parts, lead_interval, point_runs, told_apart
 
         for row in result.decision.to_dict("records"):
             out.print(f"  {row['design']:<24} best at {row['probability_best']:.0%} of the points, expected regret "
@@ -943,7 +943,7 @@ def sensitivity(
             per_point, rerun = point_runs(study.replicates)
             more = len(disagreements) - 1
             there = "there" if found["parameter"] is None else "at that end of the range"
-            if told_apart(found) and averaged_away(result, found, decision_metric):
+            if told_apart(found) and at_range_end(result, found):
                 # more replicates cannot change a reading made on parts of the range (docs/decide.md)
                 advice = (f"; {lead_interval(found)}: more than their luck, so the other design leads {there}; "
                           + finer_than_parts(found, study.bins, console=True))

@@ -441,13 +441,13 @@ def finer_than_parts(found: dict, bins: int, console: bool = False) -> str:
             f"({tick}bins: {finer}{tick} in a {tick}--settings{tick} file)")
 
 
-def averaged_away(result: SensitivityResult, found: dict, metric: str) -> bool:
+def at_range_end(result: SensitivityResult, found: dict) -> bool:
     """Whether a tornado lead is at the end of a numeric range (finer_than_parts), where
-    the decision's parts can miss it however many replicates: on the end part's mean
-    (which side of it a quarter's noisy mean fell set the advice, and consecutive runs
-    contradicted each other), or in the part's spread, which includes the assumption's own
-    effect within it (doubling --replicates four times did not make the decision hinge;
-    bins: 10 did on the same runs)."""
+    the decision's parts can miss it however many replicates: on the end part's mean, or
+    in the part's spread, which includes the assumption's own effect within it (doubling
+    --replicates four times did not make the decision hinge; bins: 10 did on the same
+    runs). The advice had been set by which side of a quarter's noisy mean fell, and
+    consecutive runs contradicted each other."""
     return found["parameter"] is not None and not _choices(result, found["parameter"])
 
 
@@ -471,7 +471,7 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int, bins:
                 f"names {first['leader']} best across the ranges. On the tornado's runs the lead is more than their "
                 f"luck ({lead_interval(first)}): the other design is ahead {_where_ahead(found)}. "
                 + (f"{finer_than_parts(first, bins)[0].upper()}{finer_than_parts(first, bins)[1:]}."
-                   if averaged_away(result, first, metric) else
+                   if at_range_end(result, first) else
                    f"The decision, each point {per_point}, weighs every assumption over its range at once; rerun with "
                    f"`--replicates {rerun}` or more to see whether it then hinges there too."))
     return (f"**Check before deciding: the tornado disagrees.** With each assumption alone at an end of its range or at "
