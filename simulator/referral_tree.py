@@ -213,13 +213,16 @@ def _grew(generations: list[int]) -> str:
     for end, ratio in enumerate([*complete, 0.0]):
         if ratio > 1.0:
             continue
-        run = generations[start:end + 1]
-        # on enough customers to show it, as the generations' other claims: 8 → 9 → 10 on 50 people is chance; and by
-        # more than chance: 41 → 43 → 44 read "grew on its own" in green beside K 0.67
-        if end - start >= 2 and sum(run) >= ROUGH_COHORT and _beyond_chance(run):
-            # which generations: '(9 → 12 → 14)' quoted generations 12 to 14 beside a line showing ten flat ones
-            return (f"generations {start} to {end}: " + " → ".join(str(size) for size in run[:6])
-                    + (" …" if len(run) > 6 else ""))
+        # the whole run first, then the shorter runs inside it: 19 → 28 → 33 passes the test where 19 → 28 → 33 → 34
+        # (a rise of 15 against 15.1) does not, and the card read grey "filled" beside a loop that grew
+        for first, last in [(a, b) for a in range(start, end - 1) for b in range(end, a + 1, -1)]:
+            run = generations[first:last + 1]
+            # on enough customers to show it, as the generations' other claims: 8 → 9 → 10 on 50 people is chance; and
+            # by more than chance: 41 → 43 → 44 read "grew on its own" in green beside K 0.67
+            if sum(run) >= ROUGH_COHORT and _beyond_chance(run):
+                # which generations: '(9 → 12 → 14)' quoted generations 12 to 14 beside a line showing ten flat ones
+                return (f"generations {first} to {last}: " + " → ".join(str(size) for size in run[:6])
+                        + (" …" if len(run) > 6 else ""))
         start = end + 1
     return ""
 

@@ -2762,3 +2762,18 @@ def test_growth_that_shows_only_after_the_network_filled_does_not_turn_a_filled_
     assert later.headline == "The loop filled the network", later.text
     # read fresh, the same generations do pass the growth test: the memory is what keeps the card
     assert read_loop(KReading(0.82, 285), [44, 38, 36, 39, 53, 33, 30, 12], 0.03, quiet).headline == GREW_HEADLINE
+
+
+def test_a_shorter_growing_run_inside_a_longer_one_counts_as_growth():
+    """Generations 23, 19 → 28 → 33 → 34 read grey "The loop filled the network", yet
+    green with 33 in place of 34: only the longest growing run was tested, and 19 → 34
+    (a rise of 15 against 2√(3·19) = 15.1) failed where 19 → 28 → 33 (14 against
+    2√(2·19) = 12.3) passes. Kept once the network filled, the grey card told a class
+    that organic adoption filled a network where 90% came through a friend."""
+    from simulator.referral_tree import GREW_HEADLINE
+
+    said = verdict(KReading(float("nan"), 0), [23, 19, 28, 33, 34, 20, 11, 4], prospects_left=0.45)
+    assert said.headline == GREW_HEADLINE and "(generations 1 to 3: 19 → 28 → 33)" in said.text, said.text
+    # the whole run is still quoted where it passes
+    assert "(generations 0 to 4: 5 → 10 → 18 → 26 → 33)" in verdict(
+        KReading(float("nan"), 0), [5, 10, 18, 26, 33, 30, 12, 2], prospects_left=0.4).text
