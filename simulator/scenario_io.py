@@ -498,8 +498,8 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
 
 
 def plain_count(path: Path) -> bool:
-    """Whether a scenario file writes its initial customers as a plain count (which takes
-    no `.count`), False where it cannot be read."""
+    """Whether a scenario file writes its initial customers as a plain count or a list of
+    ids (which take no `.count`), False where it cannot be read."""
     from .yaml_reader import load, read_text
 
     try:
@@ -507,7 +507,8 @@ def plain_count(path: Path) -> bool:
     except (ScenarioError, OSError):
         return False
     value = _raw_at(data, ["population", "initial_customers"])
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # a list of ids refuses .count as a count does ('count' is not an index of a list of 5 items)
+    return isinstance(value, (int, float, list)) and not isinstance(value, bool)
 
 
 def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", several: bool = False) -> list[str]:
@@ -551,7 +552,8 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
                      + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")
                      # beside a file with a plain count, .count is refused there ('is a value, not a mapping')
                      # beside a plain-count file (``several``: another file of the command writes one), which refuses .count
-                     + (" (a file with a plain count takes no `.count`: to scale both, scale a copy of each file)"
+                     + (" (a file with a plain count or a list of ids takes no `.count`: to scale both, scale a copy "
+                        "of each file)"
                         if several and key.strip() == "population.initial_customers" and "count" in block else ""))
     return notes
 

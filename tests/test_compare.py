@@ -2648,7 +2648,8 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     assert said.replace("`", "") in " ".join(result.output.split()), result.output
     assert said in " ".join((tmp_path / "c" / "report.md").read_text().split())
     # the advice runs on seeding-hubs, but not on the plain-count file beside it: said, not left to be found
-    assert ("to keep it (a file with a plain count takes no .count: to scale both, scale a copy of each file)"
+    assert ("to keep it (a file with a plain count or a list of ids takes no .count: to scale both, scale a copy of "
+            "each file)"
             in " ".join(result.output.split())), result.output
     kept = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers.count=10",
                                "--out", str(tmp_path / "r")])
@@ -2663,6 +2664,14 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     pair = runner.invoke(app, ["compare", str(hubs), str(twin), *small_sets, "--set", "population.initial_customers=10",
                                "--out", str(tmp_path / "c3")])
     assert pair.exit_code == 0 and "replaces" in pair.output and "to scale both" not in pair.output, pair.output
+    from simulator.scenario_io import plain_count
+
+    ids = tmp_path / "ids.yaml"   # a list of ids refuses .count as a count does
+    ids.write_text(plain.read_text() + "\n")
+    data = yaml.safe_load(ids.read_text())
+    data["population"]["initial_customers"] = [1, 2, 3]
+    ids.write_text(yaml.safe_dump(data))
+    assert plain_count(ids) and plain_count(plain) and not plain_count(hubs)
     # and run's report.md, whose description still read 'picked among the best connected'
     assert said in " ".join((tmp_path / "r2" / "report.md").read_text().split())
     # nothing is lost where the block's other keys are their defaults (strategy random), nor said of person ids

@@ -2019,8 +2019,11 @@ def test_a_tornado_lead_beyond_luck_at_a_range_end_is_not_sent_to_more_replicate
     assert ("The decision reads each range in 4 parts (quarters), each part's lead tested over its points, whose "
             "spread includes how the assumption moves the lead within the part: a lead held near the end of "
             f"`{key}`'s range is averaged away or lost in that spread, which more replicates hardly narrow") in text, text
-    assert "`bins: 10` in a `--settings` file" in text and "--replicates 8" not in text
-    assert "`bins: 20`" in " ".join(report.tornado_check(numeric, "incremental_value", 4, bins=10).split())
+    assert "`bins: 10` in a `--settings` file, with more `--samples`" in text and "--replicates 8" not in text
+    # past 10 parts, more points, not more parts (each part needs enough of them: bins 20, 40, 80 were advised in turn)
+    past = " ".join(report.tornado_check(numeric, "incremental_value", 4, bins=10).split())
+    assert "give the study more points (`--samples`), so that each of the 10 parts holds enough" in past, past
+    assert "bins: 20" not in past
     # whichever design the end part's noisy mean favours: the advice set by it contradicted itself from -r 2 to -r 4
     shown = SimpleNamespace(parameters=parameters, conditional=with_first_quarter(3603.0, 4821.8))
     assert "`bins: 10`" in " ".join(report.tornado_check(shown, "incremental_value", 4).split())

@@ -713,7 +713,8 @@ def calibration_markdown(calibration: Calibration, base: Scenario, outcomes: pd.
         f"ABC-SMC (pyabc) fit of {len(calibration.parameters)} parameter(s) to the pilot's "
         f"{calibration.pilot_days - active} days (days {active}–{calibration.pilot_days - 1}) "
         f"of {', '.join(calibration.columns)} ({bins}, square-rooted). "
-        f"{len(generations)} generations of {settings.population_size} particles{_stopped_text(calibration, settings)}, "
+        f"{len(generations)} generation{'s' if len(generations) != 1 else ''} of {settings.population_size} particles"
+        f"{_stopped_text(calibration, settings)}, "
         f"{_simulations_text(calibration)}; final epsilon "
         f"{fmt(float(generations['epsilon'].iloc[-1])) if len(generations) else '–'}. Study seed {calibration.seed}."
         + (f" {note}" if note else ""),

@@ -433,12 +433,14 @@ def finer_than_parts(found: dict, bins: int, console: bool = False) -> str:
     and the decision still said 'hinges on none' (three reminders led at annoyance 0 to
     0.1 beyond luck; with 10 parts the same runs hinged on annoyance)."""
     tick = "" if console else "`"
-    finer = 10 if bins < 10 else 2 * bins
+    # finer parts help while each still holds enough points: past 10, more points (--samples), not more parts
     return (f"the decision reads each range in {bins} parts ({_part(bins)}s), each part's lead tested over its points, "
             f"whose spread includes how the assumption moves the lead within the part: a lead held near the end of "
             f"{tick}{found['parameter']}{tick}'s range is averaged away or lost in that spread, which more replicates "
-            f"hardly narrow; read the decision as hinging on it at that end, or cut the ranges finer "
-            f"({tick}bins: {finer}{tick} in a {tick}--settings{tick} file)")
+            f"hardly narrow; read the decision as hinging on it at that end, or "
+            + (f"cut the ranges finer ({tick}bins: 10{tick} in a {tick}--settings{tick} file, with more "
+               f"{tick}--samples{tick} so each part keeps enough points)" if bins < 10 else
+               f"give the study more points ({tick}--samples{tick}), so that each of the {bins} parts holds enough"))
 
 
 def at_range_end(result: SensitivityResult, found: dict) -> bool:
