@@ -165,7 +165,9 @@ def dispersion(new_referred: np.ndarray, week: int = 7) -> float:
 EDGE_HEADLINE = "K is about 1: on the edge"
 FEW_HEADLINE = "Too few customers yet to read K"
 SPEEDING_HEADLINE = "K below 1 so far, but referrals are speeding up"
-#: A loop read as fading that stays so in a filled network while K reads 1 or above on its last cohorts.
+#: A network past half full whose loop is not read as growing or fading.
+FILLED_HEADLINE = "The loop filled the network"
+#: A loop read as fading that stays so once the network filled, whatever K reads on its last cohorts.
 FILLED_FADING_HEADLINE = "The loop fades; the network filled around it"
 
 
@@ -186,8 +188,7 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
     own = said == OWN_HEADLINE if previous is not None and previous.tone == "filled" else None
     # a network read as filled without growing generations (or fading as it filled) is not turned green by
     # generations that even out or grow after it filled: one late joiner (52 → 53) passed the growth test 70 days on
-    settled = previous is not None and not previous.grew and said in (
-        "The loop filled the network", OWN_HEADLINE, FILLED_FADING_HEADLINE)
+    settled = previous is not None and not previous.grew and said in (FILLED_HEADLINE, OWN_HEADLINE, FILLED_FADING_HEADLINE)
     today = verdict(k, generations, prospects_left, speeding, edge=K_EDGE_LEAVE if said == EDGE_HEADLINE else K_EDGE,
                     faded=faded, grew=previous.grew if previous is not None else "", own=own, settled=settled)
     return dataclasses.replace(today, faded=today.tone == "fades" or (faded and today.tone not in ("grows", "filled")))
@@ -273,8 +274,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
     # ``settled``: read as filled, or fading as it filled, without growth on an earlier day (read_loop): growth the
     # generations show only after the network filled is no loop that grew until it filled (docs/app.md: "before it
     # filled")
-    grown = "" if settled and prospects_left < FILLED_SHARE else _grew(generations)
     filled = prospects_left < FILLED_SHARE
+    grown = "" if settled and filled else _grew(generations)
     # read as fading, a loop stays so once the network passes half full (docs/app.md), whatever K reads as the filling
     # holds it down: red on day 37 at K 0.89, the card turned grey "filled" the next day at K 1.00, its text then
     # saying the loop fades and that we wait to see by turns
@@ -288,8 +289,8 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        f"of the people are still prospects, and from here K falls as customers who join late find few "
                        f"friends left to invite." + rough)
     # a filled network's fading loop stays so (docs/app.md): not "on the edge" at K 0.95, nor "speeding up" by a week
-    filled_fading = fading and prospects_left < FILLED_SHARE
-    if prospects_left < FILLED_SHARE and not fading:
+    filled_fading = fading and filled
+    if filled and not fading:
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
@@ -330,7 +331,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                            f"{alone:,} of the {alone + referred:,} who joined came on their own or were customers from "
                            f"the start; the loop brought {referred:,}. From here K falls, as customers who join late "
                            f"find few friends left to invite, so it no longer tells how strong the loop is." + rough)
-        return Verdict("filled", "The loop filled the network",
+        return Verdict("filled", FILLED_HEADLINE,
                        f"{_prospects_share(prospects_left).capitalize()} of the people are still prospects. " + late)
     if not k.known:
         return Verdict("pending", "K appears once a customer who joined has had {} days".format(K_WINDOW_DAYS),
