@@ -2056,3 +2056,29 @@ def test_a_pareto_winner_is_no_rival_to_a_copy_of_itself_and_costs_are_read_on_s
     named = front_close(result, parameters)
     assert len(named) == 1 and named[0].startswith("trial 2 (referrer_reward=40): winner − it on incremental_value 1 ("), named
     assert "its reward_cost 2,700 against the winner's 2,580, on the search's first 2 replicates, which both ran" in named[0]
+
+
+def test_a_pareto_member_the_same_as_the_winner_on_the_shared_seeds_is_no_rival_to_it():
+    """A $20 reward capped at 100 won, and the same reward capped at 200 (a cap nobody
+    reached) was named as the member the winner 'is not told apart on it from ... winner − it
+    0 (0 to 0); its reward_cost 722.4 against the winner's 722.4 ... choose between them on
+    the second objective', under the report's own paragraph calling the two one design (the
+    same means of both objectives on the first rung's seeds). Such a member is no rival; a
+    member differing on either objective still is."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Objective
+    from simulator.report.optimize import front_close, front_copies_note
+
+    reward, cap = "program.incentive.referrer_reward", "program.incentive.cap_per_referrer"
+    parameters = parse_parameters([f"{reward}=5,10,20", f"{cap}=100,200"], small())
+    trials = pd.DataFrame({"trial": [0, 1, 2], "state": "COMPLETE", reward: [20, 20, 10], cap: [100, 200, 100],
+                           "incremental_value_rung0_mean": [11.0, 11.0, 10.5],
+                           "reward_cost_rung0_mean": [722.4, 722.4, 700.0]})
+    result = SimpleNamespace(best_trial=0, pareto=trials, trials=trials, fresh_runs={}, best_scenario=None,
+                             rungs=[2, 4], constraints=[],
+                             objectives=[Objective("incremental_value", "maximize"), Objective("reward_cost", "minimize")],
+                             runs={0: [10.0, 12.0], 1: [10.0, 12.0], 2: [12.0, 9.0]})
+    assert "trials 0, 1" in front_copies_note(result, [reward, cap])
+    named = front_close(result, parameters)
+    assert [line.split(" (")[0] for line in named] == ["trial 2"], named

@@ -1183,12 +1183,16 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
         return np.array([never_after_horizon(float(v), metric, days) if days else float(v) for v in values])
 
     mine = fresh.get(result.best_trial)
+    copies = [f"{o.metric}_rung0_mean" for o in result.objectives]
+    winner_key = _front_key(trials.loc[result.best_trial], copies) if result.best_trial in trials.index else None
     own = {p.key: trials.loc[result.best_trial, p.key] for p in parameters if p.key in trials.columns}
     close = []
     for row in result.pareto.to_dict("records"):
         trial = int(row["trial"])
         if trial == result.best_trial or (own and all(row.get(key) == value for key, value in own.items())):
             continue   # the winner, or a trial of its very values (one design, said above): no rival to itself
+        if winner_key is not None and _front_key(row, copies) == winner_key:
+            continue   # the same means of both objectives on the shared seeds: one design (front_copies_note)
         on_fresh = mine is not None and trial in fresh and first.metric in mine and first.metric in fresh[trial]
         if on_fresh:
             found = paired_difference(counted(trial, first.metric), counted(result.best_trial, first.metric))
@@ -1533,6 +1537,14 @@ def _level_with_winner(result: OptimizeResult) -> tuple[pd.DataFrame, pd.Series,
     return done, same, columns
 
 
+def _front_key(row, columns: Sequence[str]) -> tuple | None:
+    """A Pareto member's means of both objectives on the first rung (the same seeds for every
+    trial), two missing means the same; None where a column is absent (no copy can be told)."""
+    if any(c not in row for c in columns):
+        return None
+    return tuple("nan" if pd.isna(row[c]) else float(row[c]) for c in columns)
+
+
 def front_copies_note(result: OptimizeResult, keys: Sequence[str] = ()) -> str:
     """Members of a Pareto front with exactly the same means of both objectives on the
     first rung, where every trial ran on the same seeds: the values in which they differ
@@ -1548,8 +1560,7 @@ def front_copies_note(result: OptimizeResult, keys: Sequence[str] = ()) -> str:
         return ""
     groups: dict[tuple, list[int]] = {}
     for row in pareto.to_dict("records"):
-        key = tuple("nan" if pd.isna(row[c]) else float(row[c]) for c in columns)
-        groups.setdefault(key, []).append(int(row["trial"]))
+        groups.setdefault(_front_key(row, columns), []).append(int(row["trial"]))
     same = [sorted(trials) for trials in groups.values() if len(trials) > 1]
     if not same:
         return ""
