@@ -3452,3 +3452,33 @@ def test_without_the_twins_designs_whose_twins_differ_are_said_to_differ_by_more
         "kind": "double_sided", "referrer_reward": 30, "referee_reward": 30, "qualification_days": 14}})],
         replicates=2, seed=4, baseline=False)
     assert "twins differ" not in decision_paragraph(shared, decide(shared))[0]
+
+
+def test_without_the_twins_a_compared_no_program_design_that_is_the_twin_gives_the_value_added():
+    """compare --no-baseline of no-program against a double-sided credit: report.md said
+    "the twins were not run, so what each adds against no program is not known: rerun with
+    --baseline" beside the difference from no-program, 11,023 [7,443, 14,602], which is the
+    incremental value the rerun gives (the no-program design is the program's twin on the
+    same seeds, runner.twin_of). It says so; a no-program design of another world is not
+    called the twin."""
+    from simulator.compare import compare, decide
+    from simulator.config import NeverAsk, NoIncentive
+    from simulator.report.compare import decision_paragraph
+
+    def without_program(scenario):
+        return scenario.model_copy(update={"program": scenario.program.model_copy(
+            update={"incentive": NoIncentive(kind="none"), "timing": NeverAsk(kind="never")})})
+
+    design = small(name="credit", days=60)
+    none = without_program(small(name="none", days=60))
+    without = compare([none, design], replicates=3, seed=5, baseline=False)
+    paragraph = decision_paragraph(without, decision := decide(without))[0]
+    assert "none, compared here, is the no-program twin of credit on the same seeds" in paragraph, paragraph
+    assert "is not known" not in paragraph
+    with_twins = compare([none, design], replicates=3, seed=5)
+    runs = with_twins.designs[1].runs
+    assert decision.best == "credit" and decision.diff_mean == pytest.approx(runs["incremental_value"].mean())
+    elsewhere = without_program(small(name="none", days=60, word_of_mouth={"spontaneous_rate": 0.008}))
+    other = compare([elsewhere, design], replicates=3, seed=5, baseline=False)
+    paragraph = decision_paragraph(other, decide(other))[0]
+    assert "compared here" not in paragraph and "what each adds against no program is not known" in paragraph

@@ -191,10 +191,18 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
         # designs whose twins differ: their differences include the twins' (twin_lines says in what)
         differ = ("; these designs' twins differ (below), so theirs include what the twins differ in, not only the "
                   "programs") if twin_lines(comparison.designs) else ""
+        if own := twin_among_designs(comparison):
+            # a no-program design on the designs' seeds is their twin: the figure 'not known' was in the table below
+            twin, of = own
+            known = (f"; {twin}, compared here, is the no-program twin of {_names(of)} on the same seeds, so "
+                     + (f"{of[0]}'s difference from it is what {of[0]} adds" if len(of) == 1 else
+                        "each one's difference from it is what that design adds")
+                     + " against no program, its incremental value")
+        else:
+            known = "; the twins were not run, so what each adds against no program is not known: rerun with --baseline"
         what = ("net value (profit plus customer equity less rewards still owed, plus referrals still converting: "
                 "incremental value's terms without the no-program twin, so between designs that share a twin the "
-                f"differences are incremental value's{differ}; the twins were not run, so what each adds against no "
-                "program is not known: rerun with --baseline)")
+                f"differences are incremental value's{differ}{known})")
     else:
         what = f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
     worth = {"incremental_value": "value", "net_value": "net value"}.get(decision.metric, "profit")
@@ -1449,6 +1457,26 @@ def twin_note(designs, varied=()) -> str:
             f"metrics are taken against its own baseline. {why} Compare such designs on `net_value` (profit "
             f"plus customer equity, less rewards owed), `cumulative_profit` and the customers (the same world, paired), "
             f"not on the incremental metrics alone.")
+
+
+def twin_among_designs(comparison: Comparison) -> tuple[str, list[str]] | None:
+    """A compared design without a program that is, on the same seeds, the no-program twin of
+    designs with one (runner.twin_of: the same no-program scenario, its labels aside), and
+    those designs' names: without the twins (--no-baseline) each one's net_value difference
+    from it is its incremental value, which the report had called not known beside it."""
+    from ..runner import twin_of
+
+    if not comparison.paired:
+        return None
+    for design in comparison.designs:
+        if has_program(design.scenario):
+            continue
+        key = twin_of(design.scenario).key
+        of = [d.scenario.name for d in comparison.designs
+              if has_program(d.scenario) and twin_of(d.scenario).key == key]
+        if of:
+            return design.scenario.name, of
+    return None
 
 
 def twins_not_run(designs) -> bool:
