@@ -539,6 +539,29 @@ def winners(comparison: Comparison) -> list[str]:
     return _k_caveat(lines, designs)
 
 
+def lumped_compare_note(comparison: Comparison, shown) -> str:
+    """The sentence under the differences table on a metric of text.LUMPED_METRICS whose
+    replicates mostly gave one value in some design (text.lumped_findings): run's report
+    said of a cash reward's fake claims "exactly 0 in 6 of 8 replicates ... its interval is
+    too narrow", and compare's, on the same runs, gave their difference's interval and a
+    replicate count from its spread with no word."""
+    from .text import lumped_findings
+
+    found: dict[str, list[str]] = {}
+    for design in comparison.designs:
+        every, most = lumped_findings(design.runs, design.scenario)
+        for metric, value, top, n in (*every, *most):
+            if metric in shown:
+                found.setdefault(metric, []).append(f"{fmt(value)} in {top} of {n} replicates of {design.scenario.name}")
+    if not found:
+        return ""
+    said = "; ".join(f"`{metric}` was exactly {', and '.join(parts)}" for metric, parts in found.items())
+    return (f"\n**Intervals too narrow:** {said}. Such a metric's means, the intervals of their differences and the "
+            "replicate counts taken from their spread are too narrow (a rare costly run moves the mean, and a few "
+            "replicates mostly miss it: docs/model.md, \"Where the interval is too narrow\"); each design's 2.5–97.5% "
+            "range of runs (comparison.csv) says more of it than its mean.")
+
+
 def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str, ranked: bool = True) -> str:
     """For a line on a ratio per run (text.SKEWED_RATIOS): its mean is skewed by runs
     that add few customers, and for a CAC, each design's ratio of the means over all runs,
@@ -1732,6 +1755,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
            f"{unseen_share(len(comparison.seeds)):.0%} of launches would go unseen in {len(comparison.seeds)} replicates "
            f"(at 95%), so `same` says no difference was seen, not that none can be."]
           if (table["verdict"] == "same").any() and len(comparison.seeds) > 0 else []),
+        *([note] if (note := lumped_compare_note(comparison, set(table["metric"]))) else []),
         "",
         "## Figures",
         "",

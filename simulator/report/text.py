@@ -239,11 +239,12 @@ def lumped_text(values, spans: bool = False) -> str:
     return f"{top} of {n} gave exactly {fmt(value)}: the interval is too narrow"
 
 
-def lumped_note(runs: pd.DataFrame, scenario, summary=None) -> str:
-    """report.md's sentence, after the summary table, on the LUMPED_METRICS whose
-    replicates mostly gave one value: fake claims' cost only where the scenario has
-    fraud, and no payback where there is nothing to pay back (day 1 by definition), nor
-    where its interval in ``summary`` already spans every day (spans_every_day)."""
+def lumped_findings(runs: pd.DataFrame, scenario, summary=None) -> tuple[list[tuple], list[tuple]]:
+    """The LUMPED_METRICS whose replicates mostly gave one value, as (metric, value, count,
+    replicates): those where every replicate did, and those where more than half did. Fake
+    claims' cost only where the scenario has fraud, and no payback where there is nothing
+    to pay back (day 1 by definition), nor where its interval in ``summary`` already spans
+    every day (spans_every_day)."""
     # fake claims cost something only where a reward is paid: none with no program or a reward of 0 (a note there
     # said a launch could give another value than 0)
     fraud = (getattr(getattr(scenario, "fraud", None), "share", 0) > 0 and "reward_cost" in runs
@@ -259,6 +260,13 @@ def lumped_note(runs: pd.DataFrame, scenario, summary=None) -> str:
             if top < n and spans_every_day(summary, scenario, metric):
                 continue
             (every if top == n else most).append((metric, value, top, n))
+    return every, most
+
+
+def lumped_note(runs: pd.DataFrame, scenario, summary=None) -> str:
+    """report.md's sentence, after the summary table, on the LUMPED_METRICS whose
+    replicates mostly gave one value (lumped_findings)."""
+    every, most = lumped_findings(runs, scenario, summary)
     said = []
     for n in dict.fromkeys(n for *_, n in every):   # grouped by the replicates that gave a value (a payback: those paid)
         alike = [(metric, value) for metric, value, _, count in every if count == n]
