@@ -877,7 +877,8 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):
             message = f"{message} (got {_short(first['input'])})"
-            message += _percent_hint(kind, first.get("ctx", {}), first["input"])
+            message += _percent_hint(kind, first.get("ctx", {}), first["input"],
+                                     _field_at(path, data, model)[1] if path else None)
             message += _type_hint(kind, path, data, model)
         elif kind in _WRONG_TYPE and isinstance(first.get("input"), (dict, list)):
             # 'days: [30]' was "Input should be a valid integer" alone, where 'days: abc' is told what is valid
@@ -961,11 +962,15 @@ def _bounds_of(field) -> list:
     return found
 
 
-def _percent_hint(kind: str, ctx: dict, value) -> str:
+def _percent_hint(kind: str, ctx: dict, value, field=None) -> str:
     """'; a share or rate is a fraction: 8% is 0.08' when a number above 1 was given where
     at most 1 (or a smaller share) is valid and the number as a percentage is, the likeliest
     mistake (churn 8 for 8%). From 1.5 up only: 1.01 or
-    1.0001 is a share just past 1, not 1% ("1.0001% is 0.010001" misled)."""
+    1.0001 is a share just past 1, not 1% ("1.0001% is 0.010001" misled). Not for a
+    ``field`` without a unit ('[-]': a multiplier such as reminders' fatigue, whose 2 for
+    "twice as strong" was steered to 0.02, all but switching reminders off)."""
+    if field is not None and re.search(r"\[-\]\.?(\s|$)", field.description or ""):
+        return ""
     try:
         number = float(value)
     except (TypeError, ValueError):

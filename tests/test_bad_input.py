@@ -717,6 +717,10 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
         load_scenario(default, ["fraud.share=3"])
     with pytest.raises(ScenarioError, match=r"\(got 40\)$"):
         load_scenario(default, ["fraud.share=40"])
+    # a multiplier (unit '-') is no share: reminders' fatigue 2 for "twice as strong" was steered to 0.02
+    for key in ("program.timing.reminders.fatigue", "program.link_response"):
+        with pytest.raises(ScenarioError, match=r"\(got 2\)$"):
+            load_scenario(default, [f"{key}=2"])
     for value in ("0", "-200"):
         with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])
