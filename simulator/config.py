@@ -299,7 +299,7 @@ class NeverAsk(Strict):
 
 class AtPurchase(_TimingBase):
     kind: Literal["at_purchase"]
-    delay_days: int = Field(0, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days after joining; 0 asks on the first step after the purchase [days]. Source: definition (ask at purchase).")
+    delay_days: int = Field(0, ge=0, le=3650, json_schema_extra=KIND_SPECIFIC, description="Days from the first step after the purchase to the ask; 0 asks on that first step (5: the ask comes 6 days after joining, as an onboarding ask's delay does) [days]. Source: definition (ask at purchase).")
 
 
 class Onboarding(_TimingBase):
