@@ -3697,6 +3697,25 @@ def test_the_report_says_when_the_best_points_budgets_ended_their_asks(tmp_path)
     assert "point 1" not in note and "Add `budget_exhausted_day` to `metrics`" in note
 
 
+def test_the_day_a_budget_ran_out_counts_the_runs_where_it_never_did():
+    """A sweep's best point ran out on days 75, 45 and never of 90, and report.md said "day
+    45 of 90" (the median of the two that ran out, the earlier of their middle two) and
+    warned that it was in the first half of the horizon: by day 45 one run in three had run
+    out. The day said is the first by which at least half the runs had (a run that never
+    ran out counted after every day): 75 here, by hand; none where fewer than half ran out,
+    or where that day is past the last one asked about."""
+    from simulator.report.text import ran_out_by
+
+    def runs(*days):
+        return pd.DataFrame({"budget_exhausted_day": [np.nan if d is None else d for d in days]})
+
+    assert ran_out_by(runs(75, 45, None), 90) == 75
+    assert ran_out_by(runs(10, 20, None, None), 90) == 20        # 2 of 4 by day 20
+    assert np.isnan(ran_out_by(runs(10, None, None), 90))       # 1 of 3: not half
+    assert np.isnan(ran_out_by(runs(75, 45, None), 45))         # by day 45 only one had
+    assert ran_out_by(runs(30, 40, 50), 90) == 40
+
+
 def test_points_on_common_seeds_share_one_engine_path(tmp_path, monkeypatch):
     """On common seeds the points are compared replicate by replicate, so, as compare's
     designs, they run on one path: a delight lever that does nothing (rate 0), switched on

@@ -599,8 +599,8 @@ def budget_ending_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) ->
         return ""
     listed = ", ".join(ended[:-1]) + (" and " if len(ended) > 1 else "") + ended[-1] if len(ended) <= 6 else \
         ", ".join(ended[:6]) + f" and {len(ended) - 6} more"
-    return (f"Budgets ran out and ended the asks (`on_budget_exhausted` end_program; median day, in at least half the "
-            f"runs) at the best point or one not told apart from it: {listed}."
+    return (f"Budgets ran out and ended the asks (`on_budget_exhausted` end_program; the first day by which at least "
+            f"half the runs had run out) at the best point or one not told apart from it: {listed}."
             + (" Where that is in the first half of the horizon, the point is ranked by what it did before that day and "
                "how fast it spent, not by its program over the horizon: sweep `program.incentive.on_budget_exhausted` "
                "over end_program and rewards_only, or the budget, to test the ranking." if early else

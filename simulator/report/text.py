@@ -2265,16 +2265,16 @@ def last_ask_day(timeseries) -> float:
 
 
 def ran_out_by(runs, last_day: float) -> float:
-    """The median day the budget ran out on, where it ran out in at least half the runs and
-    that median is at most ``last_day``; NaN otherwise (or without the column)."""
-    from ..metrics import median_day
-
+    """The first day by which the budget had run out in at least half the runs (their
+    median, a run where it never did counted as after every day), where that day is at most
+    ``last_day``; NaN otherwise (or without the column). The median of the runs that ran out
+    alone said "day 45 of 90" of runs out on days 75, 45 and never: by day 45 one run in
+    three had."""
     if "budget_exhausted_day" not in runs.columns or not len(runs):
         return math.nan
     days = runs["budget_exhausted_day"].to_numpy(dtype=float)
-    if np.isfinite(days).sum() * 2 < len(days) or median_day(days) > last_day:
-        return math.nan
-    return median_day(days)
+    day = float(np.quantile(np.where(np.isfinite(days), days, np.inf), 0.5, method="inverted_cdf"))
+    return day if day <= last_day else math.nan
 
 
 def milestone_cut_short(runs, scenario) -> str:
