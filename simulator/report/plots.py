@@ -17,7 +17,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..metrics import UNDEFINED_IS_WORST, copies, holm_steps, t_quantile, two_sided_p  # noqa: E402
-from ..results import atomic_write  # noqa: E402
 from .text import axis_label, fmt_short, horizon_profit, unit_of  # noqa: E402
 
 
@@ -52,9 +51,9 @@ def log_axis(ax) -> None:
 
 def _save(fig, path: Path, rect: tuple | None = None) -> Path:
     """``rect``: the part of the figure the axes fit in (room left for a note under them)."""
-    fig.tight_layout(**({"rect": rect} if rect else {}))
-    atomic_write(path, lambda temp: fig.savefig(temp, dpi=110, format="png"))
-    plt.close(fig)
+    from .figure import save
+
+    save(fig, path, rect=rect or None)
     return path
 
 
