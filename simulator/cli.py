@@ -80,6 +80,9 @@ out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 EXECUTOR_HELP = "Where runs execute: local (a process pool on this computer), serial (this process) or dask."
 WORKERS_HELP = "Parallel workers (local pool or local Dask cluster; default: the number of CPU cores). Results do not depend on it."
+#: WORKERS_HELP for a command whose file (a sweep file, a --settings file) may give `workers:`, which the flag overrides.
+FILE_WORKERS_HELP = ("Parallel workers (local pool or local Dask cluster; default: the {file}'s `workers:`, else the number "
+                     "of CPU cores). Results do not depend on it.")
 SCHEDULER_HELP = "Address of a running Dask scheduler, tcp://HOST:PORT (implies --executor dask)."
 SET_HELP = "Override a scenario value, e.g. --set days=90 --set program.incentive.referrer_reward=20 (repeatable)."
 
@@ -1047,7 +1050,7 @@ def compare(
 def sweep(
     sweep_file: Path = typer.Argument(..., metavar="SWEEP_FILE", help="Sweep YAML file: its format is in docs/scenarios.md (Sweeps), examples in scenarios/sweeps/."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Sweep folder. Default: results/sweep-<sweep file name>/, so rerunning the same command resumes where it stopped."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=FILE_WORKERS_HELP.format(file="sweep file")),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + " Default: the sweep file's, else local; local or serial leaves the file's scheduler unused."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     force: bool = typer.Option(False, "--force", help="Start over: delete the runs already in the folder and the files the sweep wrote, not your own (needed when the sweep file, its base scenario or an edge list they read changed)."),

@@ -19,7 +19,7 @@ from typing import Callable, Optional
 
 import typer
 
-from .cli import (EXECUTOR_HELP, SCHEDULER_HELP, SET_HELP, WORKERS_HELP, _check_engine, _interrupt_exit, _note_unused_workers, _typed_again,
+from .cli import (EXECUTOR_HELP, FILE_WORKERS_HELP, SCHEDULER_HELP, SET_HELP, _check_engine, _interrupt_exit, _note_unused_workers, _typed_again,
                   app, err, out, progress_bar, set_lever_notes, user_errors)
 from .errors import ScenarioError
 from .provenance import held_inputs
@@ -258,7 +258,7 @@ def optimize(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Study folder. Default: results/optimize-<settings or scenario file name>/; rerunning the same command resumes there."),
     force: bool = typer.Option(False, "--force", help="Start over in a folder that holds a different (or the same) optimisation."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=FILE_WORKERS_HELP.format(file="--settings file")),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
@@ -745,7 +745,7 @@ def sensitivity(
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/. An interrupted study keeps its finished runs in .NAME.runs/ beside it: rerun with the same --out to resume."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=FILE_WORKERS_HELP.format(file="--settings file")),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):
@@ -1007,7 +1007,7 @@ def calibrate(
     sets: list[str] = typer.Option([], "--set", "-s", metavar="KEY=VALUE", help=SET_HELP + " Applies to every design."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder to create (must not exist or be empty). Default: a new timestamped folder under results/. An interrupted study keeps its finished runs in .NAME.runs/ beside it: rerun with the same --out to resume."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help=SETTINGS_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP + " Used by the forecast and the design comparison."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help=FILE_WORKERS_HELP.format(file="--settings file") + " Used by the forecast and the design comparison."),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP + EXECUTOR_DEFAULT),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ):

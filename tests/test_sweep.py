@@ -198,6 +198,22 @@ def test_workers_the_executor_does_not_use_are_named(tmp_path):
     assert f"note: {path}'s workers: 4 is unused: the serial executor runs every run in this process" in filed.stderr
 
 
+def test_the_workers_help_names_the_files_workers_that_the_flag_overrides(tmp_path):
+    """sweep --help said --workers defaults to the number of CPU cores, where a sweep file's
+    `workers: 1` was used (docs/scenarios.md: the file's, the command line wins); --executor's
+    help said so, --workers' did not. The decide commands' --settings files alike. The file's
+    workers is what the run records."""
+    help_text = " ".join(runner.invoke(app, ["sweep", "--help"], terminal_width=400).stdout.split())
+    assert "default: the sweep file's `workers:`, else the number of CPU cores" in help_text, help_text
+    for command in ("optimize", "sensitivity", "calibrate"):
+        text = " ".join(runner.invoke(app, [command, "--help"], terminal_width=400).stdout.split())
+        assert "default: the --settings file's `workers:`, else the number of CPU cores" in text, (command, text)
+    path = write_sweep(tmp_path, name="one.yaml", workers=1)
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "one")])
+    assert done.exit_code == 0, done.output
+    assert json.loads((tmp_path / "one" / "manifest.json").read_text())["sweep"]["workers"] == 1
+
+
 def test_common_random_numbers_give_every_point_the_replicate_seeds(tmp_path):
     from simulator.rng import replicate_seeds
 
