@@ -689,14 +689,32 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     # below 0 the twin's leads are the larger: said so ("with -114.5 of referrals still converting" read as nonsense)
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-100.0, -129.0]),
                                     scenario=SimpleNamespace(days=180)))[0]
-    assert ("(customer equity, `incremental_equity`, net of 114.5 by which the twin's referrals still converting outweigh the design's, "
-            "`incremental_pipeline_equity`)") in text, text
+    assert ("(customer equity, `incremental_equity`, net of 114.5 by which the referrals still converting, net of the rewards "
+            "they will trigger, are worth less than the no-program twin's, `incremental_pipeline_equity`)") in text, text
     # named apart (1% of the value or more) it reads the same way, with no double negative ("and -300.0 by which")
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-2_000.0, -4_000.0]),
                                     scenario=SimpleNamespace(days=180)))[0]
     # and taken off the parts, not listed as one more of them ("..., and less 3,000 by which" read oddly)
-    assert ("(customer equity, `incremental_equity`), less 3,000 by which the no-program twin's referrals still converting on day 180 outweigh "
-            "the design's") in text and "and less" not in text, text
+    assert ("(customer equity, `incremental_equity`), less 3,000 by which the referrals still converting on day 180, net of "
+            "the rewards they will trigger, are worth less than the no-program twin's (`incremental_pipeline_equity`)") in text \
+        and "and less" not in text, text
+    # the design's own leads worth less than their rewards ($150 + $150 in cash; no margin): said, and not blamed on the
+    # twin's leads, which were 0 ("by which the twin's referrals still converting outweigh the design's")
+    own = runs.assign(incremental_pipeline_equity=[-500.0, -514.8], pipeline_equity=[-500.0, -514.8],
+                      incremental_equity=[60_000.0, 110_000.0])
+    text = headline(SimpleNamespace(runs=own, scenario=SimpleNamespace(days=180)))[0]
+    assert ("85,507 of margin the extra customers still active on day 180 are expected to bring (customer equity, "
+            "`incremental_equity`), less 507.4 by which the referrals still converting on day 180") in text, text
+    assert "the design's own come to -507.4, `pipeline_equity`: their rewards outweigh what those friends will bring" in text
+    # no margin: customer equity exactly the twin's, and the leads' -41.8 was told as customers "worth less than the
+    # twin's, as when asks and reminders annoy the existing ones into leaving sooner"
+    flat = pd.DataFrame({"incremental_value": [-5_900.0, -6_000.0], "incremental_profit": [-5_000.0, -5_100.0],
+                         "incremental_equity": [0.0, 0.0], "incremental_pipeline_equity": [-40.0, -60.0],
+                         "pipeline_equity": [-40.0, -60.0], "rewards_owed": [860.0, 840.0]})
+    text = headline(SimpleNamespace(runs=flat, scenario=SimpleNamespace(days=365)))[0]
+    assert ("It splits into -5,050 of cash within the 365 days (incremental profit), less 50.0 by which the referrals "
+            "still converting on day 365") in text and "annoy" not in text and "margin the" not in text, text
+    assert text.split("It splits into")[1].count("less 850.0 of rewards still owed") == 1, text
 
 
 def test_the_reports_say_how_the_model_weighs_the_rewards():

@@ -518,22 +518,34 @@ def value_split(runs, days: int, incentive=None) -> str:
     column = "incremental_pipeline_equity"
     pipeline = float(runs[column].mean()) if column in runs.columns else 0.0
     pipeline = pipeline if np.isfinite(pipeline) else 0.0
+    known = float(runs["incremental_equity"].mean()) if "incremental_equity" in runs.columns else math.nan
     # a pipeline too small to name apart stays in the equity figure, which says so (81,270 "of customer equity"
-    # held 733 of referrals still converting, and could not be recomputed from runs.csv)
-    within, pipeline = (pipeline, 0.0) if abs(pipeline) < PIPELINE_NOTE * abs(value) else (0.0, pipeline)
+    # held 733 of referrals still converting, and could not be recomputed from runs.csv); not where it outweighs the
+    # equity itself: -48.2 of leads inside an equity of exactly 0 read as customers worth less than the twin's; nor where
+    # the design's own leads are worth less than their rewards, which is said with them (_own_leads)
+    folded = (abs(pipeline) < PIPELINE_NOTE * abs(value) and not (np.isfinite(known) and abs(pipeline) > abs(known))
+              and not _own_leads(runs))
+    within, pipeline = (pipeline, 0.0) if folded else (0.0, pipeline)
     # "splits into", not "of it": a loss's parts read as parts too (a loss of 973,827 "of it -1,287,456 is cash")
     cash = f"{fmt(profit)} of cash within the {days} days (incremental profit)"
     # the rewards still to pay are named apart: inside "customer equity" the charge for rewards beyond the budget
     # read as part of what the customers are worth (the twin owes none)
     owed = sum(float(runs[c].mean()) for c in ("rewards_owed", "rewards_unpaid") if c in runs.columns)
     owed = owed if np.isfinite(owed) else 0.0
-    # a net pipeline below 0 is the twin's being the larger: "-114.5 of referrals still converting" read as nonsense
+    # a net pipeline below 0 is said as less, not "-114.5 of referrals still converting" (read as nonsense)
     # "including": beside a split that names the leads apart, "with 889.7 of referrals still converting" read as one
     # more part to add
     # named by its column, as the other parts are: it stood in no file, recomputable only as what was left
+    # below 0 the design's leads, net of the rewards they will trigger, are worth less than the twin's: the twin's being
+    # more, or the design's own rewards outweighing what those friends are worth (a $150 + $150 cash reward, or no
+    # margin), which "the twin's referrals ... outweigh the design's" misread where the twin's leads were 0
+    def short(on_day: str = "") -> str:
+        return (f"by which the referrals still converting{on_day}, net of the rewards they will trigger, are worth less "
+                f"than the no-program twin's")
+
     small = (f", `incremental_equity`, together with {fmt(within)} of referrals still converting, `{column}`)" if within > 0
-             else f", `incremental_equity`, net of {fmt(-within)} by which the twin's referrals still converting outweigh "
-                  f"the design's, `{column}`)" if within < 0 else ", `incremental_equity`)")
+             else f", `incremental_equity`, net of {fmt(-within)} {short()}, `{column}`)"
+             if within < 0 else ", `incremental_equity`)")
     rest = value - profit - pipeline + owed
     # a leftover of rounding where the design added nobody: "1.86e-10 of margin the extra customers ... bring"
     if abs(rest) < 1e-9 * max(1.0, abs(value), abs(profit), abs(pipeline), abs(owed)):
@@ -563,13 +575,22 @@ def value_split(runs, days: int, incentive=None) -> str:
             + " for referrals already made") if owed > 0 else ""
     leads = (f"{fmt(pipeline)} of referrals still converting on day {days} (in a conversion lag or sales pipeline), net "
              f"of the no-program twin's (`{column}`)" if pipeline > 0 else
-             f"less {fmt(-pipeline)} by which the no-program twin's referrals still converting on day {days} outweigh "
-             f"the design's (`{column}`)")
+             f"less {fmt(-pipeline)} {short(f' on day {days}')} (`{column}`{_own_leads(runs)})")
+    # customer equity exactly as the twin's (no margin): no part of the value, and no reason to find for it
+    none = np.isfinite(known) and abs(rest) < 1e-9 * max(1.0, abs(value)) and not within
     # a twin's larger pipeline is taken off the parts, not one more of them: "..., and less 67.7 by which" read oddly
-    parts = [cash, equity, *([leads] if pipeline > 0 else [])]
-    joined = (", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1]
+    parts = [cash, *([] if none else [equity]), *([leads] if pipeline > 0 else [])]
+    joined = ((", ".join(parts[:-1]) + ("," if len(parts) > 2 else "") + " and " + parts[-1] if len(parts) > 1 else parts[0])
               + (f", {leads}" if pipeline < 0 else ""))
     return f" It splits into {joined}" + (f", {less}" if less else "") + "."
+
+
+def _own_leads(runs) -> str:
+    """Where the design's own leads still converting are worth less than the rewards they
+    will trigger (its mean `pipeline_equity` below 0), the words that say so."""
+    own = float(runs["pipeline_equity"].mean()) if "pipeline_equity" in runs.columns else math.nan
+    return (f"; the design's own come to {fmt(own)}, `pipeline_equity`: their rewards outweigh what those friends "
+            f"will bring" if np.isfinite(own) and own < 0 else "")
 
 
 def referred_loyalty_note(scenario, runs, name: str | None = None) -> str:
