@@ -90,7 +90,10 @@ METRIC_BOUNDS: dict[str, tuple[float, float]] = {
                                           "incremental_cac", "incremental_cac_vs_paid",
                                           # a lifetime's margin, at least 0 (a margin and its premium are; two runs
                                           # of 137.5 and 1,006.5 read [-4,949, 6,093])
-                                          "ltv_referred", "ltv_organic", "ltv_ratio")},
+                                          "ltv_referred", "ltv_organic", "ltv_ratio",
+                                          # discounted margins of the customers still active: a margin (at least 0)
+                                          # times 1 + a premium (at least -1); three runs read -39,351 – 170,559
+                                          "equity_final")},
     "referred_share": (0.0, 1.0),
     # (revenue − cost) / cost with both at least 0: -1 at the least (an interval of two runs read -2.04)
     "attributed_roi": (-1.0, math.inf),

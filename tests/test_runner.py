@@ -442,3 +442,8 @@ def test_a_count_of_people_and_the_attributed_roi_stay_within_what_a_run_can_tak
     table = summarize(runs, [scenario]).set_index("metric")
     assert table.loc["customers_final", "ci_high"] == 300 and table.loc["customers_final", "ci_low"] < 176
     assert table.loc["attributed_roi", "ci_low"] == -1 and table.loc["attributed_roi", "ci_high"] > 2.8
+    # customer equity, discounted margins (a margin at least 0, times 1 + a premium at least -1): three runs read
+    # -39,351 – 170,559
+    equity = pd.DataFrame({"scenario": scenario.name, "replicate": [0, 1, 2], "equity_final": [1_000.0, 5_000.0, 190_000.0]})
+    table = summarize(equity, [scenario]).set_index("metric")
+    assert table.loc["equity_final", "ci_low"] == 0 and table.loc["equity_final", "ci_high"] > 190_000
