@@ -3509,3 +3509,18 @@ def test_compare_says_a_difference_of_a_metric_lumped_on_one_value_has_too_narro
     unfraud = SimpleNamespace(designs=[SimpleNamespace(scenario=small(name="cash", fraud={"share": 0}), runs=d.runs)
                                        for d in comparison.designs])
     assert lumped_compare_note(unfraud, {"fraud_cost"}) == ""   # no fraud in the world: 0 is no lump
+
+
+def test_the_ltv_ratio_is_not_said_to_be_skewed_by_runs_that_add_few_customers():
+    """compare's report said `ltv_ratio` is "skewed by runs that add few customers" beside a
+    no-program design it named best, which adds none by definition: the ratio is each
+    group's margin over its own churn rate (docs/model.md), skewed where the referred
+    customers or their churn events are few. A cost per extra customer keeps its reason."""
+    from simulator.report.text import skew_reason
+
+    assert "add few customers" not in skew_reason("ltv_ratio") and "churn" in skew_reason("ltv_ratio")
+    assert skew_reason("incremental_cac") == "skewed by runs that add few customers"
+    from simulator.report.compare import _skewed_ratio_text
+
+    text = _skewed_ratio_text([], "ltv_ratio", "a", "b")
+    assert "`ltv_ratio` is a ratio per run, skewed by runs whose referred customers, or their churn events, are few" in text

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .text import SKEWED_RATIOS, calibrated_note, pooled_cac, unseen_share
+from .text import SKEWED_RATIOS, calibrated_note, pooled_cac, skew_reason, unseen_share
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
@@ -572,7 +572,7 @@ def _skewed_ratio_text(designs, metric: str, best: str, runner_up: str, ranked: 
     ``best`` best; a "no verdict" line only lists them (the design with the metric in more
     replicates first), and "ranks them the other way" there meant against an order never
     shown, so it says which the ratio of the means favours."""
-    text = (f" `{metric}` is a ratio per run, skewed by runs that add few customers: its interval is too narrow "
+    text = (f" `{metric}` is a ratio per run, {skew_reason(metric)}: its interval is too narrow "
             f"(docs/model.md, \"Where the interval is too narrow\")")
     if metric in ("incremental_cac", "incremental_cac_vs_paid"):
         def pooled(name: str) -> tuple[float, str]:

@@ -20,7 +20,7 @@ from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, SHIFTED, UNRANKED
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
-from .text import (PAYMENT_TIMING_KEYS, SKEWED_RATIOS, sweep_path_note, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
+from .text import (PAYMENT_TIMING_KEYS, SKEWED_RATIOS, skew_reason, sweep_path_note, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
                    payment_timing_trade)
 
 
@@ -297,7 +297,7 @@ def narrow_note(frame: pd.DataFrame, best: pd.DataFrame) -> str:
                 where = f"{n} runs where it is defined" if n < len(values) else f"{n} runs"
                 said.append(f"`{metric}` at point {point} was exactly {fmt(value)} in {top} of its {where}")
         elif metric in SKEWED_RATIOS:
-            said.append(f"`{metric}` is a ratio per run, skewed by runs that add few customers")
+            said.append(f"`{metric}` is a ratio per run, {skew_reason(metric)}")
     if not said:
         return ""
     return ("**Intervals too narrow:** " + "; ".join(dict.fromkeys(said)) + ". Such intervals hold the true mean less "

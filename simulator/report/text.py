@@ -290,6 +290,16 @@ def lumped_note(runs: pd.DataFrame, scenario, summary=None) -> str:
 SKEWED_RATIOS = ("incremental_cac", "incremental_cac_vs_paid", "ltv_ratio")
 
 
+def skew_reason(metric: str) -> str:
+    """Why a ratio of SKEWED_RATIOS is skewed over a few runs: a cost per extra customer by
+    the runs that add few; the LTV ratio by the referred customers' churn rate, measured on
+    few of them and few churn events (it was said to be skewed "by runs that add few
+    customers" beside a no-program design that adds none by definition)."""
+    if metric == "ltv_ratio":
+        return "skewed by runs whose referred customers, or their churn events, are few (each LTV rests on its group's churn rate)"
+    return "skewed by runs that add few customers"
+
+
 def runs_whole_cost(runs: pd.DataFrame) -> pd.Series:
     """runner.whole_cost of each run of ``runs`` (runs.csv rows), a column it lacks
     counted as 0."""
