@@ -2532,3 +2532,20 @@ def test_a_value_resting_on_customers_the_twin_gains_after_the_horizon_is_said(t
     # the default market adopts little on its own: the program's lead holds, and nothing is said
     plain = run(tmp_path / "d")
     assert plain.exit_code == 0 and "brought forward" not in plain.stdout
+
+
+def test_an_undefined_value_draws_no_numpy_warning_from_the_loyalty_note():
+    """Customers who never leave, undiscounted: every value is undefined (refsim says so and
+    what to give), and numpy printed "RuntimeWarning: invalid value encountered in reduce"
+    twice beside it, from the mean of the leads' inf and -inf. The note's value is NaN,
+    with no warning, and no loyalty note is drawn from it."""
+    import warnings
+
+    from simulator.report.text import loyalty_value, referred_loyalty_tests
+
+    runs = pd.DataFrame({"incremental_value": [np.nan] * 3, "incremental_customers": [-2.0, 0.0, -1.0],
+                         "incremental_pipeline_equity": [0.0, np.inf, -np.inf], "referred_customers": [5.0, 6.0, 7.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(loyalty_value(runs))
+        assert referred_loyalty_tests(small(), runs) == []

@@ -630,9 +630,14 @@ def referred_loyalty_note(scenario, runs, name: str | None = None) -> str:
 def loyalty_value(runs) -> float:
     """The value against the twin that referred customers' loyalty can carry: incremental_value
     less the leads still in a conversion lag or sales pipeline at the horizon
-    (incremental_pipeline_equity), who are valued as they will join, not as customers yet."""
+    (incremental_pipeline_equity), who are valued as they will join, not as customers yet.
+    NaN where the value is undefined (customers who never leave, undiscounted: numpy warned
+    on the console of the leads' inf − inf beside refsim's own word on it)."""
+    value = float(runs["incremental_value"].mean())
+    if not math.isfinite(value):
+        return value
     pipeline = float(runs["incremental_pipeline_equity"].mean()) if "incremental_pipeline_equity" in runs else 0.0
-    return float(runs["incremental_value"].mean()) - (pipeline if math.isfinite(pipeline) else 0.0)
+    return value - (pipeline if math.isfinite(pipeline) else 0.0)
 
 
 def referred_loyalty_tests(scenario, runs) -> list[str]:
