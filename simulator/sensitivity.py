@@ -707,17 +707,22 @@ def explains(index: float, what: str, conf: float = float("nan"), luck: float = 
     index and its bootstrap half-width ``conf``; an estimate above 1 (too few samples
     for a precise index) says so rather than '161%', and a wide interval asks for more
     samples (at --samples 4 two assumptions 'explained' 83% and 58% of one variance)."""
+    # a share of the whole variance, not of this index's: "explains 38% ..., of which about 61% may be luck" read as
+    # 61% of the 38%
+    lucky = f" (about {luck:.0%} of that whole variance may be the runs' luck)" if np.isfinite(luck) and luck > 0 else ""
     if index >= ABOVE_ONE:
-        return (f"explains most of the variance of {what}; its estimated index, {index:.2f}, is above 1: "
-                "raise --samples for a precise one")
+        # 1.48 ± 1.64 read "explains most of the variance", its interval and the luck left unsaid, where 0.99 ± 1.6
+        # read "99% (0%–100%) ... imprecise"
+        low = index - conf if np.isfinite(conf) and conf > 0 else math.nan
+        return ((f"may explain much or little of the variance of {what}" if low < 0.5 else
+                 f"explains most of the variance of {what}") + lucky
+                + f"; its estimated index, {index:.2f}, is above 1"
+                + (f" (95% interval down to {max(low, 0.0):.0%})" if np.isfinite(low) else "")
+                + ": raise --samples for a precise one")
     share = f"explains {min(max(index, 0.0), 1.0):.0%}"
     if np.isfinite(conf) and conf > 0:
         share += f" (95% interval {max(index - conf, 0.0):.0%}–{min(index + conf, 1.0):.0%})"
-    text = f"{share} of the variance of {what}"
-    # a share of the whole variance, not of this index's: "explains 38% ..., of which about 61% may be luck" read as
-    # 61% of the 38%
-    text += (f" (about {luck:.0%} of that whole variance may be the runs' luck)" if np.isfinite(luck) and luck > 0
-             else "")
+    text = f"{share} of the variance of {what}" + lucky
     return text + ("; imprecise: raise --samples" if np.isfinite(conf) and conf >= IMPRECISE else "")
 
 

@@ -129,6 +129,11 @@ def test_the_decision_hinges_only_on_assumptions_that_change_the_best_design():
                                                     "variance may be the runs' luck)")
     # 1.0000029 (a metric moved by one assumption alone) reads 1.00: it was "above 1 (1.0000): raise --samples"
     assert explains(1.0000029, "the lead") == "explains 100% of the variance of the lead"
+    # above 1 with an interval reaching 0 (1.48 ± 1.64): not "explains most", and its luck is said as below 1
+    wide = explains(1.48, "the lead", 1.64, luck=1.0)
+    assert wide.startswith("may explain much or little of the variance of the lead (about 100% of that whole variance "
+                           "may be the runs' luck); its estimated index, 1.48, is above 1 (95% interval down to 0%)"), wide
+    assert explains(1.2, "the lead", 0.1).startswith("explains most of the variance of the lead; its estimated index, 1.20")
 
 
 def test_each_tornado_bar_is_the_mean_over_the_scenarios_replicates():
