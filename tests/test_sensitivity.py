@@ -2037,3 +2037,20 @@ def test_a_tornado_lead_beyond_luck_at_a_range_end_is_not_sent_to_more_replicate
                                                               source="--uncertain"), conditional=None)
     monkeypatch.setattr(report, "tornado_disagreements", lambda result, metric: [{**found, "parameter": timing}])
     assert "--replicates 8" in " ".join(report.tornado_check(categorical, "incremental_value", 4).split())
+
+
+def test_an_index_estimated_below_0_is_said_to_be_noise():
+    """The decision table showed "program.cost_shares.credit | -0.06" (S1 -0.058 ± 0.053)
+    and, at --samples 2, -1.74 ± 18.96, bare, where indices above 1 were explained: a share
+    of the variance cannot be negative. The table's note names each such estimate; one
+    that rounds to 0.00 is no finding to name."""
+    import pandas as pd
+
+    from simulator.report.sensitivity import below_zero_note
+
+    rows = pd.DataFrame({"parameter": ["cost", "churn", "weight"], "S1_advantage": [-0.058, -0.004, 0.4],
+                         "ST_advantage": [0.02, 0.3, -1.74]})
+    note = below_zero_note(rows, "S1_advantage", "ST_advantage")
+    assert note.startswith("Below 0: `cost` (S1 -0.06), `weight` (ST -1.74). A share of the variance cannot be negative"), note
+    assert "churn" not in note
+    assert below_zero_note(rows.assign(S1_advantage=0.1, ST_advantage=0.2), "S1_advantage", "ST_advantage") == ""

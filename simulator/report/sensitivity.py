@@ -873,6 +873,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                      f"{row['S1_advantage']:.2f} | {row['ST_advantage']:.2f} ± "
                      f"{row['ST_advantage_conf']:.2f} | {_best_by_part(result, row, designs)} | "
                      f"{'yes' if row['flips'] else 'no'} |")
+    if note := below_zero_note(flips, "S1_advantage", "ST_advantage"):
+        lines += ["", note]
     if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1
            and not _read_by_none(result, row["parameter"], designs) for row in flips.to_dict("records")):
         lines += ["", f"flips: yes where another design is ahead of the leader in some {_part(bins)}"
@@ -880,6 +882,19 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                       f"the {_part(bins)}s{_or_choice(result, 'or choices')} and designs together); the best "
                       f"by mean alone can change on noise."]
     return lines + [""]
+
+
+def below_zero_note(rows: pd.DataFrame, first: str, total: str) -> str:
+    """The sentence under a table of Sobol indices where one is estimated below 0 (as shown,
+    to two decimals): a share of the variance cannot be, so it is estimation noise around
+    0, as one above 1 is too few samples. "-0.06" and "-1.74" stood bare in a table whose
+    indices above 1 were explained."""
+    found = [f"`{row['parameter']}` ({name} {row[column]:.2f})" for row in rows.to_dict("records")
+             for name, column in (("S1", first), ("ST", total)) if column in row and row[column] <= -0.005]
+    if not found:
+        return ""
+    return (f"Below 0: {', '.join(found)}. A share of the variance cannot be negative: such an estimate is noise around "
+            f"an index near 0, not a finding; raise --samples for a precise one.")
 
 
 def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]:
@@ -931,6 +946,8 @@ def _outcome_section(result: SensitivityResult, metrics: list[str]) -> list[str]
                              f"{row['ST']:.2f} ± {row['ST_conf']:.2f} | {fmt(morris.loc[row['parameter'], 'mu_star'])} | "
                              f"{fmt(morris.loc[row['parameter'], 'sigma'])} |")
             lines.append("")
+            if note := below_zero_note(sobol, "S1", "ST"):
+                lines += [note, ""]
             lines += _outside_ends(result.tornado, design, metric, outside)
             vague = []
             for r in sobol.to_dict("records"):
