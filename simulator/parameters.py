@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from .config import Scenario, has_program
 from .errors import ScenarioError
 from .scenario_io import apply_overrides, validate
-from .sweep_spec import RESERVED_KEYS, misfit_between, yaml_value
+from .sweep_spec import LABEL_KEYS, RESERVED_KEYS, misfit_between, yaml_value
 from .yaml_reader import THOUSANDS
 
 ParameterKind = Literal["float", "int", "categorical"]
@@ -88,6 +88,9 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
     key, has_values, raw = (part.strip() for part in text.partition("="))
     if key in RESERVED_KEYS:
         raise ScenarioError(f"'{key}' is set by the command itself; vary a scenario key such as program.base_share", file=source, key=key)
+    if key in LABEL_KEYS:
+        raise ScenarioError(f"'{key}' only labels the scenario and changes no run; vary a scenario key such as "
+                            f"program.base_share", file=source, key=key)
     annotation, current = schema_field(base, key, source=source)
     choices, union = categorical_choices(annotation, key, base)
     number = _number_type(annotation)

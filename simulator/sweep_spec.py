@@ -51,6 +51,10 @@ DEFAULT_OBJECTIVE = "incremental_value"
 #: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
 RESERVED_KEYS = ("seed", "replicates")
 
+#: Scenario keys that only label a scenario and change no run: varying them varies nothing (a sensitivity study of
+#: `--uncertain name=a,b` ran in full and found that the decision does not move with `name`).
+LABEL_KEYS = ("name", "description")
+
 #: Top-level keys of a scenario file that no sweep file has: a scenario given to `refsim sweep`.
 SCENARIO_ONLY_KEYS = frozenset({"days", "population", "network", "program", "acquisition", "churn", "economics",
                                 "satisfaction", "fraud", "word_of_mouth"})
@@ -630,6 +634,9 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
         if key in RESERVED_KEYS:
             raise ScenarioError(f"'{key}' is set by the sweep for every run; use the sweep's own '{key}:' instead",
                                 file=source, key=where("parameters", key))
+        if key in LABEL_KEYS:
+            raise ScenarioError(f"'{key}' only labels the scenario and changes no run; vary a scenario key such as "
+                                f"program.base_share", file=source, key=where("parameters", key))
 
 
 def _check_assumptions(spec: SweepSpec, source: str, where) -> None:

@@ -621,6 +621,9 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
                           ("program.timing.delay_days=0.5:3", "whole numbers"),
                           ("program.timing=0:1", "is a block"),
                           ("seed=1:9", "set by the command"),
+                          # a label changes no run: `--uncertain name=a,b` ran a whole study to find nothing moved
+                          ("name=a,b", "'name' only labels the scenario and changes no run"),
+                          ("description=x,y", "'description' only labels the scenario"),
                           # block style keeps 0:1,000 one text: the separator is named, not only "numbers"
                           ("program.incentive.budget=0:1,000", "must be numbers .*; write 1000 without thousands "
                                                                "separators"),
