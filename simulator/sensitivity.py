@@ -702,6 +702,10 @@ IMPRECISE = 0.2
 ABOVE_ONE = 1.005
 
 
+#: flips.csv's best_by_bin for a part of a range (or a choice) in which no point was drawn.
+NO_POINT = "–"
+
+
 def explains(index: float, what: str, conf: float = float("nan"), luck: float = float("nan")) -> str:
     """'explains 40% (95% interval 25–55%) of the variance of WHAT' for a total Sobol
     index and its bootstrap half-width ``conf``; an estimate above 1 (too few samples
@@ -821,6 +825,8 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
             # A's run, and counting it again shrank the noise (17 studies of 40 said a pure-luck tie hinged on one)
             inside = (which == b) & fresh
             if not inside.any():
+                # said, not skipped: at --samples 2 four quarters read as two entries, taken for the range's halves
+                best_by_bin.append(NO_POINT)
                 continue
             gaps = per_point[inside] - per_point[inside][:, [leader]]
             if len(gaps) >= 2:
@@ -843,7 +849,7 @@ def flip_tables(signed, sign, units, names, parameters, kept, problem, bins, see
                       "S1_advantage_conf": advantage["S1_conf"][i] if i is not None else 0.0,
                       "ST_advantage": advantage["ST"][i] if i is not None else 0.0,
                       "ST_advantage_conf": advantage["ST_conf"][i] if i is not None else 0.0,
-                      "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin)) > 1 and ahead,
+                      "best_by_bin": " → ".join(best_by_bin), "flips": len(set(best_by_bin) - {NO_POINT}) > 1 and ahead,
                       "noise_share": luck, "lead_range_share": lead_share, **across,
                       "range_p": range_effect_p(units[drawn, j], (per_point[:, leader] - per_point[:, runner_up])[drawn], bins,
                                                 p)})

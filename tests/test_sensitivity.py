@@ -2054,3 +2054,29 @@ def test_an_index_estimated_below_0_is_said_to_be_noise():
     assert note.startswith("Below 0: `cost` (S1 -0.06), `weight` (ST -1.74). A share of the variance cannot be negative"), note
     assert "churn" not in note
     assert below_zero_note(rows.assign(S1_advantage=0.1, ST_advantage=0.2), "S1_advantage", "ST_advantage") == ""
+
+
+def test_a_part_of_a_range_no_point_fell_in_is_marked_not_left_out():
+    """At --samples 2 the four fresh points fell into two quarters of one range, and the
+    report's "best design by quarter" read "single-sided-cash → credit-20": two entries,
+    taken for the range's halves. Each quarter keeps its place, one no point fell in marked
+    "–", which is no design for a flip; report.md says what the mark means. The closed form
+    of the test above (A worth base_share, B 0.3) on 2 samples."""
+    from simulator.report.sensitivity import _decision_section
+    from simulator.sensitivity import NO_POINT
+
+    def closed_form(scenarios, seeds, metrics, daily=False):
+        return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.3} for s in scenarios]
+
+    base = tiny()
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
+    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
+                         settings=SensitivitySettings(samples=2, trajectories=4), seed=3, evaluate=closed_form)
+    for row in result.flips.to_dict("records"):
+        parts = row["best_by_bin"].split(" → ")
+        assert len(parts) == 4, row   # every quarter in its place
+    marked = [row for row in result.flips.to_dict("records") if NO_POINT in row["best_by_bin"].split(" → ")]
+    assert marked, result.flips   # 4 fresh points cannot fill four quarters of both ranges
+    text = "\n".join(_decision_section(result, "cumulative_profit", designs=designs))
+    assert "– in the best design by quarter: no point of the study fell in that quarter; raise --samples" in text, text

@@ -18,7 +18,7 @@ from ..provenance import study_engine_record
 from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
 from ..sensitivity import (tornado_lead_moves, ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
-                           told_from_luck,
+                           NO_POINT, told_from_luck,
                            tornado_disagreements, tornado_points, files_outside_values)
 from .figure import plt, save
 from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_horizon_note, study_path_note, study_set_lines
@@ -875,7 +875,10 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                      f"{'yes' if row['flips'] else 'no'} |")
     if note := below_zero_note(flips, "S1_advantage", "ST_advantage"):
         lines += ["", note]
-    if any(not row["flips"] and len(set(row["best_by_bin"].split(" → "))) > 1
+    if any(NO_POINT in row["best_by_bin"].split(" → ") for row in flips.to_dict("records")):
+        lines += ["", f"{NO_POINT} in the best design by {_part(bins)}: no point of the study fell in that "
+                      f"{_part(bins)}{_or_choice(result, 'or choice')}; raise --samples to fill it."]
+    if any(not row["flips"] and len(set(row["best_by_bin"].split(" → ")) - {NO_POINT}) > 1
            and not _read_by_none(result, row["parameter"], designs) for row in flips.to_dict("records")):
         lines += ["", f"flips: yes where another design is ahead of the leader in some {_part(bins)}"
                       f"{_or_choice(result, 'or choice')} by more than the noise (the points' paired differences, 95% over "
