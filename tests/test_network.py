@@ -1083,8 +1083,11 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
         network = network_for(loaded.network, 200, 1)
         assert network.indptr[-1] / 200 == pytest.approx(growth_mean(mean, 200), abs=0.02)
         note = growth_note(loaded)
-        said = {100: "builds a mean degree of 75.0, below the 100 asked: it starts from a star",
-                199: "builds a mean degree of 100.0, below the 199 asked: it starts from a star"}   # 199 is valid: n - 1
+        # a star for Barabasi-Albert; powerlaw-cluster starts from m people with no ties (it was said to be a star too)
+        start = {"barabasi_albert": {100: "a star of 51 people", 199: "a star of 101 people"},
+                 "powerlaw_cluster": {100: "50 people with no ties", 199: "100 people with no ties"}}[kind]
+        said = {100: f"builds a mean degree of 75.0, below the 100 asked: it starts from {start[100]}",
+                199: f"builds a mean degree of 100.0, below the 199 asked: it starts from {start[199]}"}   # 199: n - 1
         assert (said[mean] in note) if mean in said else note == "", note
     # a shortfall of rounding alone is said as rounding: 2.5 builds 2 on 20,000 people
     scenario.write_text(f"population: {{size: 20000, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: 2.5}}\n")

@@ -768,7 +768,8 @@ def edge_list_note(scenario) -> str:
 
 def growth_note(scenario) -> str:
     """Where a growth network builds a mean degree well below the one asked, or above it:
-    it starts from a star and adds mean_degree / 2 ties per newcomer, rounded, so 100
+    it starts from a star (Barabasi-Albert) or from people with no ties (powerlaw-cluster,
+    which was said to start from a star too) and adds mean_degree / 2 ties per newcomer, rounded, so 100
     friends asked of 200 people built 75 and 7 built 7.99, and nothing said so (the app's
     label did)."""
     network, n = scenario.network, scenario.population.size
@@ -787,8 +788,9 @@ def growth_note(scenario) -> str:
     # mean of 7 built 7.99, so a sweep over 6, 7, 8 read 7 and 8 as a tie
     why = (f"each newcomer adds a whole number of ties, mean_degree / 2 rounded half up ({m}), so {asked:g} runs as "
            f"{2 * m} does (give an even mean_degree)" if rounded else
-           "it starts from a star and adds mean_degree / 2 ties per newcomer, which reach the mean asked only where "
-           "they are few beside the population")
+           f"it starts from {f'a star of {m + 1} people' if network.kind == 'barabasi_albert' else f'{m} people with no ties'} "
+           "and adds mean_degree / 2 ties per newcomer, which reach the mean asked only where the first people are "
+           "few beside the population")
     return (f"The growth network (`network.kind` {network.kind}) of {n:,} people builds a mean degree of {built:.1f}, "
             f"{'above' if built > asked else 'below'} the {asked:g} asked: {why}.")
 
