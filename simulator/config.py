@@ -85,10 +85,10 @@ class ErdosRenyi(_NetworkBase):
 
 class Configuration(_NetworkBase):
     kind: Literal["configuration"]
-    degree_distribution: Literal["poisson", "powerlaw", "geometric"] = Field("powerlaw", description="Family of the degree sequence. Source: scenario choice.")
+    degree_distribution: Literal["poisson", "powerlaw", "geometric"] = Field("powerlaw", description="Family of the degree sequence: poisson, Poisson(mean_degree); geometric, P(k) = q(1 - q)^k from k = 0 with q = 1/(1 + mean_degree), so about 1 person in mean_degree + 1 has no friends; powerlaw, a shifted discrete power law. Source: scenario choice.")
     mean_degree: float = Field(10.0, gt=0, le=1000, description="Mean degree of the sequence [people]. Source: assumption.")
     exponent: float = Field(2.5, gt=2.0, le=5.0, description="Power-law exponent (powerlaw only) [-]. Source: typical social networks 2-3.")
-    degrees: list[Annotated[int, Field(ge=0)]] | None = Field(None, description="Explicit degree sequence, one entry per person (overrides the family) [people]. Source: scenario choice.")
+    degrees: list[Annotated[int, Field(ge=0)]] | None = Field(None, description="Explicit degree sequence, one entry per person (overrides the family); an odd total gets one more stub on a person drawn at random, as every tie takes two [people]. Source: scenario choice.")
 
 
 class BarabasiAlbert(_NetworkBase):
@@ -114,7 +114,7 @@ class StochasticBlock(_NetworkBase):
     kind: Literal["stochastic_block"]
     block_shares: list[Annotated[float, Field(gt=0, le=1)]] = Field([0.5, 0.5], min_length=1, max_length=1000, description="Share of people in each community/segment (sums to 1) [fraction]. Source: scenario choice.")
     mean_degree: float = Field(10.0, gt=0, le=1000, description="Mean degree overall [people]. Source: assumption.")
-    within_share: Probability = Field(0.9, description="Share of a person's ties inside their own block [fraction]. Source: assumption (homophily).")
+    within_share: Probability = Field(0.9, description="Share of all ties inside blocks: each person expects within_share x mean_degree friends in their own block, and the ties between blocks are spread evenly over the pairs of people in different blocks, so with blocks of unequal size a smaller block's people have more of them and a lower share inside (validate and run say how much) [fraction]. Source: assumption (homophily).")
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self):

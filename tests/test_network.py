@@ -1284,3 +1284,31 @@ def test_a_study_varying_a_growth_mean_says_its_values_run_as_the_even_means_the
     # sensitivity's and calibrate's notes carry it
     assert any("run as the even means they round to" in note
                for note in designs_default_notes([growth], [whole.key], [whole]))
+
+
+def test_unequal_blocks_say_how_many_friends_and_what_share_inside_each_blocks_people_have():
+    """A 10% block at within_share 0.8 and mean degree 8 of 20,000 people: the docs called
+    within_share "a person's" share of ties inside their block, and its people had 14.4
+    friends, 45% of them inside. By hand: inside a block each person expects 0.8 x 8 = 6.4
+    friends; the 16,000 ties between blocks (20,000 x 8 x 0.2 / 2) fall on the 2,000 x
+    18,000 cross pairs evenly, 8 per person of the small block and 0.89 of the large one:
+    14.4 friends, 6.4 / 14.4 = 44% inside, and 7.3, 88%. The note says so, and the built
+    network agrees within 4 standard errors of a block's mean degree; equal blocks (the
+    bundled B2B files) get no note."""
+    from simulator.report.text import block_note
+    from simulator.scenario_io import load_scenario
+
+    sets = ["population.size=20000", "population.initial_customers=10",
+            "network={kind: stochastic_block, mean_degree: 8, block_shares: [0.1, 0.9], within_share: 0.8}"]
+    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "default.yaml", sets)
+    note = block_note(scenario)
+    assert ("block 0 (10% of the people): 14.4 friends, 44% inside it; block 1 (90% of the people): 7.3 friends, "
+            "88% inside it") in note, note
+    network = network_for(scenario.network, 20000, 5)
+    small = network.degree[:2000]
+    assert abs(small.mean() - 14.4) < 4 * math.sqrt(14.4 / 2000), small.mean()
+    rows = np.repeat(np.arange(20000), network.degree)
+    inside = network.indices[rows < 2000] < 2000   # the small block's ties that end inside it
+    assert abs(inside.mean() - 6.4 / 14.4) < 0.02, inside.mean()
+    equal = scenario.model_copy(update={"network": scenario.network.model_copy(update={"block_shares": [0.5, 0.5]})})
+    assert block_note(equal) == ""

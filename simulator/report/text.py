@@ -910,6 +910,42 @@ def configuration_note(scenario) -> str:
             f"removed, many where a degree nears the population or the tail is heavy.")
 
 
+#: How far a block's own share of ties inside it may fall from `network.within_share` before block_note says so.
+BLOCK_NOTE = 0.1
+
+
+def block_note(scenario) -> str:
+    """Where a stochastic block network's blocks differ in size enough that a block's people
+    have a share of their ties inside it far from `within_share`: each person expects
+    within_share x mean_degree friends in their own block, and the ties between blocks are
+    spread evenly over the pairs of people in different blocks, so a small block's people
+    have more of them. A 10% block at within_share 0.8 and mean degree 8 had 14.4 friends,
+    45% inside it, where the docs called within_share "a person's" share."""
+    network, n = scenario.network, scenario.population.size
+    if getattr(network, "kind", None) != "stochastic_block" or not n:
+        return ""
+    from ..network.generators import _blocks
+
+    try:
+        sizes, p_in, p_out = _blocks(network, n, None)
+    except Exception:   # noqa: BLE001 - a network that cannot be built is refused where the run builds it
+        return ""
+    inside = p_in * np.maximum(sizes - 1, 0)
+    outside = p_out * (n - sizes)
+    total = inside + outside
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = np.where(total > 0, inside / total, np.nan)
+    far = np.isfinite(own) & (np.abs(own - float(network.within_share)) >= BLOCK_NOTE)
+    if len(sizes) < 2 or not far.any():
+        return ""
+    each = "; ".join(f"block {b} ({sizes[b] / n:.0%} of the people): {total[b]:.1f} friends, {own[b]:.0%} inside it"
+                     for b in range(len(sizes)))
+    return (f"The blocks differ in size: each person expects `within_share` x `mean_degree` friends in their own block, "
+            f"and the ties between blocks are spread evenly over the pairs of people in different blocks, so the people "
+            f"of a smaller block have more of them. Expected per person, {each}; `network.within_share` "
+            f"{float(network.within_share):g} is the share of all ties inside blocks.")
+
+
 def channel_label_note(scenario) -> str:
     """Where channels share a label (``name``, else ``kind``): the people table's `channel`
     column tells them apart by label alone, so e-mail at 2% and SMS at 20%, both left
@@ -947,7 +983,7 @@ def default_notes(scenario) -> list[str]:
     program = scenario.program
     incentive = program.incentive
     friendless = [note for note in (edge_list_note(scenario), growth_note(scenario), configuration_note(scenario),
-                                    channel_label_note(scenario), unread_keys_note(scenario)) if note]
+                                    block_note(scenario), channel_label_note(scenario), unread_keys_note(scenario)) if note]
     if isinstance(incentive, NoIncentive):
         return friendless
     notes = list(friendless)
