@@ -1312,3 +1312,29 @@ def test_unequal_blocks_say_how_many_friends_and_what_share_inside_each_blocks_p
     assert abs(inside.mean() - 6.4 / 14.4) < 0.02, inside.mean()
     equal = scenario.model_copy(update={"network": scenario.network.model_copy(update={"block_shares": [0.5, 0.5]})})
     assert block_note(equal) == ""
+
+
+def test_a_generated_network_on_the_default_size_is_said_where_the_file_left_the_size_to_an_edge_list(tmp_path):
+    """An edge-list scenario leaves population.size out, as the docs advise (the file sets
+    it). Switched to erdos_renyi by --set, it ran the schema's 10,000 people against the
+    file's 2,000, with no word, and a sweep over the two kinds ranked a market five times
+    larger as a network's effect. validate (and run, compare) say the default size; the
+    sweep's notes say its choices differ in the market's size; the edge list itself, or a
+    file giving the size, get no such note."""
+    from simulator.report.text import default_notes, kind_default_notes
+    from simulator.parameters import parse_parameters
+    from simulator.scenario_io import load_scenario
+
+    (tmp_path / "g.txt").write_text("\n".join(f"{i} {i + 1}" for i in range(1999)))
+    path = tmp_path / "el.yaml"
+    path.write_text("name: el\ndays: 30\npopulation: {initial_customers: 5}\nnetwork: {kind: edgelist, path: g.txt}\n")
+    switched = load_scenario(path, ["network.kind=erdos_renyi"])
+    assert switched.population.size == 10_000
+    said = [n for n in default_notes(switched) if "`population.size` is not given" in n]
+    assert said and "default 10,000 people" in said[0], default_notes(switched)
+    base = load_scenario(path)
+    assert base.population.size == 2000 and not any("not given" in n for n in default_notes(base))
+    sized = load_scenario(path, ["network.kind=erdos_renyi", "population.size=2000"])
+    assert not any("not given" in n for n in default_notes(sized))
+    notes = kind_default_notes(base, parse_parameters(["network.kind=edgelist,erdos_renyi"], base))
+    assert any("leaves to its edge list (2,000 people): they have the default 10,000 people" in n for n in notes), notes

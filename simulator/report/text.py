@@ -946,6 +946,20 @@ def block_note(scenario) -> str:
             f"{float(network.within_share):g} is the share of all ties inside blocks.")
 
 
+def default_size_note(scenario) -> str:
+    """Where a generated network runs on the schema's default population, the file giving a
+    population block without its size (as an edge list's file does, whose size the edge
+    list sets): an edge-list scenario switched to `erdos_renyi` ran 10,000 people against
+    the file's 2,000, and a sweep over the two kinds ranked a market five times larger as
+    a network's effect, unsaid."""
+    if getattr(scenario.network, "kind", None) == "edgelist" or "population" not in scenario.model_fields_set \
+            or "size" in scenario.population.model_fields_set:
+        return ""
+    return (f"`population.size` is not given, so the {scenario.network.kind} network has the default "
+            f"{scenario.population.size:,} people (only an edge list sets the size from its file); give "
+            f"`population.size` for another market.")
+
+
 def channel_label_note(scenario) -> str:
     """Where channels share a label (``name``, else ``kind``): the people table's `channel`
     column tells them apart by label alone, so e-mail at 2% and SMS at 20%, both left
@@ -983,7 +997,8 @@ def default_notes(scenario) -> list[str]:
     program = scenario.program
     incentive = program.incentive
     friendless = [note for note in (edge_list_note(scenario), growth_note(scenario), configuration_note(scenario),
-                                    block_note(scenario), channel_label_note(scenario), unread_keys_note(scenario)) if note]
+                                    block_note(scenario), default_size_note(scenario), channel_label_note(scenario),
+                                    unread_keys_note(scenario)) if note]
     if isinstance(incentive, NoIncentive):
         return friendless
     notes = list(friendless)
@@ -1123,6 +1138,14 @@ def kind_default_notes(base, parameters) -> list[str]:
                          f"start from a base file of that kind, whose keys carry over where both kinds have them.")
         if parameter.key == "program.timing.kind":
             notes.append(moment_sizes_note(base, parameter.choices, keys))
+        if (parameter.key == "network.kind" and base.network.kind == "edgelist" and "population.size" not in keys
+                and "size" not in base.population.model_fields_set and any(c != "edgelist" for c in parameter.choices)):
+            # the edge list sets its size from the file; the generated kinds ran the schema's 10,000 against its 2,000
+            default = type(base.population).model_fields["size"].default
+            notes.append(f"The generated kinds of `network.kind` run on `population.size`, which the base file leaves to "
+                         f"its edge list ({base.population.size:,} people): they have the default {default:,} people, so "
+                         f"the choices differ in the market's size too; give `population.size` in the base file to "
+                         f"compare networks of one market.")
     return [note for note in notes if note]
 
 
