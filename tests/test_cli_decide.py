@@ -7,6 +7,7 @@ test_sensitivity.py and test_calibrate.py check against closed forms."""
 
 from __future__ import annotations
 
+import math
 import hashlib
 import json
 import re
@@ -1853,6 +1854,15 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     assert "found `incremental_value` (the first objective: best.yaml is the point of the front best on it) better" \
         in two and "the objective better" not in two, two
     assert "found the objective better" in high
+    # a total budget the winner never ran out of did not bind: a $19,965 budget spending $7,000 in 0-20,000 was told
+    # "the search found the objective better towards that end ... widen it", beside "it never ran out" in the report
+    unbound = won({reward.key: 30.0, budget.key: 99000.0, kind.key: "milestone"})
+    unbound.best_trial, unbound.fresh_runs = 9, {9: {"budget_exhausted_day": [math.nan] * 20}}
+    said = range_edge_note(unbound, [reward, budget, kind], small())
+    assert ("`program.incentive.budget` = 99000 is at the high end of its range (1000–100000), but it never ran out in "
+            "the winner's 20 fresh-seed runs: it did not bind") in said and "widen" not in said, said
+    unbound.fresh_runs = {9: {"budget_exhausted_day": [math.nan] * 19 + [300.0]}}   # it ran out once: it binds there
+    assert "widen it past that end" in range_edge_note(unbound, [reward, budget, kind], small())
 
 
 def test_a_winner_that_is_the_last_value_tried_on_a_side_says_the_rest_was_never_tried():

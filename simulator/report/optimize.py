@@ -1298,6 +1298,13 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         if where <= EDGE_SHARE or where >= 1 - EDGE_SHARE:
             end = "low" if where <= EDGE_SHARE else "high"
             at = f"`{p.key}` = {_value(value)} is at the {end} end of its range ({_value(p.low)}–{_value(p.high)})"
+            if (unbound := _unbound_budget(result, p)) is not None:
+                # a budget that never ran out changed nothing: "the search found value better towards that end ...
+                # widen it" of a $19,965 budget spending $7,000 beside "it never ran out" in the same report
+                bound.append(f"{at}, but it never ran out in the winner's {unbound} fresh-seed runs: it did not bind, "
+                             f"so where it lies in the range is the search's chance, not a finding (any budget above "
+                             f"what the rewards spent runs the same).")
+                continue
             # no candidate kept the constraints: none can be what holds the winner there (said below)
             kept_any = not (getattr(result, "constraints", None) and getattr(result, "feasible", True) is False)
             if kept_any and (binding := _bound_by(result, p, value, end, [q for q in parameters if q is not p])):
@@ -1326,6 +1333,19 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
                 "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
                 + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
     return " ".join([said, *bound])
+
+
+def _unbound_budget(result: OptimizeResult, parameter: Parameter) -> int | None:
+    """For a total budget (``program.incentive.budget``) the winner's fresh-seed runs never
+    ran out of: how many runs those were; None otherwise (another key, no fresh runs, or
+    a budget that ran out in some)."""
+    if parameter.key != "program.incentive.budget":
+        return None
+    days = (getattr(result, "fresh_runs", None) or {}).get(getattr(result, "best_trial", None), {}).get("budget_exhausted_day")
+    if days is None or not len(days):
+        return None
+    days = np.asarray(days, dtype=float)
+    return len(days) if not np.isfinite(days).any() else None
 
 
 #: The share of a range's width left untried beyond a winner that is the search's last value on that side, from
