@@ -3120,3 +3120,22 @@ def test_a_sensitivity_on_the_numpy_stages_says_so_where_the_designs_run_on_the_
                 "--samples", "2", "--trajectories", "2", "--tornado-replicates", "2", "--seed", "3",
                 "--out", tmp_path / "k", "--executor", "serial")
     assert "numpy stages" not in result.stdout and "numpy stages" not in (tmp_path / "k" / "report.md").read_text()
+
+
+def test_the_study_path_note_is_not_said_where_a_design_itself_runs_on_the_numpy_stages(monkeypatch):
+    """sensitivity of b2b-organization against b2b-account-managers (whose `program.targeting`
+    the compiled kernel does not run) said "the ranges reach `program.targeting`" of a range
+    over a cost share, and that compare runs the designs on the kernel, where compare runs
+    every design of such a pair on the numpy stages, as the study does. Without such a
+    design, a range reaching a numpy-only setting is still said."""
+    from simulator.parameters import parse_parameters
+    from simulator.report.text import study_path_note
+    from simulator.scenario_io import load_scenario
+
+    monkeypatch.delenv("REFSIM_ENGINE", raising=False)
+    scenarios = Path(__file__).parents[1] / "scenarios"
+    organization, managers = (load_scenario(scenarios / f"b2b-{name}.yaml") for name in ("organization", "account-managers"))
+    cost = parse_parameters(["program.cost_shares.organization=0.2:1"], organization)
+    assert study_path_note([organization, managers], cost) == ""
+    drift = parse_parameters(["satisfaction.drift_per_year=-0.2:0"], organization)
+    assert "the ranges reach `satisfaction.drift_per_year`" in study_path_note([organization], drift)

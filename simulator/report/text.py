@@ -1628,11 +1628,14 @@ def study_path_note(designs, parameters) -> str:
     designs as given run on the kernel: the tornado's centre, the designs as given, then
     differs from their own `refsim run` and `refsim compare` by Monte Carlo noise. A
     drift range of -0.2 to 0 put single-sided cash at 213 and double-sided credit at 932
-    there, where compare of the same files had 1,135 and 1,064, and nothing said why."""
+    there, where compare of the same files had 1,135 and 1,064, and nothing said why. Not
+    where a design itself needs the numpy stages: compare runs every design there then."""
     from ..kernel import engine_choice, unsupported
     from ..parameters import engine_probes
 
-    if engine_choice() != "auto" or not designs or all(unsupported(d) is not None for d in designs):
+    # a design the kernel does not run puts every design of a compare on the numpy stages too, as the study's points:
+    # "the ranges reach `program.targeting`" was said of a design's own lever, and compare called the path the kernel
+    if engine_choice() != "auto" or not designs or any(unsupported(d) is not None for d in designs):
         return ""
     reason = next((lever for probe in engine_probes(designs, parameters) if (lever := unsupported(probe))), None)
     if reason is None:
