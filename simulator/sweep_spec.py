@@ -51,8 +51,9 @@ DEFAULT_OBJECTIVE = "incremental_value"
 #: Keys the sweep itself sets for every run; sweeping them would be silently ignored.
 RESERVED_KEYS = ("seed", "replicates")
 
-#: Scenario keys that only label a scenario and change no run: varying them varies nothing (a sensitivity study of
-#: `--uncertain name=a,b` ran in full and found that the decision does not move with `name`).
+#: Scenario keys that only label a scenario and change no run: an assumption or a searched key of them varies nothing
+#: (a sensitivity study of `--uncertain name=a,b` ran in full and found that the decision does not move with `name`).
+#: A sweep may still vary one, as copies of its points.
 LABEL_KEYS = ("name", "description")
 
 #: Top-level keys of a scenario file that no sweep file has: a scenario given to `refsim sweep`.
@@ -634,9 +635,6 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
         if key in RESERVED_KEYS:
             raise ScenarioError(f"'{key}' is set by the sweep for every run; use the sweep's own '{key}:' instead",
                                 file=source, key=where("parameters", key))
-        if key in LABEL_KEYS:
-            raise ScenarioError(f"'{key}' only labels the scenario and changes no run; vary a scenario key such as "
-                                f"program.base_share", file=source, key=where("parameters", key))
 
 
 def _check_assumptions(spec: SweepSpec, source: str, where) -> None:

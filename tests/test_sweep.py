@@ -975,7 +975,6 @@ def test_a_sweep_of_a_base_that_leaves_reward_type_out_says_so_on_the_console(tm
     ({"parameters": {"program.base_share": {"values": [0.1, 1.5]}}}, ["parameters.program.base_share", "value 1.5", "less than or equal to 1"]),
     ({"parameters": {"program.base_share": {"low": 0.1, "high": 0.2}}}, ["parameters.program.base_share", "levels"]),
     ({"parameters": {"seed": {"values": [1, 2]}}}, ["parameters.seed", "set by the sweep"]),
-    ({"parameters": {"name": {"values": ["a", "b"]}}}, ["parameters.name", "only labels the scenario and changes no run"]),
     ({"metrics": ["atributed_roi"]}, ["metrics.0", "did you mean 'attributed_roi'"]),
     ({"base": "missing.yaml"}, ["base", "not found"]),
     ({"base": "."}, ["base", "'.' is a folder"]),   # was said not to be found
