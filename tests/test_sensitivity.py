@@ -51,19 +51,25 @@ def test_a_parameter_without_effect_gets_zero_indices_and_the_dominant_one_ranks
     assert result.sobol.set_index(["metric", "parameter"]).loc[("cumulative_profit", "economics.acquisition_cost_organic"), "ST"] > 0
 
 
-def test_decision_probability_best_and_regret_match_the_closed_form():
-    # Design A is worth x ~ U(0, 1), design B a constant 0.3; the acquisition cost changes nothing.
-    # P(A best) = P(x > 0.3) = 0.7; regret(A) = E[max(0.3 - x, 0)] = 0.3^2/2 = 0.045;
-    # regret(B) = E[max(x - 0.3, 0)] = 0.7^2/2 = 0.245. The sample is a scrambled Sobol
-    # sequence of 256 * 4 points, whose error here is well under the 0.01 tolerance.
+def _a_against_constant(samples: int):
+    """Design A worth base_share, B a constant 0.3, the acquisition cost changing nothing: a
+    study of ``samples`` on that closed form, and its designs."""
     def closed_form(scenarios, seeds, metrics, daily=False):
         return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.3} for s in scenarios]
 
     base = tiny()
     designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
     uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
-    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
-                         settings=SensitivitySettings(samples=256, trajectories=4), seed=3, evaluate=closed_form)
+    return sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
+                       settings=SensitivitySettings(samples=samples, trajectories=4), seed=3, evaluate=closed_form), designs
+
+
+def test_decision_probability_best_and_regret_match_the_closed_form():
+    # Design A is worth x ~ U(0, 1), design B a constant 0.3; the acquisition cost changes nothing.
+    # P(A best) = P(x > 0.3) = 0.7; regret(A) = E[max(0.3 - x, 0)] = 0.3^2/2 = 0.045;
+    # regret(B) = E[max(x - 0.3, 0)] = 0.7^2/2 = 0.245. The sample is a scrambled Sobol
+    # sequence of 256 * 4 points, whose error here is well under the 0.01 tolerance.
+    result, _ = _a_against_constant(256)
     decision = result.decision.set_index("design")
     assert decision.loc["A", "probability_best"] == pytest.approx(0.7, abs=0.01)
     assert decision.loc["B", "probability_best"] == pytest.approx(0.3, abs=0.01)
@@ -2065,14 +2071,7 @@ def test_a_part_of_a_range_no_point_fell_in_is_marked_not_left_out():
     from simulator.report.sensitivity import _decision_section
     from simulator.sensitivity import NO_POINT
 
-    def closed_form(scenarios, seeds, metrics, daily=False):
-        return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.3} for s in scenarios]
-
-    base = tiny()
-    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
-    uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
-    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"],
-                         settings=SensitivitySettings(samples=2, trajectories=4), seed=3, evaluate=closed_form)
+    result, designs = _a_against_constant(2)
     for row in result.flips.to_dict("records"):
         parts = row["best_by_bin"].split(" → ")
         assert len(parts) == 4, row   # every quarter in its place
