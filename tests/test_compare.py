@@ -3524,3 +3524,26 @@ def test_the_ltv_ratio_is_not_said_to_be_skewed_by_runs_that_add_few_customers()
 
     text = _skewed_ratio_text([], "ltv_ratio", "a", "b")
     assert "`ltv_ratio` is a ratio per run, skewed by runs whose referred customers, or their churn events, are few" in text
+
+
+def test_the_best_of_designs_that_all_lose_value_is_not_said_to_add_the_most():
+    """$150 + $150 and $300 + $300 in cash: report.md opened "**cash150 adds the most
+    value**: ... -67,432, 95% interval [-90,062, -44,802]", a program worse than none,
+    where run of the same design said "The program loses 67,432". The best of designs
+    that all lose value "loses the least value", and the report and the console say that
+    every design compared loses value against no program (the best's interval below 0)."""
+    from simulator.compare import compare, decide
+    from simulator.report.compare import decision_paragraph, verdict_line
+
+    def cash(name, reward):
+        return small(name=name, days=90, program={"base_share": 0.6, "incentive": {
+            "kind": "double_sided", "referrer_reward": reward, "referee_reward": reward, "reward_type": "cash",
+            "qualification_days": 0}})
+
+    comparison = compare([cash("cash150", 150), cash("cash300", 300)], replicates=3, seed=2)
+    decision = decide(comparison)
+    assert decision.best == "cash150" and decision.ci_high < 0, decision   # the case: the best loses value, surely
+    paragraph = decision_paragraph(comparison, decision)[0]
+    assert paragraph.startswith("**cash150 loses the least value**") and "adds the most value" not in paragraph, paragraph
+    assert "Every design compared loses value against no program (cash150, the best, by" in paragraph
+    assert "every design compared loses value against no program" in verdict_line(comparison)

@@ -206,7 +206,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     else:
         what = f"{horizon_profit(days)} (the twins were not run, so incremental value is not known: rerun with --baseline)"
     worth = {"incremental_value": "value", "net_value": "net value"}.get(decision.metric, "profit")
-    subject = f"{decision.best} " + ("adds the most value" if decision.metric == "incremental_value" else
+    subject = f"{decision.best} " + (("loses the least value" if decision.mean < 0 else "adds the most value")
+                                     if decision.metric == "incremental_value" else
                                      "has the highest net value" if decision.metric == "net_value" else
                                      "has the highest profit")
     sure = decision.runner_up is not None and not decision.not_told_apart
@@ -234,6 +235,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
             + (against_no_program(decision.ci_low, decision.ci_high, clause=True)
                if decision.metric == "incremental_value" else "")
             + (f"; {'they are' if decision.tied_with else 'it is'} {best_in}." if best_in else ".")
+            + (f" {all_lose(decision, '')[0].upper()}{all_lose(decision, '')[1:]}." if all_lose(decision) else "")
             # in a tie what follows is the first listed design's alone: the others' are in the table
             + (f" What follows is {decision.best}'s, the first listed; the table below gives the others'."
                if decision.tied_with else ""))
@@ -372,7 +374,19 @@ def verdict_line(comparison: Comparison) -> str | None:
         sure = "sure at 95%" + (" (ahead of every other design, Holm)" if len(comparison.designs) > 2 else "")
     return (f"best on {decision.metric}: {decision.best} ({fmt(decision.mean)}); against the runner-up "
             f"{decision.runner_up}: {fmt(decision.diff_mean)}, {kind} {level_text(decision.diff_level)} interval "
-            f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}: {sure}")
+            f"{interval_text(decision.diff_ci_low, decision.diff_ci_high)}: {sure}" + all_lose(decision, "; "))
+
+
+def all_lose(decision: Decision, lead: str = " ") -> str:
+    """Where the best design's incremental value lies wholly below 0, every design compared
+    loses value against no program: said beside the verdict. "cash150 adds the most value:
+    -67,432 [-90,062, -44,802]" crowned a program worse than not launching one, where run
+    of the same design said "The program loses 67,432"."""
+    if decision.metric != "incremental_value" or not (math.isfinite(decision.ci_high) and decision.ci_high < 0):
+        return ""
+    return (f"{lead}every design compared loses value against no program ({decision.best}, the best, by "
+            f"{fmt(-decision.mean)}, 95% interval {interval_text(-decision.ci_high, -decision.ci_low)}): none beats not "
+            f"launching one")
 
 
 def winners(comparison: Comparison) -> list[str]:
