@@ -3509,6 +3509,19 @@ def test_compare_says_a_difference_of_a_metric_lumped_on_one_value_has_too_narro
     unfraud = SimpleNamespace(designs=[SimpleNamespace(scenario=small(name="cash", fraud={"share": 0}), runs=d.runs)
                                        for d in comparison.designs])
     assert lumped_compare_note(unfraud, {"fraud_cost"}) == ""   # no fraud in the world: 0 is no lump
+    # a payback of day 1 in 7 of the 7 replicates that paid back, of 8: counted as run counts it ("1 in 7 of 7
+    # replicates" read as a design of 7); and an interval already spanning every day (1 - 120 of 120) is not too
+    # narrow, as run says of the same runs (compare said it, from no summary)
+    paid = [1.0] * 7 + [np.nan]
+    lumped = SimpleNamespace(designs=[SimpleNamespace(scenario=unfraud.designs[0].scenario,
+                                                      runs=comparison.designs[0].runs.assign(payback_day=paid))])
+    assert "`payback_day` was exactly 1 in all 7 replicates that gave one of cash" in \
+        lumped_compare_note(lumped, {"payback_day"})
+    spread = [1.0, 1.0, 120.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    wide = SimpleNamespace(designs=[SimpleNamespace(
+        scenario=unfraud.designs[0].scenario, runs=comparison.designs[0].runs.assign(payback_day=spread),
+        summary=pd.DataFrame({"metric": ["payback_day"], "ci_low": [1.0], "ci_high": [120.0]}))])
+    assert lumped_compare_note(wide, {"payback_day"}) == ""
 
 
 def test_the_ltv_ratio_is_not_said_to_be_skewed_by_runs_that_add_few_customers():

@@ -563,10 +563,15 @@ def lumped_compare_note(comparison: Comparison, shown) -> str:
 
     found: dict[str, list[str]] = {}
     for design in comparison.designs:
-        every, most = lumped_findings(design.runs, design.scenario)
+        # with its summary: a payback interval already spanning every day (1 - 200 of 200) is not too narrow, as run
+        # says of the same runs
+        every, most = lumped_findings(design.runs, design.scenario, getattr(design, "summary", None))
         for metric, value, top, n in (*every, *most):
             if metric in shown:
-                found.setdefault(metric, []).append(f"{fmt(value)} in {top} of {n} replicates of {design.scenario.name}")
+                # "1 in 7 of 7 replicates" of a design of 8, one of which never paid back
+                which = " that gave one" if n < len(design.runs) else ""
+                counted_in = f"all {n} replicates{which}" if top == n else f"{top} of {n} replicates{which}"
+                found.setdefault(metric, []).append(f"{fmt(value)} in {counted_in} of {design.scenario.name}")
     if not found:
         return ""
     said = "; ".join(f"`{metric}` was exactly {', and '.join(parts)}" for metric, parts in found.items())
