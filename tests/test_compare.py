@@ -2101,13 +2101,13 @@ def test_budgets_that_end_the_asks_early_are_named_among_what_the_ranking_rests_
     runs = pd.read_csv(tmp_path / "all" / "runs.csv")
     days = sorted(runs.loc[runs["scenario"] == "ends", "budget_exhausted_day"])
     day = int(days[1])   # the median of 3 runs
-    assert f"first half of the 120-day horizon (ends on day {day}, median)" in note, note
+    assert f"first half of the 120-day horizon (ends on day {day}, the day by which half the runs had run out)" in note, note
     assert "end_program, the default, ended the asks" in note and "asks-on" not in note and "lasts" not in note
     assert "ends also asked the 150 customers there at launch, each once in the launch's first days" in note and "once, the default)" in note
     assert "rewards_only" in note and note.startswith("- The ranking rests on what the model is told here:")
     assert "()" not in note   # no sensitivity ranges to name: no empty list of them
     (line,) = [line for line in console.splitlines() if "budgets that ran out early" in line]
-    assert f"(median day of 120: ends {day}; on_budget_exhausted end_program; " in line and "`" not in line
+    assert f"(the day by which half the runs had run out of 120: ends {day}; on_budget_exhausted end_program; " in line and "`" not in line
     console, report, _ = compare(files[1:], tmp_path / "on")
     assert "budgets ran out" not in report and "budgets that ran out" not in console
 

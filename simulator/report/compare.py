@@ -816,7 +816,10 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
         launching = launch_spenders(ended)
         launch = (f"; {_names([s.name for s in launching])} asked the {launch_counts(launching)} customers there at "
                   f"launch, each once in the launch's first days, which spends a budget first" if launching else "")
-        parts.append("the ranking rests on budgets that ran out early and ended the asks (median day"
+        # text.ran_out_by's day, the first by which half the runs had run out: "median" beside a median of the runs
+        # that ran out (19 against 21) named two days alike
+        parts.append("the ranking rests on budgets that ran out early and ended the asks (the day by which half the "
+                     "runs had run out"
                      + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
                      + launch + "): " + again)
     if (lagging := ask_lag_apart(ranked)) is not None:
@@ -1046,7 +1049,7 @@ def _budget_ending_note(designs) -> str:
                   f"which spends a budget first")
     horizon = f"the {ended[0][0].days}-day horizon" if alike else "their horizons"
     return (f"budgets ran out in the first half of {horizon} ({listed}, "
-            f"median{'s' if len(ended) > 1 else ''}) and `on_budget_exhausted` end_program{default} ended the asks "
+            f"{'each ' if len(ended) > 1 else ''}the day by which half the runs had run out) and `on_budget_exhausted` end_program{default} ended the asks "
             f"with them{launch}: a design so ended is measured by what it did before that day and how fast it spent, "
             f"not by its program over the horizon, and the ranking can follow these settings more than the designs "
             + ("(its copy with `on_budget_exhausted: rewards_only`, which asks on without a reward, is compared here; "

@@ -1510,7 +1510,7 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
                 f"`k_factor` and `program_k` average in the cohorts that joined after it, so they read low and rank "
                 f"designs partly by how long they asked; {plot} K month by month. {compare_on(runs)}.")
     who = f"**{name}**'s budget" if name else "The budget"
-    return (f"{who} ran out on day {day:.0f} (the median), after which {_after_budget(scenario)}: `k_factor` and "
+    return (f"{who} ran out on day {day:.0f} (by then in half the runs), after which {_after_budget(scenario)}: `k_factor` and "
             f"`program_k` average in the cohorts that joined after it, so they read low and rank designs partly by how "
             f"long their budgets lasted; {plot} K month by month. {compare_on(runs)}.")
 
@@ -1580,7 +1580,7 @@ def k_plot_note(scenario, runs=None, timeseries=None) -> str:
     if ended is not None and ended[0] == "asks":
         return f"the campaign's last push was on day {ended[1]:.0f}, after which nobody who joins is asked"
     if ended is not None:
-        return f"the budget ran out on day {ended[1]:.0f} (the median), after which {_after_budget(scenario)}"
+        return f"the budget ran out on day {ended[1]:.0f} (by then in half the runs), after which {_after_budget(scenario)}"
     if math.isfinite(day := filled_k_day(scenario, timeseries, runs)):
         return f"the network filled by day {day:.0f} (the median): later customers found few friends left to invite"
     return ""
@@ -2390,7 +2390,7 @@ def milestone_cut_short(runs, scenario) -> str:
     wait = max(timing.delay_days, 1)
     if math.isnan(day := ran_out_by(runs, wait)):
         return ""
-    return (f"{scenario.name}'s asks ended with its budget on day {day:.0f} (median), within the "
+    return (f"{scenario.name}'s asks ended with its budget on day {day:.0f} (by then in half the runs), within the "
             f"{wait}-day wait to its milestone: few of the customers who joined reached it while it still asked, so "
             f"its result says little about asking at a milestone (run it with `on_budget_exhausted: rewards_only` "
             f"or a larger budget to see that)")
