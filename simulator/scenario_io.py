@@ -969,15 +969,19 @@ def _percent_hint(kind: str, ctx: dict, value, field=None) -> str:
     1.0001 is a share just past 1, not 1% ("1.0001% is 0.010001" misled). Not for a
     ``field`` without a unit ('[-]': a multiplier such as reminders' fatigue, whose 2 for
     "twice as strong" was steered to 0.02, all but switching reminders off)."""
-    if field is not None and re.search(r"\[-\]\.?(\s|$)", field.description or ""):
-        return ""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return ""
     bound = ctx.get("le") if kind == "less_than_equal" else ctx.get("lt") if kind == "less_than" else None
+    description = (field.description or "") if field is not None else ""
+    # a multiplier (unit '-') is told it from 10 up only: 2 is "twice as strong", 90 a reminder's fatigue of 90%
+    least = 10 if re.search(r"\[-\]\.?(\s|$)", description) else 1.5
+    # a fraction capped above 1 too: referred_margin_premium's 25 for 25% (at most 10) had no hint
+    fraction = bool(re.search(r"\[fraction\]", description))
     # a share capped below 1 too: fraud.share's 3 for 3% (at most 0.3) had no hint
-    if isinstance(bound, (int, float)) and 0 < bound <= 1 and 1.5 <= number <= 100 and number / 100 <= bound:
+    if isinstance(bound, (int, float)) and (0 < bound <= 1 or fraction) and least <= number <= 100 \
+            and number / 100 <= bound:
         return f"; a share or rate is a fraction: {number:g}% is {number / 100:g}"
     return ""
 

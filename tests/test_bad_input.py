@@ -721,6 +721,13 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
     for key in ("program.timing.reminders.fatigue", "program.link_response"):
         with pytest.raises(ScenarioError, match=r"\(got 2\)$"):
             load_scenario(default, [f"{key}=2"])
+    # from 10 up a multiplier of at most 1 can only be a percentage (a fatigue of 90, an ease of 80)
+    for key, value in (("program.timing.reminders.fatigue", "90"), ("program.channels.0.ease", "80")):
+        with pytest.raises(ScenarioError, match=rf"\(got {value}\); a share or rate is a fraction: {value}% is 0\.{value[0]}$"):
+            load_scenario(default, [f"{key}={value}"])
+    # a fraction capped above 1: the referred margin premium (at most 10) of 25 for 25%
+    with pytest.raises(ScenarioError, match=r"\(got 25\); a share or rate is a fraction: 25% is 0\.25$"):
+        load_scenario(default, ["economics.referred_margin_premium=25"])
     for value in ("0", "-200"):
         with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])
