@@ -200,6 +200,12 @@ def _prospects_share(share: float) -> str:
     return "fewer than 1%" if 0 < share < 0.005 else f"only {share:.0%}"
 
 
+#: The share of a filled network's joiners brought by the loop (those who came on their own multiplied tenfold, as a
+#: loop at K 0.9 multiplies them) above which its shrinking last generations are not read as organic adoption filling
+#: the network around a loop that fades.
+LOOP_FILLED_SHARE = 0.9
+
+
 def _grew(generations: list[int]) -> str:
     """The generations that grew, as "generations 0 to 4: 5 → 10 → 18 …": the first run of at least two in a
     row that outgrew their parents among the complete ones (the newest is still being
@@ -294,7 +300,19 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
         # "K falls now" stood beside K = 3.11: K still counts the customers who joined a month ago
         late = ("From here K falls, as customers who join late find few friends left to invite, not because the loop "
                 "fades." + rough)
-        if shrinking and not (grown or grew):
+        alone, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)
+        share = referred / (alone + referred) if alone + referred else 0.0
+        if shrinking and not (grown or grew) and share >= LOOP_FILLED_SHARE:
+            # the loop multiplied those who came on their own tenfold or more: no organic filling, and a K read after the
+            # network filled is held down by it; "the loop itself fades, and organic adoption filled the network" was
+            # said beside 268 of 279 joiners referred (the viral preset on 300 people, seed 3). Below the share, at
+            # K 0.8 a loop that fades brings most joiners too (120 own, 180 referred): said as before
+            chain = " → ".join(map(str, compared))
+            late = (f"From here K falls, as customers who join late find few friends left to invite: {referred:,} of the "
+                    f"{alone + referred:,} who joined came through a friend, the loop multiplying the {alone:,} who came "
+                    f"on their own {(alone + referred) / max(alone, 1):.0f}-fold, and its last generations shrink "
+                    f"({chain}) as the prospects run out." + rough)
+        elif shrinking and not (grown or grew):
             # a network filled by organic adoption before K could be read, its generations shrinking (59 → 44 → 25 →
             # 20), kept "not because the loop fades" beside K 0.56 to the end; read as fading from there on, the card
             # flipped red and grey as K crossed 1.00 or rested on 2 customers (five verdicts in ten days): the same
@@ -318,8 +336,6 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                            f"The generations grew, each larger than the one before ({quoted}): the loop grew on its "
                            f"own, until {_prospects_share(prospects_left)} of the people are still prospects. " + late,
                            grew=grew)
-        alone, referred = (generations[0], sum(generations[1:])) if generations else (0, 0)
-        share = referred / (alone + referred) if alone + referred else 0.0
         # kept within FILLED_BY_MARGIN of half, as "on the edge" is kept: latched for good, a reading made at 86 against
         # 84 stood on day 120 beside 120 against 180
         leaning = own if own is not None else share < 0.5

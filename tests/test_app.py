@@ -2777,3 +2777,21 @@ def test_a_shorter_growing_run_inside_a_longer_one_counts_as_growth():
     # the whole run is still quoted where it passes
     assert "(generations 0 to 4: 5 → 10 → 18 → 26 → 33)" in verdict(
         KReading(float("nan"), 0), [5, 10, 18, 26, 33, 30, 12, 2], prospects_left=0.4).text
+
+
+def test_a_network_the_loop_filled_is_not_said_to_be_filled_by_organic_adoption():
+    """The viral preset on 300 people, seed 3: 268 of 279 joiners came through a friend,
+    and on day 120 the card read "the loop itself fades, and organic adoption filled the
+    network, multiplied by it" beside K 0.90, held down by the filling the same sentence
+    named. Where the loop multiplied those who came on their own tenfold or more, its
+    shrinking last generations are said as prospects running out, with the counts; where
+    they are fewer (120 own, 180 referred, as a loop at K 0.6 brings), as before."""
+    k = KReading(0.90, 269)
+    # read as filled without growth on day 13, before its generations showed any (read_loop's memory: settled)
+    filled_by_loop = verdict(k, [11, 14, 20, 23, 23, 26, 24, 31, 38, 29, 20, 10, 6, 3, 1, 0], prospects_left=0.07,
+                             settled=True)
+    assert filled_by_loop.tone == "filled" and "organic adoption" not in filled_by_loop.text, filled_by_loop.text
+    assert ("268 of the 279 who joined came through a friend, the loop multiplying the 11 who came on their own "
+            "25-fold, and its last generations shrink (6 → 3 → 1) as the prospects run out") in filled_by_loop.text
+    fading = verdict(KReading(0.60, 150), [120, 100, 50, 20, 10, 5], prospects_left=0.1)
+    assert "the loop itself fades, and organic adoption filled the network" in fading.text, fading.text
