@@ -512,7 +512,11 @@ def world_differences(reference: Scenario, other: Scenario) -> list[str]:
                   if mine.get(k) != theirs.get(k)
                   # an assumption of the program block that one design does not read is no second world: an
                   # organisation reward's cost share set in its own file only leaves a gift card's runs as they are
-                  and (not k.startswith("program.") or (reads(reference, k) and reads(other, k)))]
+                  and (not k.startswith("program.") or (reads(reference, k) and reads(other, k)))
+                  # fake accounts come only for a reward on offer: a no-program design's fraud.share changes none of
+                  # its runs ("differs ... in fraud.share (0.02 vs 0.1): partly one of worlds", its value the same)
+                  and (not k.startswith("fraud.") or (offers_reward(getattr(reference.program, "incentive", None))
+                                                      and offers_reward(getattr(other.program, "incentive", None))))]
     return found
 
 

@@ -3478,6 +3478,15 @@ def test_without_the_twins_a_compared_no_program_design_that_is_the_twin_gives_t
     with_twins = compare([none, design], replicates=3, seed=5)
     runs = with_twins.designs[1].runs
     assert decision.best == "credit" and decision.diff_mean == pytest.approx(runs["incremental_value"].mean())
+    # a no-program design's fraud share changes none of its runs (no reward, no fake account): still the twin, and no
+    # difference of worlds ("differs ... in fraud.share (0.02 vs 0.1): partly one of worlds", its value the same)
+    from simulator.compare import world_differences
+
+    fraudulent = without_program(small(name="none", days=60, fraud={"share": 0.1}))
+    assert world_differences(design, fraudulent) == [] and world_differences(fraudulent, design) == []
+    other = compare([fraudulent, design], replicates=3, seed=5, baseline=False)
+    assert "none, compared here, is the no-program twin of credit" in decision_paragraph(other, decide(other))[0]
+    assert world_differences(design, small(name="x", days=60, fraud={"share": 0.1})) != []   # both pay rewards: a world
     elsewhere = without_program(small(name="none", days=60, word_of_mouth={"spontaneous_rate": 0.008}))
     other = compare([elsewhere, design], replicates=3, seed=5, baseline=False)
     paragraph = decision_paragraph(other, decide(other))[0]

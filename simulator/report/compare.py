@@ -1516,9 +1516,9 @@ def twin_among_designs(comparison: Comparison) -> tuple[str, list[str]] | None:
     for design in comparison.designs:
         if has_program(design.scenario):
             continue
-        key = twin_of(design.scenario).key
-        of = [d.scenario.name for d in comparison.designs
-              if has_program(d.scenario) and twin_of(d.scenario).key == key]
+        # its fraud block is read by nobody (no reward, no fake account): the twin's, whatever it says
+        of = [d.scenario.name for d in comparison.designs if has_program(d.scenario)
+              and twin_of(design.scenario.model_copy(update={"fraud": d.scenario.fraud})).key == twin_of(d.scenario).key]
         if of:
             return design.scenario.name, of
     return None
