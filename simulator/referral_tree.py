@@ -326,7 +326,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
                        if readable else
                        f"shrink already ({chain}): once K can be read (on {MIN_COHORT} customers), below 1 says the "
                        f"loop itself fades.") + rough)
-        if grew := grown or grew:
+        if grew := grew or grown:
             # the viral preset fills half its network by day 15, before K can be read: the card went from "too few
             # customers" to a grey "filled", and a class watching K above 1 never saw the green of a growing loop
             # an earlier day's run, kept, is said as of then: "generations 4 to 6: 17 → 19 → 20" stood beside a

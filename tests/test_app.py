@@ -2795,3 +2795,19 @@ def test_a_network_the_loop_filled_is_not_said_to_be_filled_by_organic_adoption(
             "25-fold, and its last generations shrink (6 → 3 → 1) as the prospects run out") in filled_by_loop.text
     fading = verdict(KReading(0.60, 150), [120, 100, 50, 20, 10, 5], prospects_left=0.1)
     assert "the loop itself fades, and organic adoption filled the network" in fading.text, fading.text
+
+
+def test_a_growth_once_quoted_keeps_its_quote():
+    """The fading preset on the communities network (300 people, seed 88, the viral
+    levers): day 59 quoted "(generations 10 to 12: 5 → 11 → 16)", day 60 "(generations 4
+    to 6: 6 → 8 → 16)", where docs/app.md says the growth is kept from then on and quoted
+    with its numbers. A quote said on an earlier day (read_loop's memory) is kept, said
+    as of then, though today's generations show another growing run."""
+    from simulator.referral_tree import _grew
+
+    today = [5, 10, 18, 20, 15, 9, 4]
+    assert _grew(today).startswith("generations 0 to 3")   # the case: today's first growing run is another
+    kept = verdict(KReading(0.8, 60), today, prospects_left=0.2, grew="generations 10 to 12: 5 → 11 → 16")
+    assert kept.tone == "grows" and "(generations 10 to 12 were 5 → 11 → 16 while the network filled)" in kept.text, \
+        kept.text
+    assert kept.grew == "generations 10 to 12: 5 → 11 → 16"
