@@ -8,6 +8,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+# a design's name is text, not markup: "credit $10_a^2 and $20" stopped a report with matplotlib's ParseException, and
+# "$10 vs $20" set "10 vs " in italics
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..results import atomic_write  # noqa: E402

@@ -7,9 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
 
-matplotlib.use("Agg")
+from . import figure  # noqa: E402,F401 - the figures' conventions: a headless backend, names drawn as text
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
