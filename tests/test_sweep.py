@@ -4201,3 +4201,22 @@ def test_a_swept_edge_list_that_cannot_be_read_is_not_called_a_clash_with_the_ba
     assert done.exit_code == 2 and "cannot read '5 7.5x'" in said, done.output
     assert f"(in the edge list {tmp_path / 'bad.txt'}, line 10, read as network.path for" in said, said
     assert "varies nothing else" not in said, said
+
+
+def test_a_swept_list_of_values_is_a_key_the_runs_read():
+    """A sweep of a campaign's days ([5, 15] against [5, 15, 25, 35]), or of
+    network.block_shares, was told "This study varies program.timing.days, which ... does
+    not read (no run depends on it)" beside runs that differed (161 and 150 customers
+    against 167 and 193): a list of values, set whole by a sweep, was no key to
+    parameters.reads. It is, and no such note is given; a block of keys still is none."""
+    from simulator.parameters import applies, reads
+    from simulator.report.text import study_world_note
+
+    from .conftest import small
+
+    base = small(program={"timing": {"kind": "campaign", "days": [5, 15]}},
+                 network={"kind": "stochastic_block", "block_shares": [0.5, 0.5]})
+    for key in ("program.timing.days", "network.block_shares"):
+        assert applies(base, key) and reads(base, key), key
+    assert "does not read" not in study_world_note(["program.timing.days"], base=base)
+    assert not applies(base, "program.channels")   # a list of blocks: vary one of its keys
