@@ -1674,6 +1674,7 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     assert drawn[-1].axes[0].get_legend_handles_labels()[1] == ["forty: never pays back by day 2", "ten"]
 
 
+@pytest.mark.draw
 def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits(monkeypatch, tmp_path):
     """incremental_value.png showed the headline value as a bare dot (a B2B design's
     114,000 whose 95% interval ran from -25,000 to 254,000 looked sure), and its
@@ -3569,3 +3570,10 @@ def test_the_best_of_designs_that_all_lose_value_is_not_said_to_add_the_most():
     assert paragraph.startswith("**cash150 loses the least value**") and "adds the most value" not in paragraph, paragraph
     assert "Every design compared loses value against no program (cash150, the best, by" in paragraph
     assert "every design compared loses value against no program" in verdict_line(comparison)
+    # a copy of the best beside it: a tie "for the most value" of -3,379 was still said, and the console's tie line
+    # had no word of the loss
+    tied = compare([cash("cash150", 150), cash("copy", 150), cash("cash300", 300)], replicates=3, seed=2)
+    paragraph = decision_paragraph(tied, decide(tied))[0]
+    assert paragraph.startswith("**cash150 and copy tie for the least loss of value**"), paragraph
+    copies = compare([cash("cash150", 150), cash("copy", 150)], replicates=3, seed=2)
+    assert "tie on incremental_value" in verdict_line(copies) and "every design compared loses value" in verdict_line(copies)

@@ -218,7 +218,8 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     if decision.tied_with:   # the first listed was named best: say the tie instead, naming every design in it
         *first, last = [decision.best, *decision.tied_with]
         subject = (f"{', '.join(first)} and {last} tie for the "
-                   + ("most value" if decision.metric == "incremental_value" else f"highest {worth}"))
+                   + (("least loss of value" if decision.mean < 0 else "most value")
+                      if decision.metric == "incremental_value" else f"highest {worth}"))
         best_in = ("best or level with another design in " + ", ".join(
             f"{_count(share, decision.replicates)} ({name})" for name, share in decision.shares.items())
             + f" of the {decision.replicates} replicates")
@@ -363,7 +364,7 @@ def verdict_line(comparison: Comparison) -> str | None:
         # "best on ...: a" named whichever design was listed first, where report.md said they tie
         return (f"{_names([decision.best, *decision.copies])} tie on {decision.metric} ({fmt(decision.mean)}): "
                 f"{_names(decision.copies)} {'gives' if len(decision.copies) == 1 else 'give'} {decision.best}'s values "
-                f"in every replicate (no runner-up)")
+                f"in every replicate (no runner-up)" + all_lose(decision, "; "))
     kind = "paired" if comparison.paired else "unpaired"
     if decision.tied_with:
         rest = [n for n in decision.not_told_apart if n not in decision.tied_with]
