@@ -4220,3 +4220,25 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
         assert applies(base, key) and reads(base, key), key
     assert "does not read" not in study_world_note(["program.timing.days"], base=base)
     assert not applies(base, "program.channels")   # a list of blocks: vary one of its keys
+
+
+def test_a_sweeps_best_point_that_loses_value_is_said_to_beat_no_program_nowhere(tmp_path):
+    """A sweep of $150 and $300 cash rewards named "Best by incremental_value: point 0 ...,
+    mean -3,379, 95% interval [-5,222, -1,535]" with no other word, where compare of the
+    same designs said none beats not launching one and optimize that the best loses value
+    against no program. report.md and the console now say so; a best above 0 is not told it."""
+    cash = {**BASE, "days": 90, "population": {"size": 1000, "initial_customers": 30},
+            "program": {**BASE["program"], "base_share": 0.6, "incentive": {
+        "kind": "double_sided", "referrer_reward": 150, "referee_reward": 150, "reward_type": "cash",
+        "qualification_days": 0}}}
+    path = write_sweep(tmp_path, base=cash, metrics=["incremental_value"], replicates=3,
+                       parameters={"program.incentive.referrer_reward": {"values": [150, 300]}})
+    done = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    points = pd.read_csv(tmp_path / "o" / "points.csv")
+    assert (points["incremental_value_ci_high"] < 0).all(), points   # the case: every point loses, surely
+    said = "It loses value against running no program (its interval lies below 0): no point of this sweep beats"
+    assert said in (tmp_path / "o" / "report.md").read_text() and said in " ".join(done.stdout.split())
+    fine = write_sweep(tmp_path, name="fine.yaml", metrics=["incremental_value"], replicates=3)
+    done = runner.invoke(app, ["sweep", str(fine), "--out", str(tmp_path / "f"), "--executor", "serial"])
+    assert done.exit_code == 0 and "beats having no program" not in (tmp_path / "f" / "report.md").read_text()

@@ -716,8 +716,13 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     assumptions = list(sweep.spec.assumptions)
     if not assumptions:
         row = rows[0]
+        # below 0 at 95%: no point beats having no program, as optimize and compare say of theirs (a sweep's best at
+        # -3,379 [-5,222, -1,535] read as a design to launch)
+        loses = (f" It loses {'value' if sweep.objective == 'incremental_value' else 'profit'} against running no "
+                 f"program (its interval lies below 0): no point of this sweep beats having no program."
+                 if sweep.objective in ("incremental_value", "incremental_profit") and row["ci_high"] < 0 else "")
         return [f"**Best by {label}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], sweep.parameters)})**, "
-                + _best_text(row)]
+                + _best_text(row) + loses]
     choices = [k for k in sweep.parameters if k not in assumptions]
     picked = {_values(by_id.loc[row["point_id"]], choices) for row in rows}
     unclear = sum(bool(row["indistinguishable"]) for row in rows)
