@@ -197,13 +197,18 @@ def read_loop(k: KReading, generations: list[int], prospects_left: float, new_re
 def _prospects_share(share: float) -> str:
     """"only 40%", or "fewer than 1%" for a share that rounds to 0% while prospects remain: the
     card said "only 0% of the people are still prospects" beside 999 adopters of 1,000."""
-    return "fewer than 1%" if 0 < share < 0.005 else f"only {share:.0%}"
+    # none left: "only 0%" read as a share rounded down (50 of 50 people joined)
+    return "none" if share <= 0 else "fewer than 1%" if share < 0.005 else f"only {share:.0%}"
 
 
 #: The share of a filled network's joiners brought by the loop (those who came on their own multiplied tenfold, as a
 #: loop at K 0.9 multiplies them) above which its shrinking last generations are not read as organic adoption filling
 #: the network around a loop that fades.
 LOOP_FILLED_SHARE = 0.9
+
+#: The share of prospects left below which a filled network's shrinking generations are said to be the prospects
+#: running out (a cascade that stopped with 49% of the people still prospects was said so).
+RUN_OUT_SHARE = 0.25
 
 
 def _grew(generations: list[int]) -> str:
@@ -311,7 +316,7 @@ def verdict(k: KReading, generations: list[int], prospects_left: float, speeding
             late = (f"From here K falls, as customers who join late find few friends left to invite: {referred:,} of the "
                     f"{alone + referred:,} who joined came through a friend, the loop multiplying the {alone:,} who came "
                     f"on their own {(alone + referred) / max(alone, 1):.0f}-fold, and its last generations shrink "
-                    f"({chain}) as the prospects run out." + rough)
+                    f"({chain})" + (" as the prospects run out" if prospects_left < RUN_OUT_SHARE else "") + "." + rough)
         elif shrinking and not (grown or grew):
             # a network filled by organic adoption before K could be read, its generations shrinking (59 → 44 → 25 →
             # 20), kept "not because the loop fades" beside K 0.56 to the end; read as fading from there on, the card

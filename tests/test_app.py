@@ -2793,6 +2793,12 @@ def test_a_network_the_loop_filled_is_not_said_to_be_filled_by_organic_adoption(
     assert filled_by_loop.tone == "filled" and "organic adoption" not in filled_by_loop.text, filled_by_loop.text
     assert ("268 of the 279 who joined came through a friend, the loop multiplying the 11 who came on their own "
             "25-fold, and its last generations shrink (6 → 3 → 1) as the prospects run out") in filled_by_loop.text
+    # a cascade that stopped with half the people still prospects: the generations shrink, but not as prospects run out
+    stopped = verdict(KReading(0.88, 42), [4, 7, 3, 2, 6, 7, 7, 8, 3, 2, 2], prospects_left=0.49, settled=True)
+    assert "shrink (8 → 3 → 2)." in stopped.text and "run out" not in stopped.text, stopped.text
+    # everyone joined: none left, not "only 0%"
+    full = verdict(KReading(0.88, 42), [2, 4, 7, 11, 9, 8, 5, 3, 1], prospects_left=0.0, settled=True)
+    assert full.text.startswith("None of the people are still prospects."), full.text
     fading = verdict(KReading(0.60, 150), [120, 100, 50, 20, 10, 5], prospects_left=0.1)
     assert "the loop itself fades, and organic adoption filled the network" in fading.text, fading.text
 
