@@ -330,7 +330,7 @@ def test_a_budget_that_ended_the_asks_is_not_sent_to_rewards_only_when_that_copy
 
     ended, asks_on = design("ended"), design("asks-on", "rewards_only")
     line, note = assumption_line([ended, asks_on]), _budget_ending_note([ended, asks_on])
-    assert "ended the asks (the day by which half the runs had run out of 120: ended 20" in line and "compare again" not in line + note, line
+    assert "ended the asks (the day by which half the runs had run out, of a 120-day horizon: ended 20" in line and "compare again" not in line + note, line
     assert line.endswith("end_program; ended asked the 40 customers there at launch, each once in the launch's first days, which spends a budget "
                          "first): its rewards_only copy is compared here (report.md)"), line
     assert note.endswith("(its copy with `on_budget_exhausted: rewards_only`, which asks on without a reward, is "
@@ -381,7 +381,7 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
 
     short, long = design("short", 200, [80.0, 80.0]), design("long", 400, [42.0, 42.0])
     line = assumption_line([short, long])
-    assert "(the day by which half the runs had run out: short 80 of 200, long 42 of 400; on_budget_exhausted end_program;" in line, line
+    assert "(the day by which half the runs had run out: short 80 of 200 days, long 42 of 400 days; on_budget_exhausted end_program;" in line, line
     note = _budget_ending_note([short, long])
     assert note.startswith("budgets ran out in the first half of their horizons (short on day 80 of 200, long on day "
                            "42 of 400, each the day by which half the runs had run out)"), note
@@ -394,7 +394,7 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
     still.timeseries = pd.DataFrame({"day": [1, 79, 80, 100], "asks": [5, 3, 2, 0]})
     assert "still 80" in assumption_line([still])
     same = design("same", 200, [42.0, 42.0])
-    assert "(the day by which half the runs had run out of 200: short 80, same 42;" in assumption_line([short, same])
+    assert "(the day by which half the runs had run out, of a 200-day horizon: short 80, same 42;" in assumption_line([short, same])
     assert _budget_ending_note([short, same]).startswith("budgets ran out in the first half of the 200-day horizon "
                                                          "(short on day 80, same on day 42, each the day by which half "
                                                          "the runs had run out)")

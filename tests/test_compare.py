@@ -2108,7 +2108,7 @@ def test_budgets_that_end_the_asks_early_are_named_among_what_the_ranking_rests_
     assert "rewards_only" in note and note.startswith("- The ranking rests on what the model is told here:")
     assert "()" not in note   # no sensitivity ranges to name: no empty list of them
     (line,) = [line for line in console.splitlines() if "budgets that ran out early" in line]
-    assert f"(the day by which half the runs had run out of 120: ends {day}; on_budget_exhausted end_program; " in line and "`" not in line
+    assert f"(the day by which half the runs had run out, of a 120-day horizon: ends {day}; on_budget_exhausted end_program; " in line and "`" not in line
     console, report, _ = compare(files[1:], tmp_path / "on")
     assert "budgets ran out" not in report and "budgets that ran out" not in console
 

@@ -809,7 +809,7 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
     if ended := budget_endings(ranked):   # a design left unranked for having no value: no ranking rests on its budget
         # each design's own horizon where they differ (an unpaired compare): 'of 200' was said of a 400-day design
         alike = len({s.days for s, _ in ended}) == 1
-        listed = ", ".join(f"{s.name} {day:.0f}" + ("" if alike else f" of {s.days}") for s, day in ended)
+        listed = ", ".join(f"{s.name} {day:.0f}" + ("" if alike else f" of {s.days} days") for s, day in ended)
         # its rewards_only copy compared beside it: "compare again with rewards_only" asked for what was there
         again = ("its rewards_only copy is compared here" if all(_rewards_only_copy_among(s, designs) for s, _ in ended)
                  else "compare again with rewards_only")
@@ -819,9 +819,10 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
                   f"launch, each once in the launch's first days, which spends a budget first" if launching else "")
         # text.ran_out_by's day, the first by which half the runs had run out: "median" beside a median of the runs
         # that ran out (19 against 21) named two days alike
+        # "had run out of 180" read as a sum of money: the horizon is said as days
         parts.append("the ranking rests on budgets that ran out early and ended the asks (the day by which half the "
-                     "runs had run out"
-                     + (f" of {ended[0][0].days}" if alike else "") + f": {listed}; on_budget_exhausted end_program"
+                     "runs had run out" + (f", of a {ended[0][0].days}-day horizon" if alike else "")
+                     + f": {listed}; on_budget_exhausted end_program"
                      + launch + "): " + again)
     if (lagging := ask_lag_apart(ranked)) is not None:
         # purchase won "sure" over 60 days and a 30-day milestone "sure" over 365: report.md said why, the console not
