@@ -1312,6 +1312,11 @@ def test_unequal_blocks_say_how_many_friends_and_what_share_inside_each_blocks_p
     assert abs(inside.mean() - 6.4 / 14.4) < 0.02, inside.mean()
     equal = scenario.model_copy(update={"network": scenario.network.model_copy(update={"block_shares": [0.5, 0.5]})})
     assert block_note(equal) == ""
+    # at within_share 0.1 each block's share inside is near 0.1, yet the 10% block's people have 36.8 friends against
+    # 4.8 (by hand: 0.8 inside each; the 72,000 ties between blocks over 2,000 x 18,000 pairs, 36 and 4 a person)
+    low = scenario.model_copy(update={"network": scenario.network.model_copy(update={"within_share": 0.1})})
+    assert "block 0 (10% of the people): 36.8 friends, 2% inside it; block 1 (90% of the people): 4.8 friends" in \
+        block_note(low), block_note(low)
 
 
 def test_a_generated_network_on_the_default_size_is_said_where_the_file_left_the_size_to_an_edge_list(tmp_path):

@@ -912,6 +912,8 @@ def configuration_note(scenario) -> str:
 
 #: How far a block's own share of ties inside it may fall from `network.within_share` before block_note says so.
 BLOCK_NOTE = 0.1
+#: How many times a block's people may have the friends of another's before block_note says so.
+BLOCK_FRIENDS = 1.5
 
 
 def block_note(scenario) -> str:
@@ -936,7 +938,10 @@ def block_note(scenario) -> str:
     with np.errstate(invalid="ignore", divide="ignore"):
         own = np.where(total > 0, inside / total, np.nan)
     far = np.isfinite(own) & (np.abs(own - float(network.within_share)) >= BLOCK_NOTE)
-    if len(sizes) < 2 or not far.any():
+    # or friends far apart in number: at within_share 0.1 a 10% block had 36.8 friends against 4.8, both blocks' shares
+    # inside within 0.08 of 0.1, and nothing was said
+    apart = len(total) > 1 and total.max() >= BLOCK_FRIENDS * max(total.min(), 1e-12)
+    if len(sizes) < 2 or not (far.any() or apart):
         return ""
     each = "; ".join(f"block {b} ({sizes[b] / n:.0%} of the people): {total[b]:.1f} friends, {own[b]:.0%} inside it"
                      for b in range(len(sizes)))
