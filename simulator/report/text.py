@@ -1639,9 +1639,21 @@ def study_path_note(designs, parameters) -> str:
     from ..parameters import engine_probes
 
     # a design the kernel does not run puts every design of a compare on the numpy stages too, as the study's points:
-    # "the ranges reach `program.targeting`" was said of a design's own lever, and compare called the path the kernel
-    if engine_choice() != "auto" or not designs or any(unsupported(d) is not None for d in designs):
+    # "the ranges reach `program.targeting`" was said of a design's own lever, and compare called the path the kernel;
+    # `refsim run` of each other design alone still runs on the kernel
+    if engine_choice() != "auto" or not designs:
         return ""
+    own = [(d, lever) for d in designs if (lever := unsupported(d)) is not None]
+    if own:
+        alone = [d.name for d in designs if unsupported(d) is None]
+        if not alone:
+            return ""
+        design, lever = own[0]
+        return (f"Every point ran on the numpy stages, as `refsim compare` runs these designs: {design.name}'s "
+                f"`{lever}` is a setting the compiled kernel does not run. `refsim run` of {_names_and(alone)} alone runs "
+                f"on the kernel, which draws otherwise, so {'its' if len(alone) == 1 else 'their'} figures there differ "
+                f"from the study's by Monte Carlo noise, not by the model: run {'it' if len(alone) == 1 else 'them'} "
+                f"with `REFSIM_ENGINE=numpy` to meet the study's (docs/model.md, \"Two paths through a day\").")
     reason = next((lever for probe in engine_probes(designs, parameters) if (lever := unsupported(probe))), None)
     if reason is None:
         return ""
@@ -1650,6 +1662,11 @@ def study_path_note(designs, parameters) -> str:
             f"on the kernel in `refsim run` and `refsim compare`, which draws otherwise, so their figures there "
             f"differ from the study's by Monte Carlo noise, not by the model: run them with `REFSIM_ENGINE=numpy` to "
             f"meet the study's (docs/model.md, \"Two paths through a day\").")
+
+
+def _names_and(names) -> str:
+    *first, last = names
+    return f"{', '.join(first)} and {last}" if first else last
 
 
 def run_path_note(scenario) -> str:
