@@ -880,6 +880,7 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
             message += _percent_hint(kind, first.get("ctx", {}), first["input"],
                                      _field_at(path, data, model)[1] if path else None)
             message += _type_hint(kind, path, data, model)
+            message += _percent_sign_hint(first["input"], _field_at(path, data, model)[1] if path else None)
         elif kind in _WRONG_TYPE and isinstance(first.get("input"), (dict, list)):
             # 'days: [30]' was "Input should be a valid integer" alone, where 'days: abc' is told what is valid
             got = "a list" if isinstance(first["input"], list) else "a block of 'key: value' lines"
@@ -984,6 +985,21 @@ def _percent_hint(kind: str, ctx: dict, value, field=None) -> str:
             and number / 100 <= bound:
         return f"; a share or rate is a fraction: {number:g}% is {number / 100:g}"
     return ""
+
+
+def _percent_sign_hint(value, field=None) -> str:
+    """'; write 8% as 0.08' for a number written with a percent sign where a share or a rate
+    is valid (`--set churn.monthly_rate=8%` was told only "a valid number ... from 0 to 1");
+    not for a count of days or money."""
+    unit = re.search(r"\[([^\]]*)\]\.?(\s|$)", (field.description or "") if field is not None else "")
+    if unit is None or unit.group(1) not in ("fraction", "probability", "1/day", "1/year", "-"):
+        return ""
+    text = str(value).strip() if isinstance(value, str) else ""
+    try:
+        number = float(text[:-1]) if text.endswith("%") else None
+    except ValueError:
+        return ""
+    return f"; write {text} as {number / 100:g}" if number is not None else ""
 
 
 #: Which error to report when a file has several: a wrong key or kind first (the

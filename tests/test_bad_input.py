@@ -725,6 +725,11 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
     for key, value in (("program.timing.reminders.fatigue", "90"), ("program.channels.0.ease", "80")):
         with pytest.raises(ScenarioError, match=rf"\(got {value}\); a share or rate is a fraction: {value}% is 0\.{value[0]}$"):
             load_scenario(default, [f"{key}={value}"])
+    # written with its percent sign: "a valid number ... from 0 to 1" alone; not for days
+    with pytest.raises(ScenarioError, match=r"\(got '8%'\); valid: a number from 0 to 1; write 8% as 0\.08$"):
+        load_scenario(default, ["churn.monthly_rate=8%"])
+    with pytest.raises(ScenarioError, match=r"from 1 to 36,500$"):
+        load_scenario(default, ["days=8%"])
     # a fraction capped above 1: the referred margin premium (at most 10) of 25 for 25%
     with pytest.raises(ScenarioError, match=r"\(got 25\); a share or rate is a fraction: 25% is 0\.25$"):
         load_scenario(default, ["economics.referred_margin_premium=25"])
