@@ -3577,3 +3577,18 @@ def test_the_best_of_designs_that_all_lose_value_is_not_said_to_add_the_most():
     assert paragraph.startswith("**cash150 and copy tie for the least loss of value**"), paragraph
     copies = compare([cash("cash150", 150), cash("copy", 150)], replicates=3, seed=2)
     assert "tie on incremental_value" in verdict_line(copies) and "every design compared loses value" in verdict_line(copies)
+
+
+def test_an_unpaired_comparison_names_every_key_its_designs_differ_in():
+    """An edge list against a powerlaw-cluster network, --unpaired: the note said "the designs
+    differ in network.clustering; population.size", leaving out network.kind, the real
+    difference, which the paired refusal listed (a block's differences come joined in one
+    string, and only its first key was kept)."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _unpaired_differences
+
+    ring = small(name="ring", network={"kind": "watts_strogatz", "mean_degree": 6, "rewire": 0.1})
+    growth = small(name="growth", network={"kind": "powerlaw_cluster", "mean_degree": 10, "clustering": 0.5})
+    differ = _unpaired_differences(SimpleNamespace(designs=[SimpleNamespace(scenario=ring), SimpleNamespace(scenario=growth)]))
+    assert {"network.kind", "network.mean_degree"} <= set(differ), differ

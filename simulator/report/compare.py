@@ -1554,8 +1554,11 @@ def twin_lines(designs, varied=()) -> list[str]:
 def _unpaired_differences(comparison: Comparison) -> list[str]:
     """The keys beyond the seed in which an unpaired comparison's designs differ from the reference."""
     first = comparison.designs[0].scenario
-    return sorted({d.split(" (")[0] for other in comparison.designs[1:]
-                   for d in pairing_differences(first, other.scenario, seed_given=True)})
+    # a block's differences come joined, "network.clustering (..), network.kind (..)": each key is named ("the
+    # designs differ in network.clustering" left out network.kind, the real difference)
+    return sorted({key for other in comparison.designs[1:]
+                   for d in pairing_differences(first, other.scenario, seed_given=True)
+                   for key in re.findall(r"(?:^|, )([A-Za-z_][\w.]*) \(", d)})
 
 
 def unpaired_note(comparison: Comparison, where: str = "") -> str:
