@@ -249,6 +249,13 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     if "day" not in frame and "date" in frame:   # a pilot kept by date: the first date is day 0, a date left out refused
         frame = frame.assign(day=_days_of_dates(frame["date"], source) + 1)   # the first date: the first day of activity
         first_date = str(pd.to_datetime(frame["date"], format="ISO8601").min().date())
+    # a compare's timeseries.csv holds each design's rows: following the replicate advice then met "day 0 is given
+    # twice", a duplicate the user could not find
+    if "scenario" in frame and frame["scenario"].nunique() > 1:
+        names = list(dict.fromkeys(frame["scenario"].astype(str)))
+        raise ScenarioError(f"the pilot holds {len(names)} scenarios ({', '.join(names[:3])}"
+                            f"{', ...' if len(names) > 3 else ''}); give the counts of one launch (e.g. rows with "
+                            f"scenario == {names[0]!r} and replicate == 0)", file=source, key="scenario")
     if "replicate" in frame and frame["replicate"].nunique() > 1:
         raise ScenarioError(f"the pilot holds {frame['replicate'].nunique()} replicates; give the counts of one launch "
                             f"(e.g. rows with replicate == 0)", file=source, key="replicate")

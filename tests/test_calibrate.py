@@ -163,6 +163,12 @@ def test_weighted_quantiles_and_resampling_by_hand():
 def test_pilot_mistakes_are_one_line_errors():
     with pytest.raises(ScenarioError, match="one launch"):
         pilot_counts(pd.DataFrame({"replicate": [0, 1], "shares": [1, 2]}))
+    # a compare's timeseries.csv, one replicate kept as the error above advises: two designs' rows, refused as "day 0
+    # is given twice", a duplicate nobody could find
+    compared = pd.DataFrame({"scenario": ["a", "a", "b", "b"], "replicate": 0, "day": [0, 1, 0, 1], "shares": [0, 2, 0, 3]})
+    with pytest.raises(ScenarioError, match=r"the pilot holds 2 scenarios \(a, b\); give the counts of one launch "
+                                            r"\(e\.g\. rows with scenario == 'a' and replicate == 0\)"):
+        pilot_counts(compared)
     with pytest.raises(ScenarioError, match="no column 'asks'"):
         pilot_counts(pd.DataFrame({"shares": [1, 2]}), ["asks"])
     with pytest.raises(ScenarioError, match="not a daily count"):
