@@ -1211,7 +1211,7 @@ def calibrate(
                   f"{parameter_text(p, row['low'])} – {parameter_text(p, row['high'])}", markup=False)
     edges = at_the_edge(calibration)
     if edges:
-        out.print(f"  warning: {edge_sentence(edges).replace('`', '')}", markup=False)
+        out.print(f"  warning: {edge_sentence(edges, len(calibration.generations)).replace('`', '')}", markup=False)
     if misfit := misfit_sentence(calibration):
         out.print(f"  warning: {misfit.replace('`', '')}", markup=False)
     from .report.calibrate import ROUGH_DRAWS, more_draws, particle_weights, rough_particles_sentence
