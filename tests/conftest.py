@@ -90,6 +90,37 @@ def pytest_sessionstart(session) -> None:
         reporter.write_line(f"compiled in {time.perf_counter() - start:.0f} s (not counted in the time pytest reports)")
 
 
+#: A 1 x 1 PNG, written in place of a figure by a test that does not draw (see _draw_figures).
+BLANK_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                          "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")
+
+
+@pytest.fixture(autouse=True)
+def _draw_figures(request, monkeypatch):
+    """Figures are drawn and laid out only by the tests that look at them: in the others
+    every plotting call runs as a command makes it, and the figure is closed and written as
+    a 1 x 1 PNG in place of laying it out and drawing it, which took half the time of the
+    commands' tests (text layout, not pixels: a lower resolution saved nothing). Every
+    figure a command writes is drawn for real in tests/test_figures_drawn.py, on nasty
+    names too, and in any test marked `draw` (or with REFSIM_TEST_DRAW=1, every test)."""
+    import os
+
+    if request.node.get_closest_marker("draw") or os.environ.get("REFSIM_TEST_DRAW") == "1":
+        yield
+        return
+    from simulator.report import calibrate, figure, optimize, sensitivity
+    from simulator.results import atomic_write
+
+    def blank(fig, path, *, rect=None):
+        figure.plt.close(fig)
+        atomic_write(path, lambda temp: Path(temp).write_bytes(BLANK_PNG))
+        return Path(path)
+
+    for module in (figure, calibrate, optimize, sensitivity):
+        monkeypatch.setattr(module, "save", blank)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Close the figures a test left open: tests that catch a figure before it is saved
