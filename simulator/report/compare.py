@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .text import SKEWED_RATIOS, calibrated_note, pooled_cac, skew_reason, unseen_share
+from .text import SKEWED_RATIOS, calibrated_note, names_and, pooled_cac, skew_reason, unseen_share
 from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
@@ -1593,9 +1593,7 @@ def _unpaired_seeds(comparison: Comparison) -> str:
             + f"each ran on its own seeds: scenario seeds {seeds}{derived}; every replicate's seed is in manifest.json.")
 
 
-def _names(names) -> str:
-    *first, last = names
-    return f"{', '.join(first)} and {last}" if first else last
+_names = names_and
 
 
 def _design(designs: list[Results], name: str) -> Results:

@@ -1650,7 +1650,7 @@ def study_path_note(designs, parameters) -> str:
             return ""
         design, lever = own[0]
         return (f"Every point ran on the numpy stages, as `refsim compare` runs these designs: {design.name}'s "
-                f"`{lever}` is a setting the compiled kernel does not run. `refsim run` of {_names_and(alone)} alone runs "
+                f"`{lever}` is a setting the compiled kernel does not run. `refsim run` of {names_and(alone)} alone runs "
                 f"on the kernel, which draws otherwise, so {'its' if len(alone) == 1 else 'their'} figures there differ "
                 f"from the study's by Monte Carlo noise, not by the model: run {'it' if len(alone) == 1 else 'them'} "
                 f"with `REFSIM_ENGINE=numpy` to meet the study's (docs/model.md, \"Two paths through a day\").")
@@ -1664,7 +1664,8 @@ def study_path_note(designs, parameters) -> str:
             f"meet the study's (docs/model.md, \"Two paths through a day\").")
 
 
-def _names_and(names) -> str:
+def names_and(names) -> str:
+    """'a, b and c' (one name alone as it is)."""
     *first, last = names
     return f"{', '.join(first)} and {last}" if first else last
 
