@@ -4239,6 +4239,17 @@ def test_a_sweeps_best_point_that_loses_value_is_said_to_beat_no_program_nowhere
     assert (points["incremental_value_ci_high"] < 0).all(), points   # the case: every point loses, surely
     said = "It loses value against running no program (its interval lies below 0): no point of this sweep beats"
     assert said in (tmp_path / "o" / "report.md").read_text() and said in " ".join(done.stdout.split())
+    # with an assumption the best at each of its values is said alike: "is best at every value of fraud.share", in
+    # bold, stood beside -161,782 [-203,503, -120,060] and no word of it
+    assumed = write_sweep(tmp_path, name="assumed.yaml", base=cash, metrics=["incremental_value"], replicates=3,
+                          common_random_numbers=True, assumptions=["fraud.share"],
+                          parameters={"program.incentive.referrer_reward": {"values": [150, 300]},
+                                      "fraud.share": {"values": [0.0, 0.1]}})
+    done = runner.invoke(app, ["sweep", str(assumed), "--out", str(tmp_path / "a"), "--executor", "serial"])
+    assert done.exit_code == 0, done.output
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert report.count("It loses value against running no program (its interval lies below 0): no point of this "
+                        "value beats having no program.") == 2, report
     fine = write_sweep(tmp_path, name="fine.yaml", metrics=["incremental_value"], replicates=3)
     done = runner.invoke(app, ["sweep", str(fine), "--out", str(tmp_path / "f"), "--executor", "serial"])
     assert done.exit_code == 0 and "beats having no program" not in (tmp_path / "f" / "report.md").read_text()

@@ -716,13 +716,8 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
     assumptions = list(sweep.spec.assumptions)
     if not assumptions:
         row = rows[0]
-        # below 0 at 95%: no point beats having no program, as optimize and compare say of theirs (a sweep's best at
-        # -3,379 [-5,222, -1,535] read as a design to launch)
-        loses = (f" It loses {'value' if sweep.objective == 'incremental_value' else 'profit'} against running no "
-                 f"program (its interval lies below 0): no point of this sweep beats having no program."
-                 if sweep.objective in ("incremental_value", "incremental_profit") and row["ci_high"] < 0 else "")
         return [f"**Best by {label}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], sweep.parameters)})**, "
-                + _best_text(row) + loses]
+                + _best_text(row) + _loses(sweep, row, "this sweep")]
     choices = [k for k in sweep.parameters if k not in assumptions]
     picked = {_values(by_id.loc[row["point_id"]], choices) for row in rows}
     unclear = sum(bool(row["indistinguishable"]) for row in rows)
@@ -780,8 +775,20 @@ def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[st
         alone = list(at_value.values()).count(at_value[row["point_id"]]) == 1
         lines.append(f"- at {at}: point {row['point_id']} ({_values(by_id.loc[row['point_id']], choices)}), "
                      + (f"mean {fmt(row['mean'])}, 95% interval {interval_text(row['ci_low'], row['ci_high'])}; the only "
-                        f"point at this value." if alone else _best_text(row, among=" at this value")))
+                        f"point at this value." if alone else _best_text(row, among=" at this value"))
+                     + _loses(sweep, row, "this value"))
     return lines
+
+
+def _loses(sweep: Sweep, row: dict, where: str) -> str:
+    """Where a best point's incremental value (or profit) lies below 0 at 95%: no point of
+    ``where`` beats having no program, as optimize and compare say of theirs. A sweep's best
+    at -3,379 [-5,222, -1,535] read as a design to launch; at each value of an assumption,
+    "is best at every value", in bold, stood beside -161,782 [-203,503, -120,060]."""
+    if sweep.objective not in ("incremental_value", "incremental_profit") or not row["ci_high"] < 0:
+        return ""
+    return (f" It loses {'value' if sweep.objective == 'incremental_value' else 'profit'} against running no program "
+            f"(its interval lies below 0): no point of {where} beats having no program.")
 
 
 def _assumptions_that_move(rows: list[dict], assumptions: list[str], best_choice: dict) -> list[str]:
