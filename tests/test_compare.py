@@ -3488,6 +3488,11 @@ def test_without_the_twins_a_compared_no_program_design_that_is_the_twin_gives_t
     other = compare([fraudulent, design], replicates=3, seed=5, baseline=False)
     assert "none, compared here, is the no-program twin of credit" in decision_paragraph(other, decide(other))[0]
     assert world_differences(design, small(name="x", days=60, fraud={"share": 0.1})) != []   # both pay rewards: a world
+    # nor does a share of asked customers it never asks (base_share 0.45 against the designs' 0.2: the same runs)
+    unasked = without_program(small(name="none", days=60, program={"base_share": 0.45}))
+    other = compare([unasked, design], replicates=3, seed=5, baseline=False)
+    assert np.array_equal(other.designs[0].runs["net_value"], without.designs[0].runs["net_value"])   # the same runs
+    assert "none, compared here, is the no-program twin of credit" in decision_paragraph(other, decide(other))[0]
     elsewhere = without_program(small(name="none", days=60, word_of_mouth={"spontaneous_rate": 0.008}))
     other = compare([elsewhere, design], replicates=3, seed=5, baseline=False)
     paragraph = decision_paragraph(other, decide(other))[0]

@@ -1511,16 +1511,25 @@ def twin_among_designs(comparison: Comparison) -> tuple[str, list[str]] | None:
     designs with one (runner.twin_of: the same no-program scenario, its labels aside), and
     those designs' names: without the twins (--no-baseline) each one's net_value difference
     from it is its incremental value, which the report had called not known beside it."""
+    from ..parameters import _PROGRAM_ONLY
     from ..runner import twin_of
 
     if not comparison.paired:
         return None
+
+    def as_twin_of(lone, other):
+        """``lone`` (no program) with what it never reads taken from ``other``'s twin: its fraud block (no reward, no
+        fake account) and the parts of the program only a program reads (a base_share of 0.2 against the
+        designs' 0.3 kept it from being called their twin, its runs the same)"""
+        twin = twin_of(other).scenario
+        unread = {key.split(".")[1]: getattr(twin.program, key.split(".")[1]) for key in _PROGRAM_ONLY}
+        return lone.model_copy(update={"fraud": other.fraud, "program": lone.program.model_copy(update=unread)})
+
     for design in comparison.designs:
         if has_program(design.scenario):
             continue
-        # its fraud block is read by nobody (no reward, no fake account): the twin's, whatever it says
         of = [d.scenario.name for d in comparison.designs if has_program(d.scenario)
-              and twin_of(design.scenario.model_copy(update={"fraud": d.scenario.fraud})).key == twin_of(d.scenario).key]
+              and twin_of(as_twin_of(design.scenario, d.scenario)).key == twin_of(d.scenario).key]
         if of:
             return design.scenario.name, of
     return None
