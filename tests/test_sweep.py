@@ -4253,3 +4253,18 @@ def test_a_sweeps_best_point_that_loses_value_is_said_to_beat_no_program_nowhere
     fine = write_sweep(tmp_path, name="fine.yaml", metrics=["incremental_value"], replicates=3)
     done = runner.invoke(app, ["sweep", str(fine), "--out", str(tmp_path / "f"), "--executor", "serial"])
     assert done.exit_code == 0 and "beats having no program" not in (tmp_path / "f" / "report.md").read_text()
+
+
+def test_a_swept_list_is_drawn_in_the_sweep_files_order(tmp_path):
+    """A sweep of a campaign's days [30, 90], [10, 20, 30, 40], [200] drew its axis in the
+    order of the lists' text ("[10, 20, ..." first), not the file's, as it draws words."""
+    from simulator.report.plots import _in_level_order
+    from simulator.report.sweep import _word_orders
+
+    days = [[30, 90], [10, 20, 30, 40], [200]]
+    base = {**BASE, "days": 365, "program": {**BASE["program"], "timing": {"kind": "campaign", "days": [5]}}}
+    sweep = load_sweep(write_sweep(tmp_path, base=base, parameters={"program.timing.days": {"values": days}}))
+    order = _word_orders(sweep)["program.timing.days"]
+    assert order == ["[30, 90]", "[10, 20, 30, 40]", "[200]"]
+    table = pd.DataFrame({"program.timing.days": ["[10, 20, 30, 40]", "[200]", "[30, 90]"], "mean": [1.0, 2.0, 3.0]})
+    assert _in_level_order(table, "program.timing.days", order)["program.timing.days"].tolist() == order

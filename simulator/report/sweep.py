@@ -243,9 +243,20 @@ def _engine_record(sweep: Sweep, state: dict) -> dict:
 
 
 def _word_orders(sweep: Sweep) -> dict[str, list[str]]:
-    """Each parameter listed as words (values: [qualification, signup]), in the file's order."""
-    return {k: list(p.values) for k, p in sweep.spec.parameters.items()
-            if isinstance(p, ValueList) and all(isinstance(v, str) for v in p.values)}
+    """Each parameter listed as words (values: [qualification, signup]), in the file's order;
+    and one listed as lists or blocks, as the JSON text its column holds (a campaign's days
+    [30, 90], [10, 20, 30, 40], [200] were drawn in the text's order: "[10, 20, ..." first)."""
+    import json
+
+    orders = {}
+    for key, p in sweep.spec.parameters.items():
+        if not isinstance(p, ValueList):
+            continue
+        if all(isinstance(v, str) for v in p.values):
+            orders[key] = list(p.values)
+        elif any(isinstance(v, (list, dict)) for v in p.values):
+            orders[key] = [v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str) for v in p.values]
+    return orders
 
 
 def rounded_degree_note(sweep: Sweep, frame: pd.DataFrame) -> str:
