@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import itertools
 import typing
 from dataclasses import dataclass, field
@@ -299,6 +300,10 @@ def apply_own(design: Scenario, values: dict[str, Any], parameters: Iterable[Par
     return apply_values(design, {p.key: values[p.key] for p in mine}, parameters=mine, source=source)
 
 
+#: A number written with a percent sign.
+PERCENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)%")
+
+
 def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
     parts = raw.split(":")
     log = len(parts) == 3 and parts[2].strip() == "log"
@@ -313,6 +318,10 @@ def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
         written = [part.strip() for part in parts[:2] if THOUSANDS.fullmatch(part.strip())]
         hint = f"; write {' and '.join(w.replace(',', '') for w in written)} without thousands separators" \
             if written else ""
+        # 0%:10% was told only "must be numbers", where --set and scenario files say how to write a percentage
+        percents = [part.strip() for part in parts[:2] if PERCENT.fullmatch(part.strip())]
+        if percents and not hint:
+            hint = "; " + ", ".join(f"write {p} as {float(p[:-1]) / 100:g}" for p in percents)
         raise ScenarioError(f"'{raw}': LO and HI must be numbers (e.g. 0.1:0.4){hint}", file=source, key=key) from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ScenarioError(f"'{raw}': give finite LO < HI", file=source, key=key)

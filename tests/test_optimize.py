@@ -627,7 +627,9 @@ def test_parameter_kinds_come_from_the_schema_and_mistakes_name_the_key():
                           # block style keeps 0:1,000 one text: the separator is named, not only "numbers"
                           ("program.incentive.budget=0:1,000", "must be numbers .*; write 1000 without thousands "
                                                                "separators"),
-                          ("program.base_share=0:x", "must be numbers \\(e.g. 0.1:0.4\\)$")]:
+                          ("program.base_share=0:x", "must be numbers \\(e.g. 0.1:0.4\\)$"),
+                          # a percentage: how to write it, as --set and the scenario files say
+                          ("fraud.share=0%:10%", "must be numbers \\(e.g. 0.1:0.4\\); write 0% as 0, write 10% as 0.1$")]:
         with pytest.raises(ScenarioError, match=message) as error:
             parse_parameter(text, base)
         assert "\n" not in str(error.value) and str(error.value).startswith("--vary: ")
