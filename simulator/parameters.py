@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import itertools
 import typing
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from pydantic import BaseModel
 
 from .config import Scenario, has_program
 from .errors import ScenarioError
-from .scenario_io import apply_overrides, validate
+from .scenario_io import apply_overrides, percent_value, validate
 from .sweep_spec import LABEL_KEYS, RESERVED_KEYS, misfit_between, yaml_value
 from .yaml_reader import THOUSANDS
 
@@ -300,10 +299,6 @@ def apply_own(design: Scenario, values: dict[str, Any], parameters: Iterable[Par
     return apply_values(design, {p.key: values[p.key] for p in mine}, parameters=mine, source=source)
 
 
-#: A number written with a percent sign.
-PERCENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)%")
-
-
 def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
     parts = raw.split(":")
     log = len(parts) == 3 and parts[2].strip() == "log"
@@ -319,9 +314,9 @@ def _range(raw: str, key: str, number: type | None, source: str) -> Parameter:
         hint = f"; write {' and '.join(w.replace(',', '') for w in written)} without thousands separators" \
             if written else ""
         # 0%:10% was told only "must be numbers", where --set and scenario files say how to write a percentage
-        percents = [part.strip() for part in parts[:2] if PERCENT.fullmatch(part.strip())]
+        percents = [part.strip() for part in parts[:2] if percent_value(part) is not None]
         if percents and not hint:
-            hint = "; " + ", ".join(f"write {p} as {float(p[:-1]) / 100:g}" for p in percents)
+            hint = "; " + ", ".join(f"write {p} as {percent_value(p) / 100:g}" for p in percents)
         raise ScenarioError(f"'{raw}': LO and HI must be numbers (e.g. 0.1:0.4){hint}", file=source, key=key) from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ScenarioError(f"'{raw}': give finite LO < HI", file=source, key=key)

@@ -975,11 +975,11 @@ def _percent_hint(kind: str, ctx: dict, value, field=None) -> str:
     except (TypeError, ValueError):
         return ""
     bound = ctx.get("le") if kind == "less_than_equal" else ctx.get("lt") if kind == "less_than" else None
-    description = (field.description or "") if field is not None else ""
+    unit = _field_unit(field)
     # a multiplier (unit '-') is told it from 10 up only: 2 is "twice as strong", 90 a reminder's fatigue of 90%
-    least = 10 if re.search(r"\[-\]\.?(\s|$)", description) else 1.5
+    least = 10 if unit == "-" else 1.5
     # a fraction capped above 1 too: referred_margin_premium's 25 for 25% (at most 10) had no hint
-    fraction = bool(re.search(r"\[fraction\]", description))
+    fraction = unit == "fraction"
     # a share capped below 1 too: fraud.share's 3 for 3% (at most 0.3) had no hint
     if isinstance(bound, (int, float)) and (0 < bound <= 1 or fraction) and least <= number <= 100 \
             and number / 100 <= bound:
@@ -991,15 +991,29 @@ def _percent_sign_hint(value, field=None) -> str:
     """'; write 8% as 0.08' for a number written with a percent sign where a share or a rate
     is valid (`--set churn.monthly_rate=8%` was told only "a valid number ... from 0 to 1");
     not for a count of days or money."""
-    unit = re.search(r"\[([^\]]*)\]\.?(\s|$)", (field.description or "") if field is not None else "")
-    if unit is None or unit.group(1) not in ("fraction", "probability", "1/day", "1/year", "-"):
+    if _field_unit(field) not in ("fraction", "probability", "1/day", "1/year", "-"):
         return ""
     text = str(value).strip() if isinstance(value, str) else ""
-    try:
-        number = float(text[:-1]) if text.endswith("%") else None
-    except ValueError:
-        return ""
+    number = percent_value(text)
     return f"; write {text} as {number / 100:g}" if number is not None else ""
+
+
+def _field_unit(field) -> str:
+    """The unit a schema field's description gives ('[fraction]', '[-]'), as docs/model.md's
+    parameter table reads it (paramdoc.DESCRIPTION); '' without one."""
+    from .paramdoc import DESCRIPTION
+
+    match = DESCRIPTION.match(((field.description or "") if field is not None else "").strip())
+    return (match["unit"] or "") if match else ""
+
+
+#: A number written with a percent sign: 8%, 0.5%, -3%.
+PERCENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)%")
+
+
+def percent_value(text: str) -> float | None:
+    """The number of ``text`` written as a percentage ('8%' gives 8.0); None for anything else."""
+    return float(text.strip()[:-1]) if PERCENT.fullmatch(text.strip()) else None
 
 
 #: Which error to report when a file has several: a wrong key or kind first (the
