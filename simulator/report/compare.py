@@ -236,7 +236,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
             + (against_no_program(decision.ci_low, decision.ci_high, clause=True)
                if decision.metric == "incremental_value" else "")
             + (f"; {'they are' if decision.tied_with else 'it is'} {best_in}." if best_in else ".")
-            + (f" {all_lose(decision, '')[0].upper()}{all_lose(decision, '')[1:]}." if all_lose(decision) else "")
+            + (f" {loss[0].upper()}{loss[1:]}." if (loss := all_lose(decision, "")) else "")
             # in a tie what follows is the first listed design's alone: the others' are in the table
             + (f" What follows is {decision.best}'s, the first listed; the table below gives the others'."
                if decision.tied_with else ""))
