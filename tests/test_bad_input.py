@@ -733,6 +733,16 @@ def test_a_percentage_for_a_rate_and_a_budget_at_or_below_zero_get_what_would_be
     # a fraction capped above 1: the referred margin premium (at most 10) of 25 for 25%
     with pytest.raises(ScenarioError, match=r"\(got 25\); a share or rate is a fraction: 25% is 0\.25$"):
         load_scenario(default, ["economics.referred_margin_premium=25"])
+    # a valid one (at most 10) from 1.5 up is run as written, and said: 5 for 5% ran as +500%, six times the margin
+    from simulator.report.text import default_notes
+
+    for value, said in (("5", "is 5: referred customers join earning 500% more margin than other customers "
+                               "(6 times theirs)"), ("1.5", "earning 150% more margin")):
+        notes = default_notes(load_scenario(default, [f"economics.referred_margin_premium={value}"]))
+        assert any(said in note and f"so {value}% is 0.0" in note for note in notes), notes
+    for value in ("0.05", "1.4"):   # a premium as meant, or one just past the margin itself
+        notes = default_notes(load_scenario(default, [f"economics.referred_margin_premium={value}"]))
+        assert not any("referred_margin_premium" in note for note in notes), notes
     for value in ("0", "-200"):
         with pytest.raises(ScenarioError, match=rf"budget_per_month: Input should be greater than 0 \(got {value}\)$"):
             load_scenario(default, [f"program.incentive.budget_per_month={value}"])

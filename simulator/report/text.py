@@ -848,6 +848,21 @@ def varied_degree_note(base, parameters) -> str:
 CONFIGURATION_NOTE_MAX = 200_000
 
 
+def percent_written_note(scenario) -> str:
+    """A fraction that may go above 1 given as a whole percentage, as a sentence:
+    `economics.referred_margin_premium: 5` for 5% is valid (at most 10, ten times the
+    margin) and ran as +500%, with referred customers earning six times a customer's
+    margin, and nothing said so. From 1.5 up, as the percent hints of an invalid
+    share begin (scenario_io._percent_hint)."""
+    premium = scenario.economics.referred_margin_premium
+    if premium < 1.5:
+        return ""
+    return (f"`economics.referred_margin_premium` is {premium:g}: referred customers join earning {premium:.0%} "
+            f"more margin than other customers ({1 + premium:g} times theirs), fading over "
+            f"`economics.premium_fade_days` ({scenario.economics.premium_fade_days:,} days); the premium is a "
+            f"fraction, so {premium:g}% is {premium / 100:g}.")
+
+
 def unread_keys_note(scenario) -> str:
     """Keys a file gives that its other choices never read, as a sentence: `exponent` on a
     Poisson or geometric configuration network, a `cascade` block beside a seeding strategy
@@ -1003,7 +1018,7 @@ def default_notes(scenario) -> list[str]:
     incentive = program.incentive
     friendless = [note for note in (edge_list_note(scenario), growth_note(scenario), configuration_note(scenario),
                                     block_note(scenario), default_size_note(scenario), channel_label_note(scenario),
-                                    unread_keys_note(scenario)) if note]
+                                    unread_keys_note(scenario), percent_written_note(scenario)) if note]
     if isinstance(incentive, NoIncentive):
         return friendless
     notes = list(friendless)
