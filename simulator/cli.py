@@ -338,12 +338,12 @@ def set_lever_notes(paths: list[Path], names: list[str], sets: list[str], via: s
     notes = created_lever_notes(created, names, via)
     from .scenario_io import replaced_blocks
 
-    from .scenario_io import plain_count
+    from .scenario_io import listed_ids
 
-    # a file beside it with a plain count refuses .count: only there is 'scale a copy of each file' the way out
-    plain = [plain_count(path) for path in paths]
+    # a file beside it listing ids refuses .count: only there is 'scale a copy of each file' the way out
+    listed = [listed_ids(path) for path in paths]
     notes += [note for i, (path, name) in enumerate(zip(paths, names))
-              for note in replaced_blocks(path, name, sets, via, several=any(plain[:i] + plain[i + 1:]))]
+              for note in replaced_blocks(path, name, sets, via, several=any(listed[:i] + listed[i + 1:]))]
     for note in notes:
         err.print(f"note: {note.replace('`', '')}", markup=False)
     return notes

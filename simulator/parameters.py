@@ -417,6 +417,12 @@ def schema_field(base: Scenario, key: str, *, source: str = "--vary", hints: boo
             raise ScenarioError(f"{where} is not set in this scenario (the lever is off), so it has no '{part}' to "
                                 f"vary; add {where} to the scenario file (or --set {where}.{part}=VALUE to switch it "
                                 f"on with its defaults) first", file=source, key=key)
+        elif parts == ["population", "initial_customers", "count"] and isinstance(node, int) \
+                and not isinstance(node, bool):
+            # a plain count is random seeding's block, and a --set of its .count sets it as one (scenario_io)
+            from .config_levers import Seeding
+
+            annotation = Seeding.model_fields["count"].annotation
         else:
             raise ScenarioError(f"{where} is a value, not a block; it has no key '{part}'", file=source, key=key)
     if isinstance(node, (BaseModel, list, dict)):

@@ -484,10 +484,20 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
         if glued := _glued_key(value):
             _glued_error(glued, raw, source, key)
         node: Any = data
+        parent: Any = None
         for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, create=True, item=item, where=parts, depth=depth, source=shape)
+            parent, node = node, _child(node, part, create=True, item=item, where=parts, depth=depth, source=shape)
         last = parts[-1]
-        if isinstance(node, list):
+        if parts == ["population", "initial_customers", "count"] and isinstance(node, int) \
+                and not isinstance(node, bool):
+            # a plain count is a block of random seeding, drawn alike (behaviour.seeding.pick): its `.count` was refused
+            # ('is a value, not a mapping'), so one --set could not scale a plain-count design beside a seeding block
+            parent["initial_customers"] = {"count": value}
+        elif parts == ["population", "initial_customers", "count"] and isinstance(node, list):
+            raise ScenarioError(f"'{item}': population.initial_customers lists {len(node)} person ids, which have no "
+                                "count; give population.initial_customers=N for N customers picked at random, or "
+                                "the list whole", file=shape, key=key)
+        elif isinstance(node, list):
             index = _index(last, node, item, shape)
             node[index] = value
         elif isinstance(node, dict):
@@ -497,9 +507,10 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
     return data
 
 
-def plain_count(path: Path) -> bool:
-    """Whether a scenario file writes its initial customers as a plain count or a list of
-    ids (which take no `.count`), False where it cannot be read."""
+def listed_ids(path: Path) -> bool:
+    """Whether a scenario file writes its initial customers as a list of ids (which take
+    no `.count`; a plain count takes it, as the random seeding block it is), False where
+    it cannot be read."""
     from .yaml_reader import load, read_text
 
     try:
@@ -507,8 +518,7 @@ def plain_count(path: Path) -> bool:
     except (ScenarioError, OSError):
         return False
     value = _raw_at(data, ["population", "initial_customers"])
-    # a list of ids refuses .count as a count does ('count' is not an index of a list of 5 items)
-    return isinstance(value, (int, float, list)) and not isinstance(value, bool)
+    return isinstance(value, list)
 
 
 def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", several: bool = False) -> list[str]:
@@ -550,9 +560,9 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
                      f"to the default{'s' if len(rest) > 1 else ''}; give "
                      + (f"`{key.strip()}.count=...` (or the block whole)" if "count" in block else "the block whole")
                      + f" to keep {'it' if len(rest) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")
-                     # beside a file with a plain count, .count is refused there ('is a value, not a mapping')
-                     # beside a plain-count file (``several``: another file of the command writes one), which refuses .count
-                     + (" (a file with a plain count or a list of ids takes no `.count`: to scale both, scale a copy "
+                     # beside a file listing ids (``several``: another file of the command lists them), which
+                     # refuses .count
+                     + (" (a file listing its initial customers' ids takes no `.count`: to scale both, scale a copy "
                         "of each file)"
                         if several and key.strip() == "population.initial_customers" and "count" in block else ""))
     return notes

@@ -1285,3 +1285,33 @@ def test_a_missing_key_inside_a_block_says_what_to_give(tmp_path):
     data["population"] = {"initial_customers": {"strategy": "degree"}}
     code, stdout, stderr = invoke("validate", write(tmp_path, data))
     assert "required key is missing; give 'count:' (how many people to pick)" in stderr, stderr
+
+
+def test_count_set_on_a_plain_count_scales_it_and_on_listed_ids_says_what_would_do():
+    """A plain count is random seeding's block (`{count: N, strategy: random}`, drawn
+    alike: behaviour.seeding.pick), but `--set population.initial_customers.count=20` on
+    a file with one was refused ("'population.initial_customers' is a value, not a
+    mapping"), so one --set could not scale a plain-count design beside seeding-hubs.
+    It sets the count; on a list of ids, the error says what would do."""
+    import numpy as np
+
+    from simulator import load_scenario
+    from simulator.engine import Engine
+    from simulator.errors import ScenarioError
+
+    default = SCENARIOS / "default.yaml"
+    small = ["population.size=500", "days=5"]
+    by_count = load_scenario(default, [*small, "population.initial_customers.count=20"])
+    plain = load_scenario(default, [*small, "population.initial_customers=20"])
+    assert by_count.population.initial_customers.count == 20
+    assert by_count.population.initial_customers.strategy == "random"
+    seeds = [Engine(s, seed=3)._initial_ids for s in (by_count, plain)]
+    assert len(seeds[0]) == 20 and np.array_equal(*seeds)
+    # and a study varies it on a plain count (sweep said 'does not read', sensitivity refused it as a value)
+    from simulator.parameters import applies, parse_parameters
+
+    assert applies(plain, "population.initial_customers.count")
+    assert parse_parameters(["population.initial_customers.count=10:30"], plain)[0].low == 10
+    with pytest.raises(ScenarioError, match=r"lists 3 person ids, which have no count; give "
+                                            r"population.initial_customers=N for N customers picked at random"):
+        load_scenario(default, ["population.initial_customers=[1, 2, 3]", "population.initial_customers.count=2"])

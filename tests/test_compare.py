@@ -2648,10 +2648,14 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
             "`population.initial_customers.count=...` (or the block whole) to keep it")
     assert said.replace("`", "") in " ".join(result.output.split()), result.output
     assert said in " ".join((tmp_path / "c" / "report.md").read_text().split())
-    # the advice runs on seeding-hubs, but not on the plain-count file beside it: said, not left to be found
-    assert ("to keep it (a file with a plain count or a list of ids takes no .count: to scale both, scale a copy of "
-            "each file)"
-            in " ".join(result.output.split())), result.output
+    # the advice runs on seeding-hubs and on the plain-count file beside it (a count is random seeding's block)
+    assert "to scale both" not in result.output, result.output
+    both = runner.invoke(app, ["compare", str(plain), str(hubs), *small_sets, "--set",
+                               "population.initial_customers.count=10", "--out", str(tmp_path / "c4")])
+    assert both.exit_code == 0 and "replaces" not in both.output, both.output
+    daily = pd.read_csv(tmp_path / "c4" / "timeseries.csv")
+    assert daily[daily["day"] == 0].groupby("scenario")["customers"].max().to_dict() == {
+        "double-sided-credit": 10, "seeding-hubs": 10}
     kept = runner.invoke(app, ["run", str(hubs), *small_sets, "--set", "population.initial_customers.count=10",
                                "--out", str(tmp_path / "r")])
     assert kept.exit_code == 0 and "replaces" not in kept.output, kept.output
@@ -2665,14 +2669,18 @@ def test_a_plain_value_set_over_a_block_names_what_it_drops(tmp_path):
     pair = runner.invoke(app, ["compare", str(hubs), str(twin), *small_sets, "--set", "population.initial_customers=10",
                                "--out", str(tmp_path / "c3")])
     assert pair.exit_code == 0 and "replaces" in pair.output and "to scale both" not in pair.output, pair.output
-    from simulator.scenario_io import plain_count
+    from simulator.scenario_io import listed_ids
 
-    ids = tmp_path / "ids.yaml"   # a list of ids refuses .count as a count does
+    ids = tmp_path / "ids.yaml"   # a list of ids refuses .count: only there is scaling a copy the way out
     ids.write_text(plain.read_text() + "\n")
     data = yaml.safe_load(ids.read_text())
     data["population"]["initial_customers"] = [1, 2, 3]
     ids.write_text(yaml.safe_dump(data))
-    assert plain_count(ids) and plain_count(plain) and not plain_count(hubs)
+    assert listed_ids(ids) and not listed_ids(plain) and not listed_ids(hubs)
+    listed = runner.invoke(app, ["compare", str(ids), str(hubs), *small_sets, "--set", "population.initial_customers=10",
+                                 "--out", str(tmp_path / "c5")])
+    assert ("to keep it (a file listing its initial customers' ids takes no .count: to scale both, scale a copy of "
+            "each file)" in " ".join(listed.output.split())), listed.output
     # and run's report.md, whose description still read 'picked among the best connected'
     assert said in " ".join((tmp_path / "r2" / "report.md").read_text().split())
     # nothing is lost where the block's other keys are their defaults (strategy random), nor said of person ids
