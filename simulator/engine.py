@@ -456,9 +456,9 @@ class Engine(EngineSetup, LeverStages, KernelBridge):
         campaign's asks before which the customer had none since the latest push are that
         push's, however late targeted capacity makes them."""
         program = self.scenario.program
-        launch = tim.launch_asks(program.launch, self.people.channel[asked], earlier_asks)
+        launched = tim.launched_customers(program.launch, self.people.channel[asked])
         push = earlier_asks == self._asks_before_push[asked] if self._asks_before_push is not None else None
-        return tim.moment(program.timing, program.moment_effect, earlier_asks, campaign, launch, push)
+        return tim.moment(program.timing, program.moment_effect, earlier_asks, campaign, launched, push)
 
     def _share_probability(self, asked, asked_scores):
         """base_share * sat_effect(s) * incentive_effect * friend_incentive * ease (before the

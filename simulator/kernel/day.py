@@ -287,12 +287,12 @@ def run_days(first_day, last_day, P, Q, K, M, rs, people, own, net, rules, heads
             earlier[kept] = asks[c]
             if campaign:   # a push is a campaign ask whatever came before it (fatigue counts the earlier asks)
                 moment[kept] = P[MOMENT_CAMPAIGN]
-            elif asks[c] > 0:
-                moment[kept] = P[MOMENT_REMINDER]
             else:
                 # an existing customer's launch ask is a launch e-mail: a campaign's moment
                 launch = Q[LAUNCH_ONCE] == 1 and channel[c] == SEED
-                moment[kept] = P[MOMENT_CAMPAIGN] if campaign or launch else P[MOMENT_FIRST]
+                first = P[MOMENT_CAMPAIGN] if launch else P[MOMENT_FIRST]
+                # a reminder, at no larger moment than the first ask it follows (a blast's, a launch e-mail's)
+                moment[kept] = min(P[MOMENT_REMINDER], first) if asks[c] > 0 else first
             asks[c] += 1
             kept += 1
         n_asked = kept
