@@ -1028,3 +1028,17 @@ def test_a_model_pickled_mid_run_goes_on_as_the_original_and_stays_fixed(kernel)
     restored = pickle.loads(pickle.dumps(model))
     _a_fixed_copy_runs_on_as_the_original(model, restored)
     assert len(restored.datacollector.get_model_vars_dataframe()) == 31
+
+
+def test_the_docs_name_the_metric_decide_ranks_on_without_twins(tiny):
+    """docs/scenarios.md said `decide` ranks on `cumulative_profit` where compare ran no
+    twins; it ranks on `net_value`, five times the profit lead in the README's comparison,
+    so a reader took a value lead for one year's profit. The docs name what it does."""
+    from simulator.compare import compare, decide
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text().split())
+    said = re.search(r"or on `(\w+)`[^`]*? where `compare\(\.\.\., baseline=False\)` ran no twins", text)
+    assert said, "docs/scenarios.md no longer says what decide ranks on without twins"
+    other = tiny.model_copy(update={"name": "other", "program": tiny.program.model_copy(
+        update={"base_share": 0.4})})
+    assert decide(compare([tiny, other], replicates=2, baseline=False)).metric == said.group(1)
