@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .config_levers import (CascadeEstimate, Delight, Influencers, PipelineLag, PipelineStage, Renewal,  # noqa: F401
                             Seeding, SeedingStrategy, Staff, Targeting)
-from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TYPES, SPONTANEOUS_RATE, Days, Money, PositiveMoney, Probability, Strict  # noqa: F401
+from .schema_base import MAX_PEOPLE, NWOM_RATE, POSITIVE_PER_NEGATIVE, REWARD_TYPES, SPONTANEOUS_RATE, Days, Money, PositiveMoney, Probability, Strict, register  # noqa: F401
 
 # --------------------------------------------------------------------------- population
 
@@ -547,7 +547,10 @@ class Scenario(Strict):
     checked (one line naming the key and what is valid; ``Scenario.model_validate`` gives
     pydantic's errors, lines long and without "did you mean"). Every key's meaning, unit, default,
     bounds and source are in docs/model.md. Assignments are validated
-    (``scenario.days = 0`` raises); ``model_copy(update=...)`` is not (pydantic checks
+    (``scenario.days = 0`` raises; ``scenario.program.incentive.referrer_reward = -5``
+    names ``program.incentive.referrer_reward``; a block's ``kind`` is changed by assigning
+    the block whole, ``scenario.network = {"kind": "erdos_renyi"}``);
+    ``model_copy(update=...)`` is not (pydantic checks
     nothing there), so ``simulate`` and ``ReferralModel`` check the scenario they get.
     """
 
@@ -567,6 +570,20 @@ class Scenario(Strict):
     economics: Economics = Field(default_factory=Economics)
     fraud: Fraud = Field(default_factory=Fraud)
     negative_word_of_mouth: NegativeWordOfMouth = Field(default_factory=NegativeWordOfMouth)
+
+    def model_post_init(self, context) -> None:
+        # remembered (weakly) so that a refused assignment to one of its blocks names the key from its top
+        register(self)
+
+    def __copy__(self):
+        copied = super().__copy__()
+        register(copied)
+        return copied
+
+    def __deepcopy__(self, memo=None):
+        copied = super().__deepcopy__(memo)
+        register(copied)
+        return copied
 
     def __repr__(self) -> str:
         # pydantic's repr printed every key of every block: 3,000 characters for the default

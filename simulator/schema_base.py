@@ -97,6 +97,43 @@ class FixedList(list):
         return (list, (list(self),))
 
 
+#: Every scenario built or copied, held weakly: where an assignment to one of its blocks is
+#: refused, the error names the key from the scenario's top (config.Scenario registers itself).
+_SCENARIOS: dict = {}
+
+
+def register(scenario: BaseModel) -> None:
+    """Remember ``scenario`` (weakly: forgotten when it is collected) for :func:`path_of`."""
+    import weakref
+
+    key = id(scenario)
+    _SCENARIOS[key] = weakref.ref(scenario, lambda _, key=key: _SCENARIOS.pop(key, None))
+
+
+def path_of(block: BaseModel) -> tuple[BaseModel, list[str]] | None:
+    """The scenario holding ``block`` and the key path to it (``['program', 'incentive']``;
+    [] for the scenario itself), None where no scenario built holds it (a block built on
+    its own). Searched only on an error's path."""
+    def find(node, path):
+        if node is block:
+            return path
+        if isinstance(node, BaseModel):
+            items = ((name, node.__dict__.get(name)) for name in type(node).model_fields)
+        elif isinstance(node, (list, tuple)):
+            items = ((str(i), item) for i, item in enumerate(node))
+        else:
+            return None
+        for name, value in items:
+            if isinstance(value, (BaseModel, list, tuple)) and (found := find(value, [*path, name])) is not None:
+                return found
+        return None
+
+    for ref in list(_SCENARIOS.values()):
+        if (root := ref()) is not None and (found := find(root, [])) is not None:
+            return root, found
+    return None
+
+
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, assignments are checked."""
 
@@ -112,7 +149,7 @@ class Strict(BaseModel):
         if (holder := _FIXED.get(id(self))) is not None and not name.startswith("_"):
             from .errors import ScenarioError
 
-            raise ScenarioError(fixed_message(holder), file=type(self).__name__, key=name)
+            raise ScenarioError(fixed_message(holder), **self._where(name))
         fields = type(self).model_fields
         if name not in fields and not name.startswith("_"):
             # "Object has no attribute 'base_shar'": no key it meant, nor the keys there are, as a file is told
@@ -122,7 +159,9 @@ class Strict(BaseModel):
 
             hint = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
             raise ScenarioError(f"unknown key '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
-                                + f" valid keys here: {', '.join(fields)}", file=type(self).__name__, key=name)
+                                + f" valid keys here: {', '.join(fields)}", **self._where(name))
+        if name == "kind" and value != getattr(self, "kind", value):
+            self._refuse_kind(value)
         # a check across keys (promoters + passives, channel weights) runs after pydantic has set the value: a
         # refused assignment left it in place, the block invalid for the next simulate
         before, given = dict(self.__dict__), set(self.__pydantic_fields_set__)
@@ -139,4 +178,45 @@ class Strict(BaseModel):
                                      model=type(self), what="block")
             except Exception:   # a value the describer cannot read: pydantic's own error, as before
                 raise error from None
+            where = self._where(described.key or name)
+            described.file, described.key = where["file"], where["key"]
+            # an assignment has no line to delete: `s.program.timing.reminders = None` was told to "delete the line"
+            from .scenario_io import KEEP_DEFAULTS
+
+            described.message = described.message.replace(
+                KEEP_DEFAULTS, " as a dict ({} keeps the defaults)").replace("of 'key: value' lines", "of keys")
             raise described from None
+
+    def _where(self, key: str) -> dict:
+        """``file`` and ``key`` of an error about ``key`` of this block: the scenario and the
+        key path from its top where a scenario holds the block (`s.program.incentive.referrer_reward
+        = -5` was "DoubleSided: referrer_reward", a class name the docs never use, and the
+        last key alone), else the block's class."""
+        found = path_of(self)
+        if found is None:
+            return {"file": type(self).__name__, "key": key}
+        return {"file": type(found[0]).__name__, "key": ".".join([*found[1], key])}
+
+    def _refuse_kind(self, value) -> None:
+        """A block's ``kind`` picks its variant, which an assignment cannot change in place:
+        `s.network.kind = "erdos_renyi"` was refused with "valid: powerlaw_cluster", the one
+        kind of the block it had, as if no other existed. Say the kinds and how to change it."""
+        from .errors import ScenarioError
+        from .parameters import _union_kinds
+
+        found = path_of(self)
+        where = ".".join(found[1]) if found and found[1] else "the block"
+        kinds = None
+        if found and found[1]:
+            parent = found[0]
+            for part in found[1][:-1]:
+                parent = parent[int(part)] if isinstance(parent, (list, tuple)) else getattr(parent, part)
+            if isinstance(parent, BaseModel) and found[1][-1] in type(parent).model_fields:
+                kinds = _union_kinds(type(parent).model_fields[found[1][-1]].annotation)
+        if kinds and value not in kinds:
+            raise ScenarioError(f"unknown kind {value!r}; valid: {', '.join(map(str, kinds))}", **self._where("kind"))
+        example = (f"{where} = {{'kind': {value!r}, ...}}, or load the file with --set {where}.kind={value}"
+                   if found and found[1] else f"a new block of kind {value!r}")
+        raise ScenarioError(f"a block's kind picks its variant, with keys of its own, and cannot be changed in "
+                            f"place; assign the block whole ({example})"
+                            + (f"; kinds: {', '.join(map(str, kinds))}" if kinds else ""), **self._where("kind"))

@@ -803,10 +803,30 @@ def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key()
     from simulator import ScenarioError
 
     scenario = load_scenario(DEFAULT)
+    copied = scenario.model_copy(deep=True)
     cases = [(lambda: setattr(scenario, "days", -5), "Scenario: days: Input should be greater than or equal to 1 (got -5)"),
-             (lambda: setattr(scenario.population, "size", 0), "Population: size: "),
+             (lambda: setattr(scenario.population, "size", 0), "Scenario: population.size: "),
              (lambda: setattr(scenario.program.incentive, "referrer_reward", "lots"),
-              "referrer_reward: Input should be a valid number")]
+              "Scenario: program.incentive.referrer_reward: Input should be a valid number"),
+             # the key path from the scenario's top, as docs/model.md's table names it: "DoubleSided: referrer_reward"
+             # named a class the docs never use, and the last key alone; inside a list, and in a deep copy, too
+             (lambda: setattr(scenario.program.channels[0], "base_conversion", 3),
+              "Scenario: program.channels.0.base_conversion: Input should be less than or equal to 1 (got 3)"),
+             (lambda: setattr(copied.program.timing.reminders, "count", -1),
+              "Scenario: program.timing.reminders.count: Input should be greater than or equal to 0 (got -1)"),
+             # an assignment has no line to delete
+             (lambda: setattr(scenario.program.timing, "reminders", None),
+              "Scenario: program.timing.reminders: should be a block of keys, but nothing is under it: give its keys "
+              "as a dict ({} keeps the defaults)"),
+             # a kind picks the block's variant: "valid: powerlaw_cluster", the block's own kind, read as the only one
+             (lambda: setattr(scenario.network, "kind", "erdos_renyi"),
+              "Scenario: network.kind: a block's kind picks its variant, with keys of its own, and cannot be changed "
+              "in place; assign the block whole (network = {'kind': 'erdos_renyi', ...}, or load the file with --set "
+              "network.kind=erdos_renyi); kinds: erdos_renyi, configuration, "),
+             (lambda: setattr(scenario.program.incentive, "kind", "single"),
+              "Scenario: program.incentive.kind: unknown kind 'single'; valid: none, single_sided, double_sided, tiered"),
+             # a block built on its own is named by its class
+             (lambda: setattr(type(scenario.economics)(), "monthly_margin", -1), "Economics: monthly_margin: ")]
     for assign, said in cases:
         with pytest.raises(ScenarioError) as refused:
             assign()
@@ -814,6 +834,9 @@ def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key()
         assert "\n" not in str(refused.value) and "errors.pydantic.dev" not in str(refused.value)
     scenario.days = 30
     assert scenario.days == 30 and scenario.population.size == load_scenario(DEFAULT).population.size
+    scenario.network = {"kind": "erdos_renyi", "mean_degree": 6}   # the block whole, as the error says
+    scenario.program.timing.reminders = {}
+    assert scenario.network.kind == "erdos_renyi" and scenario.program.timing.reminders.count == 0
 
 
 def test_a_refused_assignment_leaves_the_block_as_it_was_and_an_unknown_key_is_named():
@@ -834,7 +857,7 @@ def test_a_refused_assignment_leaves_the_block_as_it_was_and_an_unknown_key_is_n
             setattr(block, key, value)
     assert scenario.model_dump() == pristine   # every block as it was
     assert simulate(scenario.model_copy(update={"days": 5}), replicates=1, seed=1).runs["customers_final"].iloc[0] > 0
-    with pytest.raises(ScenarioError, match=re.escape("Program: base_shar: unknown key 'base_shar'; did you mean "
+    with pytest.raises(ScenarioError, match=re.escape("Scenario: program.base_shar: unknown key 'base_shar'; did you mean "
                                                       "'base_share'? valid keys here: base_share, ")):
         scenario.program.base_shar = 0.3
     with pytest.raises(ScenarioError, match=re.escape("unknown key 'referer_reward'; did you mean 'referrer_reward'?")):
