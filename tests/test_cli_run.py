@@ -813,6 +813,14 @@ def test_the_reports_say_how_the_model_weighs_the_rewards():
                                           "reward_scale": 30, "paid_on": "signup"}})
     text = reward_weighing(double)
     assert "reward scale of 30.0 (`reward_scale`)" in text and "the friend's 30.0 63% of the largest rise in conversion" in text
+    # and of the referrer's sharing (docs/model.md: friend_incentive_effect = 1 + referee_share_uplift · (1 − e^(−R_f/scale))
+    # · weight): a friend-only reward read "the referrer's 0 buys 0% of the largest rise in sharing", nothing more, beside
+    # sharing up by 28%; 1 + 0.5 · (1 − e^(−1)) = 1.32
+    assert ("63% of the largest rise in conversion and 63% of the largest rise it gives the referrer's sharing "
+            "(`referee_share_uplift` 0.5: sharing ×1.32 over weak ties)") in text, text
+    unmoved = small(program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 30,
+                                           "reward_scale": 30, "paid_on": "signup", "referee_share_uplift": 0}})
+    assert "and nothing of the referrer's sharing (`referee_share_uplift` 0)" in reward_weighing(unmoved)
     assert reward_weighing(small(program={"incentive": {"kind": "none"}})) == ""
     # a reward type the audience values at 0.3 of its face value buys 0.3 of the effect
     gift = small(program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "type_weight": 0.3,

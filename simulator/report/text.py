@@ -713,8 +713,15 @@ def reward_weighing(scenario) -> str:
             f"rise in sharing a reward can give{no_rise(incentive, 'max_uplift')}")
     if friend > 0:
         motive = inc.motive_scale(incentive, scenario.economics)
-        text += (f", {friend_is}'s {fmt(friend)} {share_text(weight * float(inc.saturation(friend, motive)))} of the largest rise "
-                 f"in conversion{no_rise(incentive, 'referee_max_uplift')}")
+        bought = weight * float(inc.saturation(friend, motive))
+        # the friend's reward raises the referrer's sharing too (docs/model.md, friend_incentive_effect): a friend-only
+        # reward read "the referrer's 0 buys 0% of the largest rise in sharing" beside sharing up by 28%
+        lift = incentive.referee_share_uplift
+        sharing = (f" and {share_text(bought)} of the largest rise it gives the referrer's sharing "
+                   f"(`referee_share_uplift` {lift:g}: sharing ×{1 + lift * bought:.2f} over weak ties)" if lift > 0 else
+                   ", and nothing of the referrer's sharing (`referee_share_uplift` 0)")
+        text += (f", {friend_is}'s {fmt(friend)} {share_text(bought)} of the largest rise "
+                 f"in conversion{no_rise(incentive, 'referee_max_uplift')}{sharing}")
     fakes = sorted({float(inc.fraud_probability(reward + friend, scenario.fraud.share, scale)) for _, reward in tiers})
     def percent(fake: float) -> str:   # a share below 0.1% is not "0.0%", which read as none
         return f"{fake:.1%}" if fake >= 0.001 or fake == 0 else "under 0.1%"
