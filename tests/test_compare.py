@@ -1181,7 +1181,8 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     note = assumption_note(wrap(p0, p3))
     assert ("different numbers of reminders (p0 0, p3 3), and what a reminder does is assumed: the k-th reminder "
             "moves sharing fatigue^k times as much as an ask at purchase (`fatigue` 0.9; reminders do not get an "
-            "onboarding or milestone ask's larger moment) and annoys with probability `annoyance` (0.05), which costs "
+            "onboarding or milestone ask's larger moment, and keep a campaign push's or a launch e-mail's smaller "
+            "one) and annoys with probability `annoyance` (0.05), which costs "
             "2 points of satisfaction for good") in note
     assert "--uncertain program.timing.reminders.annoyance=0:0.3" in note and "moment_effect" not in note
     # fatigue is tested too: at 1 three reminders beat none for sure, at 0.3 none led (docs/scenarios.md's pair)

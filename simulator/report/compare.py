@@ -1146,7 +1146,8 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
 
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
                      f"k-th reminder moves sharing fatigue^k times as much as an ask at purchase (`fatigue` "
-                     f"{sizes('fatigue')}; reminders do not get an onboarding or milestone ask's larger moment) and "
+                     f"{sizes('fatigue')}; reminders do not get an onboarding or milestone ask's larger moment, and keep a "
+                     f"campaign push's or a launch e-mail's smaller one) and "
                      f"annoys with probability `annoyance` ({sizes('annoyance')}), which costs "
                      f"{sizes('annoyance_points')} points of satisfaction for good (sizes that are assumptions"
                      + ("" if alike("fatigue") and alike("annoyance") else
