@@ -129,6 +129,9 @@ def test_optimize_writes_its_folder_and_best_yaml_runs(tmp_path, optimize_settin
     assert {k: manifest["optimize"]["settings"][k] for k in ("trials", "replicates", "max_replicates", "batch",
                                                              "confirm_replicates", "startup_trials", "eta")} == {
         "trials": 6, "replicates": 2, "max_replicates": 4, "batch": 2, "confirm_replicates": 4, "startup_trials": 3, "eta": 2}
+    # kept on further seeds only where it had some: true beside "winner re-run": [] read as a second confirmation made
+    rerun = manifest["seeds"]["winner re-run"]
+    assert manifest["optimize"]["kept_on_further_seeds"] is (None if not rerun else manifest["optimize"]["feasible"])
     best = load_scenario(folder / "best.yaml")
     # a default the base never gave is not written back as if set: `refsim run best.yaml` said on_budget_exhausted
     # "changes nothing" of a key nobody wrote
@@ -1706,6 +1709,14 @@ def test_an_interval_of_one_run_is_no_interval_not_three_dashes():
     assert "– – –" not in row
 
 
+def test_a_varied_list_item_is_named_with_its_list():
+    """A trial's values named each key by its last part: `program.timing.days.0` read "0=52"."""
+    from simulator.report.optimize import key_name
+
+    assert key_name("program.timing.days.0") == "days.0" and key_name("program.incentive.referee_reward") == \
+        "referee_reward" and key_name("days") == "days"
+
+
 def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_difference():
     """'best: onboarding' read as a verdict where at_purchase's paired difference from it
     held 0 over the 16 replicates both ran. Each other choice's best trial now gets the
@@ -1742,6 +1753,15 @@ def test_choices_not_told_apart_from_the_winner_are_named_with_the_paired_differ
     capped = SimpleNamespace(**{**vars(behind), "constraints": [parse_constraint("reward_cost<=5")],
                                 "trials": trials.assign(reward_cost_rung0_mean=[4.0, 9.0, 4.0])})
     assert close_choices(capped, parameters) == (close, [])
+    # kept on the first rung's replicates but broken over all it ran, the replicates the difference is over: 'ahead of
+    # the winner ..., keeping the constraints there' named a choice at incremental_cac 13.0 against a cap of 12 on its
+    # 4 replicates, which the same report listed among those the constraints ruled out
+    kept = behind.trials.assign(reward_cost_rung0_mean=[4.0, 4.0, 4.0], feasible=[True, True, True])
+    kept_there = SimpleNamespace(**{**vars(behind), "constraints": [parse_constraint("reward_cost<=5")], "trials": kept,
+                                    "rungs": [2, 4]})
+    assert close_choices(kept_there, parameters)[1] == better
+    broken = SimpleNamespace(**{**vars(kept_there), "trials": kept.assign(feasible=[True, False, True])})
+    assert close_choices(broken, parameters) == (close, [])
     # a ratio undefined in some replicates: the pairs counted are those defined in both
     ratio = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: [12.0, float("nan"), 13.0, float("nan")]}})
     assert "4 replicates" not in _by_choice(ratio, parameters)[-1] and "2 replicates" in "".join(_by_choice(ratio, parameters))

@@ -67,7 +67,10 @@ def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, par
             "rungs": result.rungs, "trials": int(len(result.trials)), "best_trial": result.best_trial,
             "feasible": result.feasible,
             # a winner chosen keeping them can break them on the further seeds of its re-run: feasible alone read true
-            "kept_on_further_seeds": result.feasible and not broken_on_further_seeds(result),
+            # and null where the winner was the only candidate re-run, with no further seeds (true read as a second
+            # confirmation made)
+            "kept_on_further_seeds": (result.feasible and not broken_on_further_seeds(result)
+                                      if _seeds(result, "winner") else None),
             # the search's settings: batch and startup_trials choose which trials run, and the command line names
             # only a --settings file that may change (sensitivity's and calibrate's manifests carry theirs)
             "settings": asdict(settings), **(extra or {})}}))
@@ -1059,6 +1062,13 @@ def _choice_bests(result: OptimizeResult, parameters: list[Parameter]):
     return bests, bool(constrained)
 
 
+def key_name(key: str) -> str:
+    """A varied key as a trial's values name it: its last part, or its last two where that
+    is a list's index (`program.timing.days.0` read "0=52")."""
+    parts = key.split(".")
+    return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
+
+
 def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | None:
     """The winner's paired difference from ``trial`` on the first objective (winner − it)
     over the replicates both ran, each on the same seed (compare.paired_difference), with
@@ -1109,6 +1119,11 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
             difference = winner_against(result, int(best["trial"]))
             if difference is None or not math.isfinite(difference["diff_ci_low"]):
                 continue
+            if result.constraints and not bool(best.get("feasible", True)):
+                # kept on the first rung's replicates, broken over all it ran, the replicates the difference is over:
+                # 'ahead of the winner ..., keeping the constraints there' named a choice at incremental_cac 13.0
+                # against a cap of 12 on its 4 replicates, which the same report listed among those ruled out
+                continue
             if difference["diff_ci_low"] == difference["diff_ci_high"] == 0 and int(best["trial"]) in level_trials(result):
                 continue   # the very runs of the winner: a tie the note on trials that scored the same names, which
                 # no more replicates resolve ('run them side by side ... and more replicates' was said of it); one
@@ -1153,7 +1168,7 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
         if _settled_on_fresh_seeds(result, trial):
             continue   # its re-run on the winner's fresh seeds already told them apart
         if ahead(result, difference) == 0:
-            values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
+            values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
             close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
     return close[:count]
 
@@ -1218,7 +1233,7 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
             theirs, ours = (float(trials.loc[t, f"{second.metric}_mean"]) for t in (trial, result.best_trial))
             where = "over the search's replicates (it was not re-run)"
             versus = _versus_text(difference)
-        values = ", ".join(f"{p.key.rsplit('.', 1)[-1]}={_value(row[p.key])}" for p in parameters)
+        values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
         close.append(f"trial {trial} ({values}): winner − it on {first.metric} {versus}; its {second.metric} "
                      f"{fmt(theirs)} against the winner's {fmt(ours)}, {where}")
     return close[:count]
