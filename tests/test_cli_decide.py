@@ -3163,3 +3163,32 @@ def test_the_study_path_note_is_not_said_where_a_design_itself_runs_on_the_numpy
     assert study_path_note([managers], cost) == ""   # on the numpy stages everywhere: nothing differs
     drift = parse_parameters(["satisfaction.drift_per_year=-0.2:0"], organization)
     assert "the ranges reach `satisfaction.drift_per_year`" in study_path_note([organization], drift)
+
+
+def test_a_constraint_no_run_can_break_is_said_to_rule_nothing_out():
+    """`payback_day<=400` on a 365-day horizon (a payback that never came counts as day
+    366), `referred_share<=1`, `customers_final<=5000` on 2,000 people and `reward_cost>=0`
+    passed unsaid, the report saying the winner "keeps every constraint", where a floor
+    past a metric's most is refused and a spend cap above a budget is said. Each is named
+    with why; a limit some run can break, or one on a key the search varies, is not."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import parse_constraint
+    from simulator.report.optimize import unbinding_note
+    from .conftest import small
+
+    base = small(days=365, population={"size": 2000, "initial_customers": 40})
+    limits = ["payback_day<=400", "referred_share<=1", "customers_final<=5000", "reward_cost>=0"]
+    result = SimpleNamespace(best_scenario=base, best={"program.incentive.referrer_reward": 10.0},
+                             constraints=[parse_constraint(c) for c in limits])
+    note = unbinding_note(result)
+    assert note.startswith("`payback_day<=400` (the horizon is 365 days, and a run where the day never came counts as "
+                           "day 366); `referred_share<=1` (referred_share is at most 1 in every run); "
+                           "`customers_final<=5000` (customers_final is at most 2,000 people in every run); "
+                           "`reward_cost>=0` (reward_cost is at least 0 in every run) cannot fail, so they rule no design "
+                           "out"), note
+    binding = ["payback_day<=365", "referred_share<=0.9", "customers_final<=1999", "reward_cost>=1"]
+    assert unbinding_note(SimpleNamespace(**{**vars(result), "constraints": [parse_constraint(c) for c in binding]})) == ""
+    varied = SimpleNamespace(**{**vars(result), "best": {"days": 500, "population.size": 9000},
+                                "constraints": [parse_constraint(c) for c in limits[:1] + limits[2:3]]})
+    assert unbinding_note(varied) == ""

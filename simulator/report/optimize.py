@@ -483,6 +483,45 @@ def budget_bound_note(result: OptimizeResult) -> str:
             + keep)
 
 
+def unbinding_note(result: OptimizeResult) -> str:
+    """Constraints no run can break, each with why, as one sentence: a ceiling at or past
+    what the metric can be (`referred_share<=1`, `payback_day<=400` on a 365-day horizon,
+    where a payback that never came counts as day 366, `customers_final<=5000` on 2,000
+    people) or a floor at or below its least (`reward_cost>=0`). Each passed unsaid, the
+    report saying the winner "keeps every constraint", where a floor past a metric's most
+    is refused and a spend cap above a total budget is said (budget_bound_note)."""
+    from ..evaluation import DAY_METRICS, PEOPLE_METRICS, ceiling
+    from ..metrics import METRIC_BOUNDS
+
+    base = result.best_scenario
+    if base is None:
+        return ""
+    varied = list(result.best or {})
+    said = []
+    for constraint in result.constraints:
+        low, high = METRIC_BOUNDS.get(constraint.metric, (-math.inf, math.inf))
+        why = ""
+        if constraint.op == "<=" and constraint.limit >= high:
+            why = f"{constraint.metric} is at most {high:g} in every run"
+        elif constraint.op == ">=" and constraint.limit <= low:
+            why = f"{constraint.metric} is at least {low:g} in every run"
+        elif constraint.op == "<=" and constraint.metric in DAY_METRICS and "days" not in varied \
+                and constraint.limit >= base.days + 1:
+            why = (f"the horizon is {base.days} days, and a run where the day never came counts as day "
+                   f"{base.days + 1}")
+        elif constraint.op == "<=" and constraint.metric in PEOPLE_METRICS \
+                and not any(key.startswith("population.") for key in varied) \
+                and constraint.limit >= ceiling(base, constraint.metric):
+            why = f"{constraint.metric} is at most {ceiling(base, constraint.metric):,.0f} people in every run"
+        if why:
+            said.append(f"`{constraint}` ({why})")
+    if not said:
+        return ""
+    one = len(said) == 1
+    return (f"{'; '.join(said)} cannot fail, so {'it rules' if one else 'they rule'} no design out: the winner keeping "
+            f"{'it' if one else 'them'} says nothing. Give a limit some design can break.")
+
+
 def _value(value) -> str:
     # a null choice, None, is NaN in the trials table: both as --vary and --set take it back ('None', 'nan' refused)
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -923,7 +962,7 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
         lines += _horizon_lines(confirmation, settings.confirm_replicates, result.best_scenario.days)
         lines += _budget_lines(confirmation, settings.confirm_replicates, result.best_scenario.program.incentive,
                                result.best_scenario.days)
-        for note in (spend_cap_note(result), budget_bound_note(result)):
+        for note in (spend_cap_note(result), budget_bound_note(result), unbinding_note(result)):
             if note:
                 lines += ["", note]
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
