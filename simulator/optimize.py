@@ -1015,8 +1015,9 @@ class Search:
             for c in self.constraints:
                 mean, low, high = row[f"{c.metric}_mean"], row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]
                 worst = high if c.op == "<=" else low
-                worst = mean if not math.isfinite(worst) else worst
-                upper_ok &= c.excess(worst) <= 0
+                # no interval (one run): not kept at its far end, which nothing shows; a one-replicate trial was
+                # "feasible_upper" on its mean and joined the candidates ahead of the top rung's
+                upper_ok &= math.isfinite(worst) and c.excess(worst) <= 0
             row["feasible"] = trial.state == TrialState.COMPLETE and all(c.excess(row[f"{c.metric}_mean"]) <= 0 for c in self.constraints)
             row["feasible_upper"] = bool(row["feasible"] and upper_ok)
             row["error"] = trial.user_attrs.get("error", "")

@@ -2109,3 +2109,21 @@ def test_a_ratio_undefined_in_a_fresh_run_is_judged_over_the_runs_where_it_is_de
     row = result.confirmation.set_index("metric").loc["incremental_cac"]
     assert row["n"] < row["runs"], row   # an undefined run among the fresh seeds: the case at hand
     assert row["mean_all_runs"] == 8.0 and result.feasible
+
+
+def test_a_trial_of_one_replicate_is_not_kept_at_the_far_end_of_an_interval_it_does_not_have():
+    """With `-r 1` a trial on the first rung has one run and no interval; it was marked
+    `feasible_upper` on its mean, so it joined the candidates ahead of the top rung's as
+    if kept at the far end of an interval. reward_cost is 100 x base_share in every run
+    (closed_form): with two runs or more its interval is its mean, and a trial keeping
+    the cap keeps it there."""
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    result = optimize(base, parameters, objectives=[parse_objective("cumulative_profit")],
+                      constraints=[parse_constraint("reward_cost<=90")], seed=4, evaluate=closed_form,
+                      settings=OptimizeSettings(trials=12, replicates=1, max_replicates=4))
+    trials = result.trials[result.trials["state"] == "COMPLETE"]
+    one, more = trials[trials["replicates"] == 1], trials[trials["replicates"] > 1]
+    assert len(one) and len(more) and one["feasible"].any()
+    assert not one["feasible_upper"].any()
+    assert (more["feasible_upper"] == more["feasible"]).all() and more["feasible"].any()
