@@ -366,6 +366,12 @@ class Sweep:
         bases = [(self.base, self.base_data, self.overrides),
                  (self.base.model_copy(update={"seed": None}), unseeded, without),
                  (self.base.model_copy(update={"seed": stored}), {**unseeded, "seed": stored}, without)]
+        # the pin added after a `--set seed=null` that drew the seed (the manifest's command adds it last): the folder
+        # ran with that --set, which dropping every seed item lost, so its own recorded command was refused there
+        unpinned = tuple(o for o in self.overrides
+                         if not (o.partition("=")[0].strip() == "seed" and o.partition("=")[2].strip() == str(stored)))
+        if unpinned != self.overrides and any(o.partition("=")[0].strip() == "seed" for o in unpinned):
+            bases.append((self.base.model_copy(update={"seed": None}), {**unseeded, "seed": None}, unpinned))
         for base, data, overrides in bases:
             for seed in (None, stored):
                 other = dataclasses.replace(self, spec=self.spec.model_copy(update={"seed": seed}), base=base,

@@ -4268,3 +4268,25 @@ def test_a_swept_list_is_drawn_in_the_sweep_files_order(tmp_path):
     assert order == ["[30, 90]", "[10, 20, 30, 40]", "[200]"]
     table = pd.DataFrame({"program.timing.days": ["[10, 20, 30, 40]", "[200]", "[30, 90]"], "mean": [1.0, 2.0, 3.0]})
     assert _in_level_order(table, "program.timing.days", order)["program.timing.days"].tolist() == order
+
+
+def test_a_seed_drawn_through_set_seed_null_is_pinned_by_the_manifests_own_command(tmp_path):
+    """A base with a seed, and `--set seed=null` to draw one: the manifest records the
+    command with `--set seed=<drawn>` added last, and that command was refused in its own
+    folder ('holds a different sweep ... seed null → <drawn>'), as was the pin alone: only
+    --force, running every run again, got out. Both resume now; another seed is refused."""
+    path = write_sweep(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    del spec["seed"]   # the base's seed (BASE has one) is what --set seed=null drops
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--executor", "serial", "--set", "seed=null"]
+    assert runner.invoke(app, command).exit_code == 0
+    first = run_frame(out)
+    recorded = json.loads((out / "manifest.json").read_text())["command"]
+    drawn = json.loads((out / "sweep.json").read_text())["sweep_seed"]
+    assert recorded[-2:] == ["--set", f"seed={drawn}"]
+    again = runner.invoke(app, [*command, "--set", f"seed={drawn}"])
+    assert again.exit_code == 0 and "0 run now, 6 already done" in again.stdout, again.output
+    pd.testing.assert_frame_equal(run_frame(out), first)
+    one_line_error(runner.invoke(app, [*command, "--set", f"seed={drawn + 1}"]), "holds a different sweep")
