@@ -1013,7 +1013,7 @@ class Search:
                 high = min(summary["ci_high"], top)
                 row.update({f"{metric}_mean": summary["mean"], f"{metric}_ci_low": summary["ci_low"], f"{metric}_ci_high": high})
             for c in self.constraints:
-                mean, low, high = row[f"{c.metric}_mean"], row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]
+                low, high = row[f"{c.metric}_ci_low"], row[f"{c.metric}_ci_high"]
                 worst = high if c.op == "<=" else low
                 # no interval (one run): not kept at its far end, which nothing shows; a one-replicate trial was
                 # "feasible_upper" on its mean and joined the candidates ahead of the top rung's
