@@ -320,6 +320,10 @@ def _yaml_error(error: yaml.YAMLError, source: str, shape: str = SCENARIO_SHAPE,
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
     problem = getattr(error, "problem", None) or "not valid YAML"
     if isinstance(error, ConstructorError):
+        if "constructor for the tag" in problem:
+            # "could not determine a constructor for the tag ...python/object..." said nothing of what would do
+            problem += ("; the file holds plain YAML values (numbers, text, true/false, null, lists and blocks): "
+                        "remove the tag")
         return ScenarioError(problem, file=source, key=where)
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         # "found character that cannot start any token" never said the character was a tab

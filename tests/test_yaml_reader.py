@@ -228,3 +228,15 @@ def test_a_tab_that_breaks_the_yaml_is_named_as_a_tab():
     with pytest.raises(ScenarioError) as caught:
         load("name: x\ndays: [30\n", "bracket.yaml")
     assert "a tab" not in str(caught.value)
+
+
+def test_a_python_tag_is_refused_saying_what_a_file_holds():
+    """`name: !!python/object:os.system x` read "could not determine a constructor for the
+    tag ...", with no word of what would be valid (every other YAML error says it); and
+    nothing of the tag is built."""
+    with pytest.raises(ScenarioError) as caught:
+        load("name: !!python/object:os.system x\n", "tag.yaml")
+    said = str(caught.value)
+    assert said.startswith("tag.yaml: line 1, column 7: could not determine a constructor for the tag"), said
+    assert said.endswith("the file holds plain YAML values (numbers, text, true/false, null, lists and blocks): "
+                         "remove the tag"), said
