@@ -3354,9 +3354,19 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_nam
     plots.paired_intervals(rows, Path("pairs.png"), reference="c")
     labels = [t.get_text() for t in drawn[-1].axes[0].get_yticklabels()]
     assert labels[0] == "a − b (97.5%): incremental_value" and "a − c: customers_final" in labels, labels
-    # the legend says a row's level may be its own (a title saying so was cut off beside the wide labels, 323)
-    assert drawn[-1].axes[0].get_legend_handles_labels()[1] == ["unpaired (95%, or the row's level)",
-                                                                "paired (95%, or the row's level)"]
+    # the title says which line is which and that a row's level may be its own (beside the wide labels a title saying
+    # so was cut off, 323); no legend, which sat over the rows and hid the end that decides whether a row reaches 0
+    axes = drawn[-1].axes[0]
+    assert axes.get_title() == ("Common random numbers: paired (thick, blue) vs\nunpaired (thin, grey) intervals, 95% "
+                                "or the row's level") and axes.get_legend() is None
+    # a long design name wraps (73 characters squeezed the axes to a third of the figure and cut its label off)
+    long = rows.assign(design=["double-sided-store-credit-ten-dollars-each-with-weekly-reminder-variant"] * len(rows))
+    plots.paired_intervals(long, Path("pairs.png"), reference="c")
+    assert all(len(line) <= 48 for t in drawn[-1].axes[0].get_yticklabels() for line in t.get_text().split("\n"))
+    # nothing to draw (one replicate): said in the frame, not a blank one under a caption describing intervals
+    plots.paired_intervals(rows.assign(unpaired_ci_low=math.nan, unpaired_ci_high=math.nan), Path("pairs.png"))
+    assert [t.get_text() for t in drawn[-1].axes[0].texts] == [
+        "no difference has an interval to draw:\none replicate gives none (run 2 or more)"]
     # with the best as the reference the pair was drawn only as 'b − a' at 95%: now as the verdict's row, once
     first = SimpleNamespace(designs=[designs[1], designs[2], designs[0]], paired=True, reference="a",
                             table=comparison_table([designs[1], designs[2], designs[0]], paired=True))

@@ -344,27 +344,33 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
     rows = table[table["verdict"] != "reference"].copy()
     rows["scale"] = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]) / 2
     rows = rows[np.isfinite(rows["scale"]) & (rows["scale"] > 0)].reset_index(drop=True)
+    import textwrap
+
     fig, ax = plt.subplots(figsize=(8.5, 0.35 * max(len(rows), 4) + 1.6))   # 'a − b: metric' labels are wide
     labels = []
     for i, row in rows.iterrows():
         scale, centre = row["scale"], row["diff_mean"] / row["scale"]
         # 95% unless the row names its level (the verdict's, Holm's): beside wide labels a title saying so was cut off
-        ax.plot([centre - 1, centre + 1], [i, i], color="tab:gray", lw=1.2,
-                label="unpaired (95%, or the row's level)" if i == 0 else None)
+        ax.plot([centre - 1, centre + 1], [i, i], color="tab:gray", lw=1.2)
         ax.plot([row["diff_ci_low"] / scale, row["diff_ci_high"] / scale], [i, i], color="tab:blue", lw=5, alpha=0.7,
-                solid_capstyle="butt", label="paired (95%, or the row's level)" if i == 0 else None)
+                solid_capstyle="butt")
         ax.plot([centre], [i], "k|", ms=10)
         named = row["design"] if " − " in str(row["design"]) or reference is None else f"{row['design']} − {reference}"
-        labels.append(f"{named}: {row['metric']}")
+        # wrapped: a 73-character design name squeezed the axes to a third of the figure and cut its label off
+        labels.append("\n".join(textwrap.wrap(f"{named}: {row['metric']}", 48)))
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
-    # two lines each: beside long labels the narrowed axes cut one-line texts off at the right
+    if not len(rows):   # one replicate: a blank frame stood under a caption describing intervals
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no difference has an interval to draw:\none replicate gives none (run 2 or more)",
+                ha="center", va="center", transform=ax.transAxes, fontsize=9)
+    # two lines each: beside long labels the narrowed axes cut one-line texts off at the right; which line is which
+    # in the title, not a legend, which sat over the rows (loc="best") and hid the end that decides whether a row
+    # reaches 0
     ax.set(xlabel="difference (a − b as labelled),\nin unpaired half-widths (0 = no difference)",
-           title="Common random numbers:\npaired vs unpaired intervals")
+           title="Common random numbers: paired (thick, blue) vs\nunpaired (thin, grey) intervals, 95% or the row's level")
     ax.grid(alpha=0.3, axis="x")
-    if len(rows):
-        ax.legend(fontsize=8, loc="best")
     return _save(fig, path)
 
 
