@@ -2244,6 +2244,18 @@ def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_be
     copy = runs[runs["reward"] == 10].assign(reward=40, point_id=3)
     table = plots._paired_means(pd.concat([runs, third, copy]), "reward", "value", minimise=False).set_index("reward")
     assert table.loc[40, "high"] == pytest.approx(table.loc[10, "high"])   # a copy of level 10: its level, its band
+    # one replicate: no paired difference has a spread, and the figure drew no band under a title promising one; each
+    # level's runs are pooled instead (two points a level here, as another parameter's two values), as without common
+    # random numbers, and the title says which
+    single = pd.DataFrame([{"point_id": 2 * i + j, "replicate": 0, "reward": reward, "other": j,
+                            "value": 100.0 + 10 * i + 4 * j} for i, reward in enumerate((10, 20)) for j in (0, 1)])
+    drawn.clear()
+    plots.sweep_metric(single, ["reward", "other"], "value", tmp_path / "v.png", discrete={"reward": True, "other": True},
+                       paired=True)
+    title = drawn["fig"].texts[0].get_text().replace("\n", " ")
+    assert "paired difference" not in title and "95% interval of the mean" in title, title
+    band = drawn["fig"].axes[0].collections[0].get_paths()[0].vertices[:, 1]
+    assert np.isfinite(band).all() and band.max() > band.min()
 
 
 def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameters(tmp_path, monkeypatch):

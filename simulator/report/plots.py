@@ -541,6 +541,9 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     of 365-day runs). ``defined``: what the runs a metric's mean is taken over have in
     common, where some runs have none (a payback day: the runs that paid back), for the title."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
+    # one replicate: no paired difference has a spread, and the paired bands were left out under a title promising
+    # them; each level's runs are pooled instead, as without common random numbers
+    paired = paired and runs["replicate"].nunique() > 1
     columns = min(3, len(parameters))
     rows = -(-len(parameters) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.5 * rows), squeeze=False, sharey=True)

@@ -189,7 +189,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                 continue
             defined = DEFINED_IN.get(metric) if not np.isfinite(ok[metric].to_numpy(dtype=float)).all() else None
             # a cost has no best level (report.md ranks none): each level's own interval
-            paired = sweep.spec.common_random_numbers and metric not in UNRANKED
+            # and one replicate gives no paired difference a spread: each level's runs pooled, as the figure draws them
+            paired = sweep.spec.common_random_numbers and metric not in UNRANKED and ok["replicate"].nunique() > 1
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
                                               log=log, by=by, paired=paired,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
