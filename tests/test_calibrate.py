@@ -1145,6 +1145,13 @@ def test_the_posterior_plot_draws_its_bars_over_the_interval_and_names_them(monk
     assert "posterior draws (share per bin)" in labels and "90% interval" in labels
     assert ax.get_ylim()[1] >= 1.25 * max(p.get_height() for p in ax.patches if p is not band)
     assert ax.get_xlabel().startswith("word_of_mouth.spontaneous_rate [1/day] (log scale)")
+    # a linear prior of 0.002 to 0.02 read "0.00250.00500.0075..." run together: a handful of ticks
+    (linear,) = parse_parameters(["word_of_mouth.spontaneous_rate=0.002:0.02"],
+                                 load_scenario(SCENARIOS / "default.yaml"), ranges_only=True)
+    flat = SimpleNamespace(**{**vars(calibration), "parameters": [linear]})
+    report.posterior_plot(flat, tmp_path / "posterior.png")
+    ticks = [t for t in drawn[-1].axes[0].get_xticks() if 0.002 <= t <= 0.02]
+    assert 2 <= len(ticks) <= 5, ticks
 
 
 def test_forecast_png_draws_the_pilot_in_the_columns_the_fit_used_as_its_caption_says(tmp_path, monkeypatch):
@@ -1166,6 +1173,8 @@ def test_forecast_png_draws_the_pilot_in_the_columns_the_fit_used_as_its_caption
     report.forecast_plot(daily, pilot, calibration, tmp_path / "forecast.png")
     labels = {ax.get_title(): [line.get_label() for line in ax.get_lines()] for ax in drawn["fig"].axes}
     assert "pilot" in labels["shares"] and "pilot" not in labels["customers"], labels
+    # the legend where a growing forecast's band is not (placed "best" it sat in the middle of two bands)
+    assert all(ax.get_legend()._loc == 2 for ax in drawn["fig"].axes)   # 2: upper left
     assert "in the columns the fit used" in CAPTIONS["forecast"]
 
 

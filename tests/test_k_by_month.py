@@ -66,7 +66,7 @@ def test_join_months_are_whole_numbers_on_the_plot(tmp_path, monkeypatch):
     import simulator.report.plots as plots
 
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
     results = simulate(small(days=100), replicates=2, seed=5, people=False)
     plots.k_by_month(results.k_by_month, tmp_path / "k.png")
     ax = drawn[0].axes[0]
@@ -85,7 +85,7 @@ def test_one_join_month_is_drawn_with_its_interval_on_a_whole_month(monkeypatch)
     import simulator.report.plots as plots
 
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
     k = np.array([0.0, 0.4, 0.375, 0.0])
     table = pd.DataFrame({"replicate": range(4), "join_month": 0, "customers": 10, "referrals": 2, "k": k})
     plots.k_by_month(table, "k.png", days=60, window=30)
@@ -95,13 +95,15 @@ def test_one_join_month_is_drawn_with_its_interval_on_a_whole_month(monkeypatch)
     segment = bars.lines[2][0].get_segments()[0]
     half = stats.t.ppf(0.975, 3) * k.std(ddof=1) / 2
     assert segment[1][1] == pytest.approx(k.mean() + half) and segment[0][1] == pytest.approx(max(k.mean() - half, 0))
-    assert "95% interval of the mean" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the legend under the axes (inside them it covered the interval's peaks)
+    assert ax.get_legend() is None and len(drawn[-1].legends) == 1
+    assert "95% interval of the mean" in [t.get_text() for t in drawn[-1].legends[0].get_texts()]
     assert ax.get_ylim()[1] > k.mean() + half   # the interval's top end stands inside the axes
     # one replicate over two months: no band, and no legend entry for one
     one = pd.DataFrame({"replicate": 0, "join_month": [0, 1], "customers": 10, "referrals": 2, "k": [0.4, 1.17]})
     plots.k_by_month(one, "k.png", days=90, window=30)
     ax = drawn[-1].axes[0]
-    assert "95% interval of the mean" not in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "95% interval of the mean" not in [t.get_text() for t in drawn[-1].legends[0].get_texts()]
     assert ax.get_ylim()[1] > 1.17   # the highest mark sat half cut off on the top edge
 
 
@@ -117,7 +119,7 @@ def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):
     assert plots.partial_month(390, 30) is None              # month 12 is days 331-360, all closed by day 390
     assert plots.partial_month(30, 30) is None               # no month at all
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
     table = pd.DataFrame({"replicate": 0, "join_month": range(12), "customers": 10, "referrals": 2, "k": 0.2})
     for days, hollow in ((365, 1), (390, 0)):
         plots.k_by_month(table, "k.png", days=days, window=30)

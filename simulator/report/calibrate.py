@@ -325,6 +325,10 @@ def posterior_plot(calibration: Calibration, path: Path) -> Path:
             from .plots import log_axis
 
             log_axis(ax)
+        else:   # four ticks or so: a prior of 0.002 to 0.02 read "0.00250.00500.0075..." run together
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         row = intervals.loc[p.key]
         ax.axvspan(row["low"], row["high"], color="tab:orange", alpha=0.2, label=f"{row['level']:.0%} interval", zorder=1)
         ax.axvline(row["median"], color="black", linewidth=1, label="median", zorder=3)
@@ -354,7 +358,8 @@ def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibra
         if pilot.attrs.get("first_date"):
             _date_axis(ax, pilot.attrs["first_date"])
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        # upper left, where a growing forecast's band is not: placed "best" it sat in the middle of two bands
+        ax.legend(fontsize=7, loc="upper left")
     fig.suptitle("Launch forecast from the posterior (shaded: the pilot's days)")
     return save(fig, path)
 

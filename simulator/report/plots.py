@@ -274,9 +274,11 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
     ax.set_ylim(bottom=0, top=top * 1.08)
     if len(x) > 1:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # a join month is whole: a short run drew 1.25, 1.5, 1.75
-    ax.legend(fontsize=8)
+    # under the axes, two to a row: inside them (loc="best") it covered the interval's peaks of months 8 and 11
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return _save(fig, path, rect=(0, 0.03 + 0.05 * -(-len(labels) // 2), 1, 1))
 
 
 def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, title: str | Sequence[str] | None = None) -> Path:
