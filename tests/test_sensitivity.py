@@ -687,6 +687,13 @@ def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends
     assert "undefined in every run of the design as it is" in said and "2 end(s)" in said, said
     dots = [x for line in ax.get_lines() for x in line.get_xdata() if np.isfinite(x)]
     assert dots == [100.0, 100.0], dots
+    # a long design name wraps in its panel's title (73 characters ran past the panel, cut at "...-with-weekly-rem")
+    name = "double-sided-store-credit-ten-dollars-each-with-weekly-reminder-variant"
+    result.tornado["design"] = name
+    result.designs[:] = [name]
+    report.tornado_plot(result, "incremental_cac", tmp_path / "tornado.png")
+    title = drawn[-1].axes[0].get_title()
+    assert title.replace("\n", "") == name and max(map(len, title.split("\n"))) <= 40, title
 
 
 def test_a_metric_undefined_at_some_points_is_refused_in_one_line_not_a_traceback():

@@ -104,7 +104,8 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
             _unmoved(ax, f"{metric} is undefined in every run of the design as it is\n(never paid back, say): "
                          + (f"{reached} end(s) of the ranges have a value (dots: their mean)" if reached else
                             "nor has any end of the ranges a value"))
-        ax.set(xlabel=axis_label(metric), title=design)
+        # wrapped to the panel: a 73-character name ran past it and was cut at "...-with-weekly-rem"
+        ax.set(xlabel=axis_label(metric), title="\n".join(textwrap.wrap(design, 40, break_on_hyphens=True)))
         if len(rows) and (rows[["at_low", "at_high"]] == centre).all(axis=None):
             _unmoved(ax, f"{metric} stays {fmt_short(centre)}\nat every end of every range"
                          + ("\n(no program: nothing is incremental)" if centre == 0 and metric.startswith("incremental") else ""))
