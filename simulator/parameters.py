@@ -19,7 +19,7 @@ import itertools
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Literal, Sequence
 
 from pydantic import BaseModel
 
@@ -79,12 +79,15 @@ class Parameter:
 # --------------------------------------------------------------------------- parsing and checking
 
 
-def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges_only: bool = False) -> Parameter:
+def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges_only: bool = False,
+                    others: Sequence[Parameter] | None = (), alone: bool = False) -> Parameter:
     """``KEY=LO:HI`` (``KEY=LO:HI:log`` for a log scale), ``KEY=a,b,c`` or ``KEY`` (every
     choice of a categorical key), checked against ``base``: the key must exist, and
     each end of the range (each choice) must give a valid scenario on its own.
     ``ranges_only``: a command that takes ranges alone (calibrate) is not advised to
-    give values."""
+    give values. ``others``: the keys varied beside it, whose ends an end of its own is
+    checked with where it clashes with one of them; ``alone``: each end is also run with
+    the others at the base's values (sensitivity's tornado) (_check_values)."""
     key, has_values, raw = (part.strip() for part in text.partition("="))
     if key in RESERVED_KEYS:
         raise ScenarioError(f"'{key}' is set by the command itself; vary a scenario key such as program.base_share", file=source, key=key)
@@ -120,7 +123,7 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
         raise ScenarioError(f"'{given}' gives this key one value only, so there is nothing to vary; give LO:HI with LO < HI"
                             + ("" if ranges_only else " or two or more values a,b")
                             + f" (to fix the key instead, use --set {key}=VALUE)", file=source, key=key)
-    _check_values(parameter, base, source, ranges_only=ranges_only)
+    _check_values(parameter, base, source, ranges_only=ranges_only, others=others, alone=alone)
     return parameter
 
 
@@ -152,17 +155,32 @@ def parse_parameters(texts: Iterable[str], base: Scenario, *, source: str = "--v
     texts = list(texts)
     parameters = []
     for text in texts:
+        # the other keys varied beside it, read where they can be: an end of this one that clashes with one of them
+        # is checked against their ends, not the base's value (_check_values)
+        others = _readable([t for t in texts if t is not text], base, source)
         try:
-            parameters.append(parse_parameter(text, base, source=source, ranges_only=ranges_only))
+            parameters.append(parse_parameter(text, base, source=source, ranges_only=ranges_only, others=others))
         except ScenarioError:
             switched = _switched_having(text.partition("=")[0].strip(), texts, base, source)
             if switched is None:
                 raise
-            parameters.append(parse_parameter(text, switched, source=source, ranges_only=ranges_only))
+            parameters.append(parse_parameter(text, switched, source=source, ranges_only=ranges_only, others=others))
     if not parameters:
         raise ScenarioError(f"nothing to {purpose}; give at least one KEY=LO:HI (e.g. program.base_share=0.1:0.4)",
                             file=source)
     return _distinct(parameters, source)
+
+
+def _readable(texts: list[str], base: Scenario, source: str) -> list[Parameter]:
+    """Those of ``texts`` that read as parameters of ``base`` on their own terms (their
+    values unchecked: their own check names their own faults)."""
+    found = []
+    for text in texts:
+        try:
+            found.append(parse_parameter(text, base, source=source, others=None))
+        except ScenarioError:
+            continue
+    return found
 
 
 def _switched_having(key: str, texts: list[str], base: Scenario, source: str) -> Scenario | None:
@@ -190,12 +208,16 @@ def parse_across(texts: Iterable[str], designs: list[Scenario], *, source: str =
     each is read against the first design that has it, and checked against every design
     that has it (room for its range); a key no design has is refused as for one design."""
     parameters = []
+    texts = list(texts)
     for text in texts:
         key = text.partition("=")[0].strip()
         having = [d for d in designs if applies(d, key)] or designs[:1]  # none: the first design's error
-        parameters.append(parse_parameter(text, having[0], source=source))
+        rest = [t for t in texts if t is not text]
+        # the tornado runs each end with the others at the design's values, the Sobol points every pair of them
+        parameters.append(parse_parameter(text, having[0], source=source, others=_readable(rest, having[0], source),
+                                          alone=True))
         for design in having[1:]:
-            parse_parameter(text, design, source=source)
+            parse_parameter(text, design, source=source, others=_readable(rest, design, source), alone=True)
     if not parameters:
         return parse_parameters([], designs[0], source=source)  # its error: nothing to vary
     return _distinct(parameters, source)
@@ -341,18 +363,37 @@ def _scalar(text: str) -> Any:
         return text
 
 
-def _check_values(parameter: Parameter, base: Scenario, source: str, *, ranges_only: bool = False) -> None:
+def _check_values(parameter: Parameter, base: Scenario, source: str, *, ranges_only: bool = False,
+                  others: Sequence[Parameter] | None = (), alone: bool = False) -> None:
     """Each end of the range, or each choice, applied to the base scenario on its own;
     then, for a range more than one wide, the whole number after its low end (the
     other parity: a ring's even degree from 4 to 8 passed on its ends, and the study
     then stopped at its first 5 or 7), answered with the whole numbers that fit (or, for
     a command that takes ranges only, with --set)."""
+    if others is None:   # read only (_readable)
+        return
     ends = parameter.choices if parameter.kind == "categorical" else (parameter.from_unit(0.0), parameter.from_unit(1.0))
     for value in ends:
         if (error := _refused(parameter, base, value)) is not None:
+            beside = next((o for o in others if o.key == error.key), None)
+            if beside is not None and alone:
+                # the tornado runs this end with the other at the design's own value, which the file may leave to
+                # its default: said so, with the value (it read as a default the user never wrote)
+                raise ScenarioError(f"value {value!r} does not fit the scenario {base.name} beside {beside.key} at the "
+                                    f"design's own value, as the tornado runs each end (the other assumptions as the "
+                                    f"design has them): {error.message}", file=source, key=parameter.key) from None
+            if beside is not None:
+                # the clash is with a key varied beside it: the study runs every pair of their values, not this end
+                # beside the base's value ('promoters 0.7 ... (got 0.7 + 0.35)' of a file whose default passives 0.35
+                # lay outside the passives range given, and ranges whose every pair fits were refused)
+                _check_pairs(parameter, value, beside, base, source)
+                continue
             raise ScenarioError(f"value {value!r} does not fit the scenario {base.name}: {error.message}"
                                 + (f" (at {error.key})" if error.key and error.key != parameter.key else ""),
                                 file=source, key=parameter.key) from None
+        if alone:   # and with each end of every other key varied, as the Sobol points run them together
+            for beside in others or ():
+                _check_pairs(parameter, value, beside, base, source)
     if parameter.kind == "categorical" or parameter.high - parameter.low < 2:
         return
     misfit = misfit_between(parameter.low, parameter.high, lambda value: _refused(parameter, base, value),
@@ -365,6 +406,19 @@ def _check_values(parameter: Parameter, base: Scenario, source: str, *, ranges_o
         "give values that fit instead of a range"
     raise ScenarioError(f"the range from {parameter.low:g} to {parameter.high:g} takes every value between, and {probe} "
                         f"does not fit the scenario {base.name}: {error.message}; {offer}", file=source, key=parameter.key)
+
+
+def _check_pairs(parameter: Parameter, value: Any, beside: Parameter, base: Scenario, source: str) -> None:
+    """``value`` of ``parameter`` with each end (each choice) of ``beside``, varied with it:
+    the study runs them together, so each pair must fit."""
+    ends = beside.choices if beside.kind == "categorical" else (beside.from_unit(0.0), beside.from_unit(1.0))
+    for other in ends:
+        try:
+            apply_values(base, {parameter.key: value, beside.key: other}, parameters=[parameter, beside])
+        except ScenarioError as error:
+            raise ScenarioError(f"value {value!r} with {beside.key} at {other!r} (an end of each range, which the study "
+                                f"runs together) does not fit the scenario {base.name}: {error.message}; give ranges "
+                                f"whose ends fit together", file=source, key=parameter.key) from None
 
 
 def _refused(parameter: Parameter, base: Scenario, value: Any) -> ScenarioError | None:

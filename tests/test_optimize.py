@@ -2127,3 +2127,29 @@ def test_a_trial_of_one_replicate_is_not_kept_at_the_far_end_of_an_interval_it_d
     assert len(one) and len(more) and one["feasible"].any()
     assert not one["feasible_upper"].any()
     assert (more["feasible_upper"] == more["feasible"]).all() and more["feasible"].any()
+
+
+def test_two_varied_keys_that_must_fit_together_are_checked_at_each_others_ends():
+    """promoters + passives must be at most 1. An end of one range was checked beside the
+    base's value of the other (the default passives 0.35), which no trial runs when the
+    other is varied too: promoters 0.3:0.7 with passives 0.1:0.3, every pair of which fits
+    (0.7 + 0.3 = 1), was refused; and a pair of ranges whose high ends clash is named by
+    that pair. Sensitivity's tornado does run each end beside the base's values: there
+    the base's value is named as such (and the pairs are checked too)."""
+    from simulator.parameters import parse_across
+
+    base = small(satisfaction={"kind": "nps_mix", "promoters": 0.5, "passives": 0.35})
+    fitting = ["satisfaction.promoters=0.3:0.7", "satisfaction.passives=0.1:0.3"]
+    assert [p.high for p in parse_parameters(fitting, base)] == [0.7, 0.3]
+    with pytest.raises(ScenarioError, match=re.escape(
+            "value 0.7 with satisfaction.passives at 0.6 (an end of each range, which the study runs together) does not "
+            "fit the scenario small: promoters + passives must be at most 1 (got 0.7 + 0.6 = 1.3)")):
+        parse_parameters(["satisfaction.promoters=0.3:0.7", "satisfaction.passives=0.2:0.6"], base)
+    with pytest.raises(ScenarioError, match=re.escape(
+            "value 0.7 does not fit the scenario small beside satisfaction.passives at the design's own value, as the "
+            "tornado runs each end (the other assumptions as the design has them): promoters + passives must be at "
+            "most 1 (got 0.7 + 0.35 = 1.05)")):
+        parse_across(fitting, [base], source="--uncertain")
+    with pytest.raises(ScenarioError, match=re.escape("value 0.6 with satisfaction.passives at 0.5 (an end of each range")):
+        parse_across(["satisfaction.promoters=0.3:0.6", "satisfaction.passives=0.2:0.5"], [base], source="--uncertain")
+    assert len(parse_across(["satisfaction.promoters=0.3:0.5", "satisfaction.passives=0.2:0.5"], [base])) == 2
