@@ -134,6 +134,17 @@ def path_of(block: BaseModel) -> tuple[BaseModel, list[str]] | None:
     return None
 
 
+def _picks_variant(model: type[BaseModel]) -> bool:
+    """Whether ``model``'s ``kind`` names it among a block's variants (one literal value, a
+    class of its own per kind), not a plain choice (a channel's direct or broadcast), which
+    an assignment changes like any other key."""
+    import typing
+
+    field = model.model_fields.get("kind")
+    return field is not None and typing.get_origin(field.annotation) is typing.Literal \
+        and len(typing.get_args(field.annotation)) == 1
+
+
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, assignments are checked."""
 
@@ -160,7 +171,7 @@ class Strict(BaseModel):
             hint = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
             raise ScenarioError(f"unknown key '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else ";")
                                 + f" valid keys here: {', '.join(fields)}", **self._where(name))
-        if name == "kind" and value != getattr(self, "kind", value):
+        if name == "kind" and value != getattr(self, "kind", value) and _picks_variant(type(self)):
             self._refuse_kind(value)
         # a check across keys (promoters + passives, channel weights) runs after pydantic has set the value: a
         # refused assignment left it in place, the block invalid for the next simulate

@@ -3178,17 +3178,21 @@ def test_a_constraint_no_run_can_break_is_said_to_rule_nothing_out():
     from .conftest import small
 
     base = small(days=365, population={"size": 2000, "initial_customers": 40})
-    limits = ["payback_day<=400", "referred_share<=1", "customers_final<=5000", "reward_cost>=0"]
+    limits = ["payback_day<=400", "customers_final<=5000", "reward_cost>=0"]
     result = SimpleNamespace(best_scenario=base, best={"program.incentive.referrer_reward": 10.0},
                              constraints=[parse_constraint(c) for c in limits])
     note = unbinding_note(result)
     assert note.startswith("`payback_day<=400` (the horizon is 365 days, and a run where the day never came counts as "
-                           "day 366); `referred_share<=1` (referred_share is at most 1 in every run); "
-                           "`customers_final<=5000` (customers_final is at most 2,000 people in every run); "
+                           "day 366); `customers_final<=5000` (customers_final is at most 2,000 people in every run); "
                            "`reward_cost>=0` (reward_cost is at least 0 in every run) cannot fail, so they rule no design "
                            "out"), note
+    # a metric a run can leave undefined breaks any constraint there (incremental_cac with no extra customer, a share
+    # of no adopters): 'cannot fail' stood beside every trial ruled out by `incremental_cac>=0`
+    undefined = SimpleNamespace(**{**vars(result), "constraints": [parse_constraint(c) for c in
+                                                                    ("incremental_cac>=0", "referred_share<=1")]})
+    assert unbinding_note(undefined) == ""
     binding = ["payback_day<=365", "referred_share<=0.9", "customers_final<=1999", "reward_cost>=1"]
     assert unbinding_note(SimpleNamespace(**{**vars(result), "constraints": [parse_constraint(c) for c in binding]})) == ""
     varied = SimpleNamespace(**{**vars(result), "best": {"days": 500, "population.size": 9000},
-                                "constraints": [parse_constraint(c) for c in limits[:1] + limits[2:3]]})
+                                "constraints": [parse_constraint(c) for c in limits[:2]]})
     assert unbinding_note(varied) == ""

@@ -834,6 +834,9 @@ def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key()
         assert "\n" not in str(refused.value) and "errors.pydantic.dev" not in str(refused.value)
     scenario.days = 30
     assert scenario.days == 30 and scenario.population.size == load_scenario(DEFAULT).population.size
+    # a kind that is a plain choice of one block (a channel's direct or broadcast) is assigned as any key
+    scenario.program.channels[0].kind = "broadcast"
+    assert scenario.program.channels[0].kind == "broadcast"
     scenario.network = {"kind": "erdos_renyi", "mean_degree": 6}   # the block whole, as the error says
     scenario.program.timing.reminders = {}
     assert scenario.network.kind == "erdos_renyi" and scenario.program.timing.reminders.count == 0

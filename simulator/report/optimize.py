@@ -483,6 +483,14 @@ def budget_bound_note(result: OptimizeResult) -> str:
             + keep)
 
 
+#: Metrics every run has a value of (a day that never came counts as the day after the horizon): a bound on one of
+#: them holds in every run; a ratio (incremental_cac, K, an ROI) can be undefined, which breaks any constraint on it.
+ALWAYS_DEFINED = frozenset({"customers_final", "adopters", "referred_customers", "word_of_mouth_customers", "reward_cost",
+                            "fraud_cost", "program_cost", "rewards_owed", "rewards_unpaid", "fake_accounts",
+                            "non_qualifying_signups", "pipeline_rewards_beyond_budget", "equity_final", "payback_day",
+                            "budget_exhausted_day"})
+
+
 def unbinding_note(result: OptimizeResult) -> str:
     """Constraints no run can break, each with why, as one sentence: a ceiling at or past
     what the metric can be (`referred_share<=1`, `payback_day<=400` on a 365-day horizon,
@@ -499,6 +507,8 @@ def unbinding_note(result: OptimizeResult) -> str:
     varied = list(result.best or {})
     said = []
     for constraint in result.constraints:
+        if constraint.metric not in ALWAYS_DEFINED:
+            continue   # undefined in every run (no extra customer for incremental_cac), a mean breaks it all the same
         low, high = METRIC_BOUNDS.get(constraint.metric, (-math.inf, math.inf))
         why = ""
         if constraint.op == "<=" and constraint.limit >= high:
