@@ -440,7 +440,7 @@ class MomentEffect(Strict):
     onboarding: Annotated[float, Field(ge=0, le=10)] = Field(1.2, description="Multiplier of an ask at the end of onboarding, after a first use [-]. Source: direction: asks after a positive experience work better (peak-end rule, Kahneman et al. 1993; Dropbox asked there); size: assumption.")
     milestone: Annotated[float, Field(ge=0, le=10)] = Field(1.5, description="Multiplier of an ask at a success milestone [-]. Source: direction: satisfaction and recent success drive referral (peak-end rule, Kahneman et al. 1993; Kumar, Petersen & Leone 2010, referral behaviour follows the customer's experience); size: assumption.")
     campaign: Annotated[float, Field(ge=0, le=10)] = Field(0.8, description="Multiplier of an ask in a campaign sent to everyone on a calendar day [-]. Source: direction: untimed e-mail blasts get lower response than triggered messages (e-mail marketing benchmarks); size: assumption.")
-    reminder: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Multiplier of a reminder (an ask beyond the first; fatigue^k applies on top) [-]. Source: definition (reminders are calibrated through fatigue).")
+    reminder: Annotated[float, Field(ge=0, le=10)] = Field(1.0, description="Multiplier of a reminder (an ask beyond the first; fatigue^k applies on top), or the first ask's own multiplier where that is smaller: a reminder never comes at a larger moment than the ask it follows, so a value above an ask at purchase's changes nothing there [-]. Source: definition (reminders are calibrated through fatigue).")
 
 
 class RewardSeekers(Strict):

@@ -1144,8 +1144,11 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         def alike(attr: str) -> bool:
             return len({float(getattr(r, attr)) for r in sending.values()}) == 1
 
+        reminder_moment = {float(s.program.moment_effect.reminder) for s in asking}
+        scaled = "" if reminder_moment == {1.0} else \
+            f"`moment_effect.reminder` ({', '.join(f'{m:g}' for m in sorted(reminder_moment))}) × "
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
-                     f"k-th reminder moves sharing fatigue^k times as much as an ask at purchase (`fatigue` "
+                     f"k-th reminder moves sharing {scaled}fatigue^k times as much as an ask at purchase (`fatigue` "
                      f"{sizes('fatigue')}; reminders do not get an onboarding or milestone ask's larger moment, and keep a "
                      f"campaign push's or a launch e-mail's smaller one) and "
                      f"annoys with probability `annoyance` ({sizes('annoyance')}), which costs "
