@@ -3,6 +3,7 @@ model (unknown keys are errors) and the schema-wide limits."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -194,8 +195,18 @@ class Strict(BaseModel):
             # an assignment has no line to delete: `s.program.timing.reminders = None` was told to "delete the line"
             from .scenario_io import KEEP_DEFAULTS
 
-            described.message = described.message.replace(
-                KEEP_DEFAULTS, " as a dict ({} keeps the defaults)").replace("of 'key: value' lines", "of keys")
+            from .parameters import _union_kinds
+
+            field = type(self).model_fields.get(name)
+            variants = field is not None and _union_kinds(field.annotation)
+            # a block with variants needs its kind: '{} keeps the defaults' was then refused for a missing kind
+            keep = " as a dict with its kind ({'kind': ...})" if variants else " as a dict ({} keeps the defaults)"
+            described.message = described.message.replace(KEEP_DEFAULTS, keep).replace("of 'key: value' lines",
+                                                                                         "of keys")
+            # a file's advice, with a key path from the block: '(or --set incentive.kind=none)' named no key of the
+            # scenario's top, which an assignment can use anyway
+            described.message = re.sub(r"add `kind: (\w+)` to it", r"assign {'kind': '\1', ...}",
+                                       re.sub(r" \(or --set [^)]*\)", "", described.message))
             raise described from None
 
     def _where(self, key: str) -> dict:

@@ -818,6 +818,14 @@ def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key()
              (lambda: setattr(scenario.program.timing, "reminders", None),
               "Scenario: program.timing.reminders: should be a block of keys, but nothing is under it: give its keys "
               "as a dict ({} keeps the defaults)"),
+             # a block with variants needs its kind: "{} keeps the defaults" was then refused for a missing kind, whose
+             # advice was a --set of a path from the block ('--set incentive.kind=none')
+             (lambda: setattr(scenario.program, "incentive", None),
+              "Scenario: program.incentive: should be a block of keys, but nothing is under it: give its keys as a "
+              "dict with its kind ({'kind': ...}); valid kinds: none, single_sided, double_sided, tiered"),
+             (lambda: setattr(scenario.program, "incentive", {}),
+              "Scenario: program.incentive: missing 'kind'; every block with variants needs one; valid kinds: none, "
+              "single_sided, double_sided, tiered; left out, this block is kind none: assign {'kind': 'none', ...}"),
              # a kind picks the block's variant: "valid: powerlaw_cluster", the block's own kind, read as the only one
              (lambda: setattr(scenario.network, "kind", "erdos_renyi"),
               "Scenario: network.kind: a block's kind picks its variant, with keys of its own, and cannot be changed "
