@@ -585,6 +585,11 @@ class Scenario(Strict):
         register(copied)
         return copied
 
+    def __setstate__(self, state) -> None:
+        # unpickled (from a worker, from disk): registered as a scenario built here is
+        super().__setstate__(state)
+        register(self)
+
     def __repr__(self) -> str:
         # pydantic's repr printed every key of every block: 3,000 characters for the default
         # scenario, what a notebook shows for ``scenario`` on its own line; every key is in

@@ -802,8 +802,10 @@ def test_an_assignment_the_schema_refuses_is_one_line_naming_the_block_and_key()
     still takes."""
     from simulator import ScenarioError
 
+    import pickle
+
     scenario = load_scenario(DEFAULT)
-    copied = scenario.model_copy(deep=True)
+    copied = pickle.loads(pickle.dumps(scenario.model_copy(deep=True)))   # a copy, and one back from a worker
     cases = [(lambda: setattr(scenario, "days", -5), "Scenario: days: Input should be greater than or equal to 1 (got -5)"),
              (lambda: setattr(scenario.population, "size", 0), "Scenario: population.size: "),
              (lambda: setattr(scenario.program.incentive, "referrer_reward", "lots"),
