@@ -488,8 +488,8 @@ def apply_overrides(data: dict, overrides: Iterable[str], source: str = "--set",
         for depth, part in enumerate(parts[:-1]):
             parent, node = node, _child(node, part, create=True, item=item, where=parts, depth=depth, source=shape)
         last = parts[-1]
-        if parts == ["population", "initial_customers", "count"] and isinstance(node, int) \
-                and not isinstance(node, bool):
+        if parts == ["population", "initial_customers", "count"] and isinstance(node, (int, float)) \
+                and not isinstance(node, bool) and float(node).is_integer():   # 60.0 is the count 60, as validated
             # a plain count is a block of random seeding, drawn alike (behaviour.seeding.pick): its `.count` was refused
             # ('is a value, not a mapping'), so one --set could not scale a plain-count design beside a seeding block
             parent["initial_customers"] = {"count": value}

@@ -1307,6 +1307,9 @@ def test_count_set_on_a_plain_count_scales_it_and_on_listed_ids_says_what_would_
     assert by_count.population.initial_customers.strategy == "random"
     seeds = [Engine(s, seed=3)._initial_ids for s in (by_count, plain)]
     assert len(seeds[0]) == 20 and np.array_equal(*seeds)
+    # a count written 60.0, which a file may hold and validate reads as 60, takes it too
+    assert load_scenario(default, [*small, "population.initial_customers=60.0",
+                                   "population.initial_customers.count=20"]).population.initial_customers.count == 20
     # and a study varies it on a plain count (sweep said 'does not read', sensitivity refused it as a value)
     from simulator.parameters import applies, parse_parameters
 
