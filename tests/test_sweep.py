@@ -2256,6 +2256,14 @@ def test_paired_sweep_plots_band_each_level_by_its_paired_difference_from_the_be
     assert "paired difference" not in title and "95% interval of the mean" in title, title
     band = drawn["fig"].axes[0].collections[0].get_paths()[0].vertices[:, 1]
     assert np.isfinite(band).all() and band.max() > band.min()
+    # one parameter: one run a level, nothing to pool, no band at all: the title said "95% interval of the mean"
+    drawn.clear()
+    plots.sweep_metric(single[single["other"] == 0], ["reward"], "value", tmp_path / "v.png", discrete={"reward": True},
+                       paired=True)
+    assert "mean of one run per level: no interval" in drawn["fig"].texts[0].get_text().replace("\n", " ")
+    from simulator.report.text import sweep_caption
+
+    assert "no band: one run per level gives no interval" in sweep_caption("value", paired=True, lone=True)
 
 
 def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameters(tmp_path, monkeypatch):

@@ -635,7 +635,10 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     band = "bars" if worded and all(worded) else "band or bars" if any(worded) else "band"
     # a payback day or a cost per extra customer keeps each level's own interval (the ranked test is report.md's)
     bands_paired = paired and choices and metric not in UNDEFINED_IS_WORST
-    banded = f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if bands_paired else \
+    # one run at every level (one parameter, one replicate): no interval anywhere, said so, not promised
+    lone = all(ok.groupby(k)[metric].count().max() <= 1 for k in parameters if discrete[k]) if len(ok) else False
+    banded = "mean of one run per level: no interval" if lone else \
+        f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if bands_paired else \
         "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "") \
         + ("; told apart from the best: see report.md" if paired and choices else "")
     if bands_paired and len(choices) < len(parameters):

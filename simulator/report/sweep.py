@@ -197,7 +197,9 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
             # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
             sampled = None if len(set(discrete.values())) > 1 else not any(discrete.values())   # None: both kinds
-            captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined or False)
+            captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined or False,
+                                             lone=all(ok.groupby(k)[metric].count().max() <= 1
+                                                      for k in sweep.parameters if discrete[k]))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}

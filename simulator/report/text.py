@@ -443,7 +443,8 @@ def caption(stem: str) -> str:
 
 
 def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = False, paired: bool = False,
-                  by: str | None = None, defined: bool | str = False, outlined: bool = False) -> str:
+                  by: str | None = None, defined: bool | str = False, outlined: bool = False,
+                  lone: bool = False) -> str:
     """The line under a sweep's ``<metric>.png`` (``heatmap``: ``<metric>_heatmap.png``), as
     the figure is drawn: a band per level, or for ``sampled`` ranges every run and each
     point's mean (None: some panels are value lists, some sampled ranges); a ``paired`` band
@@ -468,7 +469,9 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = 
     if sampled:
         return (f"{metric} against each sampled parameter: every run (grey) and each point's mean{days}; the other "
                 f"parameters vary from point to point, so each panel's spread holds their effects too.")
-    band = ("a 95% band of each level's paired difference from the best level, whose mean is dotted: a band that "
+    # ``lone``: one run at every level, no band drawn (the caption promised one)
+    band = ("no band: one run per level gives no interval" if lone else
+            "a 95% band of each level's paired difference from the best level, whose mean is dotted: a band that "
             "misses the dotted line is a level told apart from the best" if paired else "a 95% band")
     if sampled is None:   # a sampled sweep with a value list: each panel as it is drawn
         return (f"{metric} against each swept parameter: for a list of values, its mean per value{days} and {band}; "
