@@ -2710,7 +2710,11 @@ def test_a_network_filled_before_k_could_be_read_by_a_shrinking_loop_says_the_lo
     filled_on = min(day for day, (frame, _) in said.items() if frame.prospects_left < 0.5)
     frame, early = said[filled_on]
     assert not frame.k.known and early.tone == "filled" and "not because the loop fades" not in early.text
-    assert "the generations shrink already (44 → 25 → 20): once K can be read (on 10 customers)" in early.text, early.text
+    # the three complete generations before the newest, as the frame holds them, each smaller than the one before
+    chain = frame.generations[-4:-1]
+    assert chain[0] > chain[1] > chain[2], frame.generations
+    assert (f"the generations shrink already ({' → '.join(map(str, chain))}): once K can be read (on 10 customers)"
+            in early.text), early.text
     # one verdict from the day it filled: no day of grey, amber or red between
     assert {verdict_of.tone for day, (_, verdict_of) in said.items() if day >= filled_on} == {"filled"}
     frame, last = said[max(said)]

@@ -885,10 +885,10 @@ def test_a_budget_that_covers_what_the_referrals_committed_pays_what_is_owed_aft
     horizon to rewards_unpaid: the budget counted payments, not commitments)."""
     from simulator.runner import net_value
 
-    free = Engine(small(program={"incentive": {"budget": 1e9}}, days=90), seed=21, kernel=kernel).run()
+    free = Engine(small(program={"incentive": {"budget": 1e9}}, days=90), seed=22, kernel=kernel).run()
     spent = float(free.daily[:, C["reward_cost"]].sum())
     committed = free.budget.committed
-    covered = Engine(small(program={"incentive": {"budget": committed + 5}}, days=90), seed=21, kernel=kernel).run()
+    covered = Engine(small(program={"incentive": {"budget": committed + 5}}, days=90), seed=22, kernel=kernel).run()
     a, b = run_summary(free), run_summary(covered)
     assert covered.budget_exhausted_day is None and np.array_equal(covered.daily, free.daily)
     assert a["rewards_owed"] > 20 and a["rewards_unpaid"] == 0
@@ -896,7 +896,7 @@ def test_a_budget_that_covers_what_the_referrals_committed_pays_what_is_owed_aft
     assert b["pipeline_rewards_beyond_budget"] > 1.0 and a["pipeline_rewards_beyond_budget"] == 0.0
     assert b["pipeline_equity"] != a["pipeline_equity"]
     assert net_value(b) - net_value(a) == pytest.approx(b["pipeline_equity"] - a["pipeline_equity"], rel=1e-9)
-    tight = Engine(small(program={"incentive": {"budget": spent + 5}}, days=90), seed=21, kernel=kernel).run()
+    tight = Engine(small(program={"incentive": {"budget": spent + 5}}, days=90), seed=22, kernel=kernel).run()
     assert committed > spent + 5 and tight.budget_exhausted_day is not None
     assert run_summary(tight)["rewards_unpaid"] < 1e-9
 
