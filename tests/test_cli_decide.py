@@ -1058,6 +1058,17 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     assert (f"**{calibrated.name}**: {base.name} calibrated by refsim calibrate to {Path(pilot).name}: "
             f"program.base_share = {calibrated.program.base_share:g}: posterior medians of a fit") in report, report
     assert "calibrated by" not in report.split(f"**{calibrated.name}**: {base.name} calibrated")[0]   # the base: no such note
+    # optimize's best.yaml on it quotes the calibrated description after its own: the note takes the calibrated part
+    # (a copy set to another value, as optimize's advice has it made, was described with the winner's trial and values)
+    from types import SimpleNamespace
+
+    from simulator.report.text import calibrated_note
+
+    best = load_scenario(tmp_path / "opt" / "best.yaml")
+    assert "refsim optimize found" in best.description
+    note = calibrated_note(SimpleNamespace(description=best.description))
+    assert note.startswith(f"{base.name} calibrated by refsim calibrate to {Path(pilot).name}: "
+                           f"program.base_share = {calibrated.program.base_share:g}: posterior medians"), note
 
 
 def test_a_calibration_manifest_lists_the_seeds_its_forecast_ran_on(tmp_path, pilot):

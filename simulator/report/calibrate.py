@@ -19,7 +19,7 @@ from ..config import Scenario, fitting_description, suffixed_name
 from ..kernel import use_kernel
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, file_digest, manifest
 from .figure import plt, save
-from .text import CALIBRATED_BY, METRIC_TEXT, axis_label, designs_default_notes, figure_links, fmt, study_set_lines
+from .text import BASE_READ, CALIBRATED_BY, METRIC_TEXT, axis_label, designs_default_notes, figure_links, fmt, study_set_lines
 
 
 def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario, pilot: pd.DataFrame, daily: pd.DataFrame,
@@ -121,7 +121,7 @@ def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str
                  + ", ".join(f"{k} = {v:g}" for k, v in values.items())
                  + " (posterior medians).")
     if base.description.strip():
-        described += f" The base scenario read: {base.description.strip()}"
+        described += f"{BASE_READ}{base.description.strip()}"
     return scenario.model_copy(update={"name": suffixed_name(base.name, "-calibrated"),
                                        "description": fitting_description(described)})
 

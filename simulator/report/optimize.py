@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (axis_label, counted, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (BASE_READ, axis_label, counted, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -196,7 +196,7 @@ def best_yaml(result: OptimizeResult, base: Scenario, parameters: Sequence[Param
     # the base's description would describe the base's own levers ("a $10/$10 credit") above the winner's
     described = f"The best design refsim optimize found on {base.name} (trial {result.best_trial}): {values}."
     if base.description.strip():
-        described += f" The base scenario read: {base.description.strip()}"
+        described += f"{BASE_READ}{base.description.strip()}"
     data["description"] = fitting_description(described)   # best.yaml must load as a scenario
     header = (f"# The best design found by refsim optimize on {base.name} (trial {result.best_trial}): {values}.\n"
               f"# Objectives: {', '.join(f'{o.metric} ({o.direction})' for o in result.objectives)}; "

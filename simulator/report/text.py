@@ -2642,6 +2642,8 @@ def study_set_lines(sets: list[str] | None, designs: int, set_notes: list[str] |
     return [changed, ""] if changed else []
 
 
+#: How best.yaml's description quotes its base scenario's (report.optimize.best_yaml).
+BASE_READ = " The base scenario read: "
 #: How calibrated.yaml's description says where its values came from (read back by compare's report).
 CALIBRATED_BY = "calibrated by refsim calibrate to "
 
@@ -2654,6 +2656,10 @@ def calibrated_note(scenario) -> str:
     text = scenario.description.strip()
     if CALIBRATED_BY not in text:
         return ""
+    # from the calibrated file's own sentence: a best.yaml optimize wrote on it quotes it after its own ("The best
+    # design refsim optimize found ... (trial 2): referee_reward = 34.5. The base scenario read: ..."), and a copy set
+    # to another value, as optimize's advice has it made, was described with the winner's trial and values
+    text = next(part for part in text.split(BASE_READ) if CALIBRATED_BY in part)
     fitted = text.split(" (posterior medians).")[0]   # '<base> calibrated by refsim calibrate to <pilot>: key = value'
     return (f"{fitted}: posterior medians of a fit, each value uncertain within the interval that calibrate's "
             f"report.md and the header of calibrated.yaml give (test it with `refsim sensitivity` over those intervals)")
