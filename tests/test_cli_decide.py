@@ -1023,8 +1023,10 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     assert fitted_back.model_dump() == base.model_dump() and calibrated.population.size == 400
     command = next(line for line in text.splitlines() if line.startswith("#   refsim sensitivity"))
     # the posterior's interval in three figures, rounded outward: it holds the interval (and the median below)
-    low, high = map(float, command.split("--uncertain program.base_share=")[1].split(":"))
+    low, high = map(float, command.split("--uncertain program.base_share=")[1].split()[0].split(":"))
     assert low <= intervals["low"] and high >= intervals["high"], command
+    # four seeds a point, as a decision asks (on the default one, the sensitivity it started said it was no basis for one)
+    assert command.endswith(" --replicates 4"), command
     assert low == pytest.approx(intervals["low"], rel=0.01) and high == pytest.approx(intervals["high"], rel=0.01)
     # the --design file compared, with the --set items it lacks (without them: refused as another population)
     assert f"calibrated.yaml {SINGLE} --set population.size=400 --set population.initial_customers=10" in command

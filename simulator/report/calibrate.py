@@ -145,7 +145,10 @@ def next_commands(calibration: Calibration, path: str = "calibrated.yaml", desig
         # the fitted values of the world too: sensitivity centres its tornado there for every design (without them the
         # other design stood at its own file's values, two worlds at the centre and a disagreement no replicate removes)
         given = "".join(f" --set {shlex.quote(str(item))}" for item in [*sets, *fitted_sets(calibration)])
-        commands.append(f"refsim sensitivity {shlex.quote(path)} {others}{given} " + " ".join(ranges))
+        # four seeds a point, as docs/decide.md asks of a decision (and compare's printed command gives): on the
+        # default of one, the command printed as the step that weighs a choice said it was no basis for one
+        commands.append(f"refsim sensitivity {shlex.quote(path)} {others}{given} " + " ".join(ranges)
+                        + " --replicates 4")
     return commands
 
 
