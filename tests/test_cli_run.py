@@ -1453,8 +1453,9 @@ def test_the_console_names_a_value_that_rests_on_referred_loyalty_and_the_comman
     carry them, where runs.csv shows value above 0 with no customer added."""
     import pandas as pd
 
+    # seed 3: value above 0 with fewer customers than the twin on average (-2.75 of 4 replicates)
     shrink = ["--set", "population.size=1500", "--set", "days=120", "--set", "acquisition.organic_rate=0.03",
-              "--replicates", "4"]
+              "--replicates", "4", "--seed", "3"]
     done = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(tmp_path / "r"), *shrink])
     assert done.exit_code == 0, done.output
     runs = pd.read_csv(tmp_path / "r" / "runs.csv")
@@ -1964,7 +1965,7 @@ def test_a_run_without_its_twin_says_the_value_added_is_not_known(tmp_path):
     assert "rerun without `--no-baseline` for it." in paragraph, paragraph
     # what needs no twin is said all the same, as the console says it: the budget's end (median day) and the fakes'
     # share of the rewards (report.md gave only the summary's mean day)
-    budgeted = run(tmp_path / "nb-budget", "--no-baseline", "--set", "program.incentive.budget=60")
+    budgeted = run(tmp_path / "nb-budget", "--no-baseline", "--set", "program.incentive.budget=30")
     ran_out = next(line for line in budgeted.stdout.splitlines() if "budget ran out on day" in line)
     day = ran_out.split("budget ran out on day ")[1].split(" ")[0]
     (paragraph,) = [p for p in (tmp_path / "nb-budget" / "report.md").read_text().split("\n\n")
