@@ -1092,7 +1092,7 @@ def calibrate(
     from .calibrate import unfitted_note
 
     # a refsim count the default fit leaves out: report.md said 'reproduces the pilot' of one impossible in it
-    spare = unfitted_note(pilot.columns, list(counts.columns)) if not columns else ""
+    spare = unfitted_note(pilot.columns, list(counts.columns), pilot) if not columns else ""
     if spare:
         out.print(f"note: {data_path}: {spare}", markup=False)
     from .report.calibrate import SHORT_PILOT_DAYS, activity_days

@@ -1208,6 +1208,10 @@ def test_a_refsim_count_the_default_fit_leaves_out_is_said_and_a_pilot_of_only_s
     assert note.startswith("the pilot's invites is not fitted (by default only new_organic, new_referred, shares, asks"), note
     assert note.endswith("give --column for each column to fit, --column new_referred --column invites"), note
     assert unfitted_note(["day", "new_referred", "asks"], ["new_referred", "asks"]) == ""
+    # a count 0 on every day of the pilot is not advised (a scenario with no staff was told to fit staff_asks)
+    frame = pd.DataFrame({"day": [1, 2], "new_referred": [1, 2], "Invites": [3, 4], "staff_asks": [0, 0]})
+    note = unfitted_note(frame.columns, ["new_referred"], frame)
+    assert note.endswith("--column new_referred --column invites") and "staff_asks" not in note, note
     only = pd.DataFrame({"day": [1, 2, 3], "invites": [4, 5, 6], "new_word_of_mouth": [0, 1, 0]})
     with pytest.raises(ScenarioError, match=r"give --column invites --column new_word_of_mouth$") as refused:
         pilot_counts(only, source="pilot.csv")
