@@ -702,8 +702,12 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
     written = calibrated_yaml(with_intervals(calibration), base, "pilot.csv")
     header = " ".join(line.lstrip("# ").strip() for line in written.splitlines() if line.startswith("#"))
     assert "WARNING: The posterior presses against the prior's edge: program.base_share has 54% of its draws" in header
+    # the commands under it are not offered as if the values could be used as they stand
+    assert "Once the fit is sound (the warning above: fit again as it says), choose a design on it:" in header, header
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
-    assert "WARNING" not in calibrated_yaml(with_intervals(inside), base, "pilot.csv")
+    sound = calibrated_yaml(with_intervals(inside), base, "pilot.csv")
+    assert "WARNING" not in sound and "this file does not. Choose a design on it:" in " ".join(
+        line.lstrip("# ").strip() for line in sound.splitlines() if line.startswith("#"))
     # the pilot's days are its days of activity: day 0, the launch state, has no events
     assert f"to the pilot's {calibration.pilot_days - 1} days (days 1–{calibration.pilot_days - 1})" in text, text[:300]
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)

@@ -252,8 +252,12 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
                      + " to any other design compared with it" + (" (the pilot measured the customers, not one design)"
                                                                   if fitted else "") + ":")
         lines.append(RAW + set_options([*sets, *fitted]))   # on a line of its own, to copy
+    warned = any(line.startswith("WARNING: ") for line in lines)
+    # the commands below take these values as they stand: after a warning that they are not to be used so, 'Choose a
+    # design on it' sent a reader straight into using them
     lines += ["It is one point of the posterior: the forecast in this folder carries the posterior's spread, "
-              "this file does not. Choose a design on it:"]
+              "this file does not. " + ("Once the fit is sound (the warning above: fit again as it says), choose a "
+                                        "design on it:" if warned else "Choose a design on it:")]
     # the commands on lines of their own, unwrapped: copied as they stand
     commands = next_commands(calibration, designs=designs, sets=sets)
     header = "".join(f"#   {line.removeprefix(RAW)}\n" if line.startswith(RAW) else
