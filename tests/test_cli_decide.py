@@ -3117,7 +3117,7 @@ def test_calibrates_sensitivity_command_leaves_a_fitted_choice_of_the_program_ou
     monkeypatch.setattr(report, "calibrated_values", lambda calibration: {"program.base_share": 0.3,
                                                                           "program.timing.delay_days": 9})
     commands = report.next_commands(None, designs=["/x/single.yaml"])
-    assert commands[1].endswith("/x/single.yaml --set program.base_share=0.3 --uncertain program.base_share=0.151:0.456")
+    assert commands[1].endswith("/x/single.yaml --set program.base_share=0.3 --uncertain program.base_share=0.151:0.456 --replicates 4")
     monkeypatch.setattr(report, "uncertain_ranges", lambda calibration: ["--uncertain program.timing.delay_days=0:11"])
     assert len(report.next_commands(None, designs=["/x/single.yaml"])) == 1
 
