@@ -81,15 +81,20 @@ def unfitted_counts(columns, fitted) -> list[str]:
     return [str(c) for c in pilot_names(list(columns)) if c in FLOW_COLUMNS and c not in set(fitted)]
 
 
+def counted_columns(spare: list[str], pilot) -> list[str]:
+    """``spare`` less the columns 0 on every day of the ``pilot`` frame: staff asks,
+    influencer shares and delight actions of a scenario with none were advised to be
+    fitted, and fitting them moved a fitted share from 0.22 to 0.12."""
+    if pilot is None:
+        return spare
+    named = dict(zip(pilot_names(list(pilot.columns)), pilot.columns))
+    return [c for c in spare if c not in named or (pd.to_numeric(pilot[named[c]], errors="coerce").fillna(0) != 0).any()]
+
+
 def unfitted_note(columns, fitted, pilot=None) -> str:
     """unfitted_counts as a sentence, '' where there are none; with the ``pilot`` frame,
-    less those 0 on every day of it (staff asks, influencer shares and delight actions of a
-    scenario with none were advised to be fitted, and fitting them moved a fitted share
-    from 0.22 to 0.12)."""
-    spare = unfitted_counts(columns, fitted)
-    if pilot is not None:
-        named = dict(zip(pilot_names(list(pilot.columns)), pilot.columns))
-        spare = [c for c in spare if c not in named or (pd.to_numeric(pilot[named[c]], errors="coerce").fillna(0) != 0).any()]
+    less those 0 on every day of it (counted_columns)."""
+    spare = counted_columns(unfitted_counts(columns, fitted), pilot)
     if not spare:
         return ""
     return (f"the pilot's {', '.join(spare)} {'is' if len(spare) == 1 else 'are'} not fitted (by default only "
@@ -286,7 +291,11 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
     columns = list(dict.fromkeys(columns)) if columns else [c for c in DEFAULT_COLUMNS if c in frame]   # each once
     if not columns:
         read = reprlib.repr(", ".join(map(str, frame.columns)))   # a file separated by ';' reads as one column
-        if spare := unfitted_counts(frame.columns, ()):
+        if (counts := unfitted_counts(frame.columns, ())) and not counted_columns(counts, frame):
+            raise ScenarioError(f"none of the columns fitted by default ({', '.join(DEFAULT_COLUMNS)}) is in the pilot, "
+                                f"and its {', '.join(counts)} {'is' if len(counts) == 1 else 'are'} 0 on every day: "
+                                f"nothing to fit; give a pilot with any of {', '.join(DEFAULT_COLUMNS)}", file=source)
+        if spare := counted_columns(counts, frame):
             # 'give any of ..., invites, ...' was said of a pilot holding invites: it is fitted when named
             raise ScenarioError(f"none of the columns fitted by default ({', '.join(DEFAULT_COLUMNS)}) is in the pilot; "
                                 f"its {', '.join(spare)} {'is a daily count' if len(spare) == 1 else 'are daily counts'} "

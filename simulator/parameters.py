@@ -725,8 +725,9 @@ def check_built(parameters: Iterable[Parameter], designs: list[Scenario], source
         having = [d for d in designs if applies(d, p.key)]
         if not having:
             schema_field(designs[0], p.key, source=source)   # its error: unknown key, did you mean
-        for d in having:
-            _check_values(p, d, source, ranges_only=True)
+        for d in having:   # beside the other keys varied, as parse_parameters checks them
+            _check_values(p, d, source, ranges_only=True,
+                          others=[q for q in parameters if q is not p and q.kind != "categorical" and applies(d, q.key)])
 
 
 def engine_probes(designs, parameters) -> list:
@@ -741,8 +742,15 @@ def engine_probes(designs, parameters) -> list:
         return tuple(p.choices) if p.kind == "categorical" else (p.from_unit(0.0), p.from_unit(1.0))
 
     probes = list(designs)
+
+    def probe(design, values, varied):
+        try:
+            return [apply_own(design, values, varied)]
+        except ScenarioError:   # an end no trial runs beside the base's value of a key varied with it (checked apart)
+            return []
+
     for p in parameters:
-        probes += [apply_own(design, {p.key: value}, [p]) for design in designs for value in ends(p)]
+        probes += [made for design in designs for value in ends(p) for made in probe(design, {p.key: value}, [p])]
     # the keys the kernel's check reads, their ends together: only_while_referrer_active beside a churn range from 0
     # needs the numpy stages at one corner alone, and the trials there ran on the other path than the rest
     read = [p for p in parameters if any(p.key == k or p.key.startswith(k + ".") or k.startswith(p.key + ".")
@@ -750,7 +758,7 @@ def engine_probes(designs, parameters) -> list:
     corners = math.prod(len(ends(p)) for p in read) if len(read) > 1 else 0
     if 1 < corners <= 1024:
         for values in itertools.product(*(ends(p) for p in read)):
-            probes += [apply_own(design, dict(zip((p.key for p in read), values)), read) for design in designs]
+            probes += [made for design in designs for made in probe(design, dict(zip((p.key for p in read), values)), read)]
     return probes
 
 

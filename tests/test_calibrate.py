@@ -702,12 +702,17 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
     written = calibrated_yaml(with_intervals(calibration), base, "pilot.csv")
     header = " ".join(line.lstrip("# ").strip() for line in written.splitlines() if line.startswith("#"))
     assert "WARNING: The posterior presses against the prior's edge: program.base_share has 54% of its draws" in header
-    # the commands under it are not offered as if the values could be used as they stand
+    # the commands under it are not offered as if the values could be used as they stand, nor in report.md's Next
     assert "Once the fit is sound (the warning above: fit again as it says), choose a design on it:" in header, header
+    from simulator.report.calibrate import next_steps_text
+
+    assert "once the fit is sound (the warning above: fit again as it says), chooses a design on it" in \
+        next_steps_text(with_intervals(calibration), base)
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
     sound = calibrated_yaml(with_intervals(inside), base, "pilot.csv")
     assert "WARNING" not in sound and "this file does not. Choose a design on it:" in " ".join(
         line.lstrip("# ").strip() for line in sound.splitlines() if line.startswith("#"))
+    assert "once the fit is sound" not in next_steps_text(with_intervals(inside), base)
     # the pilot's days are its days of activity: day 0, the launch state, has no events
     assert f"to the pilot's {calibration.pilot_days - 1} days (days 1–{calibration.pilot_days - 1})" in text, text[:300]
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
@@ -1221,6 +1226,12 @@ def test_a_refsim_count_the_default_fit_leaves_out_is_said_and_a_pilot_of_only_s
         pilot_counts(only, source="pilot.csv")
     assert "none of the columns fitted by default (new_organic, new_referred, shares, asks) is in the pilot" in str(
         refused.value)
+    # a count 0 on every day is not advised there either, and a pilot of such counts alone says so
+    zeros = only.assign(staff_asks=0)
+    with pytest.raises(ScenarioError, match=r"give --column invites --column new_word_of_mouth$"):
+        pilot_counts(zeros, source="pilot.csv")
+    with pytest.raises(ScenarioError, match=r"its staff_asks, delight_actions are 0 on every day: nothing to fit"):
+        pilot_counts(pd.DataFrame({"day": [1, 2], "staff_asks": [0, 0], "delight_actions": [0, 0]}), source="pilot.csv")
     assert list(pilot_counts(only, ["invites"], source="pilot.csv").columns) == ["invites"]   # named: fitted
 
 

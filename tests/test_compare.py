@@ -1188,8 +1188,12 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     # a reminder moment other than 1 is in the sentence: 0.5 read "fatigue^k times as much as an ask at purchase"
     half = [d.model_copy(update={"program": d.program.model_copy(update={"moment_effect": d.program.moment_effect.model_copy(
         update={"reminder": 0.5})})}) for d in (p0, p3)]
-    assert ("the k-th reminder moves sharing `moment_effect.reminder` (0.5) × fatigue^k times as much as an ask at "
-            "purchase") in assumption_note(wrap(*half))
+    assert ("the k-th reminder moves sharing 0.5 (`moment_effect.reminder`, at most the first ask's) × fatigue^k times "
+            "as much as an ask at purchase") in assumption_note(wrap(*half))
+    # above the first ask's moment (1 at purchase) it changes nothing: quoted as the 1 the runs take, so not at all
+    high = [d.model_copy(update={"program": d.program.model_copy(update={"moment_effect": d.program.moment_effect.model_copy(
+        update={"reminder": 1.5})})}) for d in (p0, p3)]
+    assert "the k-th reminder moves sharing fatigue^k times as much" in assumption_note(wrap(*high))
     # fatigue is tested too: at 1 three reminders beat none for sure, at 0.3 none led (docs/scenarios.md's pair)
     assert "--uncertain program.timing.reminders.fatigue=0.5:1" in note
     # designs that differ in a reminder's sizes are each named, whichever file comes first, and no range of the key

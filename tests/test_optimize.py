@@ -2153,3 +2153,13 @@ def test_two_varied_keys_that_must_fit_together_are_checked_at_each_others_ends(
     with pytest.raises(ScenarioError, match=re.escape("value 0.6 with satisfaction.passives at 0.5 (an end of each range")):
         parse_across(["satisfaction.promoters=0.3:0.6", "satisfaction.passives=0.2:0.5"], [base], source="--uncertain")
     assert len(parse_across(["satisfaction.promoters=0.3:0.5", "satisfaction.passives=0.2:0.5"], [base])) == 2
+    # and end to end: the engine's probes and calibrate's check of built parameters take the fitting ranges (they
+    # refused them beside the base's 0.35), and name a clashing pair as parse_parameters does
+    from simulator.parameters import Parameter, check_built, engine_probes
+
+    fit = parse_parameters(fitting, base)
+    assert len(engine_probes([base], fit)) > 1
+    check_built(fit, [base], "--fit")
+    with pytest.raises(ScenarioError, match=re.escape("with satisfaction.passives at 0.6 (an end of each range")):
+        check_built([Parameter("satisfaction.promoters", "float", 0.3, 0.7),
+                     Parameter("satisfaction.passives", "float", 0.2, 0.6)], [base], "--fit")

@@ -198,9 +198,17 @@ def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[
     commands, fitted = next_commands(calibration, designs=designs, sets=sets), fitted_sets(calibration)
     text = (f"The model {not_reproduced(calibration)} the pilot (above): read that before going on. "
             if not reproduces(calibration) else "")
+    # as calibrated.yaml's header says it: after a warning above (the prior's edge, too few particles), 'chooses a
+    # design on it' sent a reader into using values the warning said not to use as they stand
+    intervals = calibration.intervals
+    level = float(intervals["level"].iloc[0]) if "level" in intervals and len(intervals) else 0.9
+    warned = (not reproduces(calibration) or bool(at_the_edge(calibration))
+              or bool(rough_particles_sentence(len(calibration.particles), level, particle_weights(calibration))))
+    choose = ("once the fit is sound (the warning above: fit again as it says), chooses a design on it" if warned
+              else "chooses a design on it")
     text += (f"calibrated.yaml, in this folder, holds {base.name} with each fitted key at its posterior median"
              + (f" and the --set items the fit ran with ({', '.join(f'`{item}`' for item in sets)})" if sets else "")
-             + f", a scenario every command takes: `{commands[0]}` chooses a design on it."
+             + f", a scenario every command takes: `{commands[0]}` {choose}."
              + (f" Any other design compared with it needs the fitted values of the world too, which the pilot "
                 f"measured of the customers, not of one design: `{set_options([*sets, *fitted])}`." if fitted else ""))
     if chosen := fitted_choices_sentence(calibration):

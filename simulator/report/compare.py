@@ -1144,9 +1144,13 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         def alike(attr: str) -> bool:
             return len({float(getattr(r, attr)) for r in sending.values()}) == 1
 
-        reminder_moment = {float(s.program.moment_effect.reminder) for s in asking}
-        scaled = "" if reminder_moment == {1.0} else \
-            f"`moment_effect.reminder` ({', '.join(f'{m:g}' for m in sorted(reminder_moment))}) × "
+        # the moment a reminder takes: `reminder`, or the first ask's where that is smaller (behaviour.timing.moment);
+        # 1.5 after an onboarding ask was quoted as 1.5 where the runs took 1.2
+        taken = {min(float(s.program.moment_effect.reminder),
+                     float(getattr(s.program.moment_effect, _MOMENT.get(s.program.timing.kind, s.program.timing.kind), 1.0)))
+                 for s in asking}
+        scaled = "" if taken == {1.0} else \
+            f"{', '.join(f'{m:g}' for m in sorted(taken))} (`moment_effect.reminder`, at most the first ask's) × "
         notes.append(f"they send different numbers of reminders ({listed}), and what a reminder does is assumed: the "
                      f"k-th reminder moves sharing {scaled}fatigue^k times as much as an ask at purchase (`fatigue` "
                      f"{sizes('fatigue')}; reminders do not get an onboarding or milestone ask's larger moment, and keep a "

@@ -484,16 +484,17 @@ def budget_bound_note(result: OptimizeResult) -> str:
 
 
 #: Metrics every run has a value of (a day that never came counts as the day after the horizon): a bound on one of
-#: them holds in every run; a ratio (incremental_cac, K, an ROI) can be undefined, which breaks any constraint on it.
+#: them holds in every run; a ratio (incremental_cac, K, an ROI, a share of no adopters) can be undefined, and so can
+#: equity with no churn and no discounting (infinite): that breaks any constraint on it.
 ALWAYS_DEFINED = frozenset({"customers_final", "adopters", "referred_customers", "word_of_mouth_customers", "reward_cost",
                             "fraud_cost", "program_cost", "rewards_owed", "rewards_unpaid", "fake_accounts",
-                            "non_qualifying_signups", "pipeline_rewards_beyond_budget", "equity_final", "payback_day",
+                            "non_qualifying_signups", "pipeline_rewards_beyond_budget", "payback_day",
                             "budget_exhausted_day"})
 
 
 def unbinding_note(result: OptimizeResult) -> str:
     """Constraints no run can break, each with why, as one sentence: a ceiling at or past
-    what the metric can be (`referred_share<=1`, `payback_day<=400` on a 365-day horizon,
+    what the metric can be (`payback_day<=400` on a 365-day horizon,
     where a payback that never came counts as day 366, `customers_final<=5000` on 2,000
     people) or a floor at or below its least (`reward_cost>=0`). Each passed unsaid, the
     report saying the winner "keeps every constraint", where a floor past a metric's most
