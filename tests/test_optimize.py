@@ -2160,6 +2160,10 @@ def test_two_varied_keys_that_must_fit_together_are_checked_at_each_others_ends(
     fit = parse_parameters(fitting, base)
     assert len(engine_probes([base], fit)) > 1
     check_built(fit, [base], "--fit")
+    from simulator.calibrate import check_fit
+
+    counts = pd.DataFrame({"new_referred": [1, 2, 3]}, index=pd.RangeIndex(1, 4, name="day"))
+    check_fit(base.model_copy(update={"days": 10}), counts, fit)   # calibrate's own check, which took one key at a time
     with pytest.raises(ScenarioError, match=re.escape("with satisfaction.passives at 0.6 (an end of each range")):
         check_built([Parameter("satisfaction.promoters", "float", 0.3, 0.7),
                      Parameter("satisfaction.passives", "float", 0.2, 0.6)], [base], "--fit")
