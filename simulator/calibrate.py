@@ -645,6 +645,33 @@ PEOPLE_COLUMNS = ("prospects", "customers", "churned", "new_organic", "new_refer
                   "new_churned")
 
 
+#: Most corners of the fitted ranges' box checked before a fit starts (2 ** 10: ten keys).
+MAX_CORNERS = 1024
+
+
+def _check_corners(base: Scenario, parameters: Sequence[Parameter], source: str | None) -> None:
+    """Every corner of the fitted ranges' box, a valid scenario: particles are drawn from
+    the whole box, and ranges whose ends each fit but not together (promoters and passives
+    0.3:0.65 and 0.2:0.5) stopped the fit at its fourth particle, naming a sampled pair, not
+    the ranges. A rule of two keys that is linear in them (a sum, an order) is kept
+    everywhere in the box where it is kept at its corners."""
+    import itertools
+
+    from .parameters import apply_values
+
+    if len(parameters) < 2 or 2 ** len(parameters) > MAX_CORNERS:
+        return
+    for corner in itertools.product(*((p.low, p.high) for p in parameters)):
+        values = {p.key: (int(v) if p.kind == "int" else float(v)) for p, v in zip(parameters, corner)}
+        try:
+            apply_values(base, values, parameters=parameters)
+        except ScenarioError as error:
+            ends = ", ".join(f"{key} {value:g}" for key, value in values.items())
+            raise ScenarioError(f"the fitted ranges' ends do not fit together ({ends}: {error.message}), and the fit "
+                                f"draws from the whole of them; give ranges whose ends fit together",
+                                file=source or "--fit", key=None if source in (None, "--fit") else "fit") from None
+
+
 def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Parameter], *, source: str | None = None,
               pilot: str | None = None) -> None:
     """Mistakes a fit would otherwise find only after starting: a categorical parameter,
@@ -664,6 +691,7 @@ def check_fit(base: Scenario, counts: pd.DataFrame, parameters: Sequence[Paramet
     # built by hand, the API checked none: LO < HI, the key's bounds; all together, an end beside the other fitted keys'
     # ends (one at a time, promoters 0.7 was refused beside the base's passives 0.35, which no particle runs)
     check_built(parameters, [base], source or "parameters")
+    _check_corners(base, parameters, source)
     for p in parameters:
         if p.key == "days":
             raise ScenarioError("the horizon is not a behaviour to fit: the fit simulates the pilot's days and the "

@@ -2164,6 +2164,13 @@ def test_two_varied_keys_that_must_fit_together_are_checked_at_each_others_ends(
 
     counts = pd.DataFrame({"new_referred": [1, 2, 3]}, index=pd.RangeIndex(1, 4, name="day"))
     check_fit(base.model_copy(update={"days": 10}), counts, fit)   # calibrate's own check, which took one key at a time
+    # ends that each fit the base but not together: the fit draws from the whole box, and stopped at its fourth
+    # particle naming a sampled pair; refused before it starts, naming the corner
+    clash = [Parameter("satisfaction.promoters", "float", 0.3, 0.65), Parameter("satisfaction.passives", "float", 0.2, 0.5)]
+    with pytest.raises(ScenarioError, match=re.escape(
+            "the fitted ranges' ends do not fit together (satisfaction.promoters 0.65, satisfaction.passives 0.5: "
+            "promoters + passives must be at most 1 (got 0.65 + 0.5 = 1.15)")):
+        check_fit(base.model_copy(update={"days": 10}), counts, clash)
     with pytest.raises(ScenarioError, match=re.escape("with satisfaction.passives at 0.6 (an end of each range")):
         check_built([Parameter("satisfaction.promoters", "float", 0.3, 0.7),
                      Parameter("satisfaction.passives", "float", 0.2, 0.6)], [base], "--fit")
