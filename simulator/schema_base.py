@@ -139,11 +139,10 @@ def _picks_variant(model: type[BaseModel]) -> bool:
     """Whether ``model``'s ``kind`` names it among a block's variants (one literal value, a
     class of its own per kind), not a plain choice (a channel's direct or broadcast), which
     an assignment changes like any other key."""
-    import typing
+    from .parameters import _literal
 
     field = model.model_fields.get("kind")
-    return field is not None and typing.get_origin(field.annotation) is typing.Literal \
-        and len(typing.get_args(field.annotation)) == 1
+    return field is not None and len(_literal(field.annotation) or ()) == 1
 
 
 class Strict(BaseModel):

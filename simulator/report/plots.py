@@ -519,6 +519,13 @@ def uneven_levels(values: pd.Series) -> bool:
     return bool(gaps.max() >= UNEVEN_GAPS * gaps.min())
 
 
+def one_run_per_level(runs: pd.DataFrame, parameters: list[str], metric: str, discrete: dict[str, bool]) -> bool:
+    """Whether every level of every listed parameter has one run with ``metric`` at most
+    (one parameter, one replicate): no interval anywhere, which the figure's title and
+    report.md's caption then say rather than promise."""
+    return bool(len(runs)) and all(runs.groupby(k)[metric].count().max() <= 1 for k in parameters if discrete[k])
+
+
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
                  minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None,
@@ -636,7 +643,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     # a payback day or a cost per extra customer keeps each level's own interval (the ranked test is report.md's)
     bands_paired = paired and choices and metric not in UNDEFINED_IS_WORST
     # one run at every level (one parameter, one replicate): no interval anywhere, said so, not promised
-    lone = all(ok.groupby(k)[metric].count().max() <= 1 for k in parameters if discrete[k]) if len(ok) else False
+    lone = one_run_per_level(ok, parameters, metric, discrete)
     banded = "mean of one run per level: no interval" if lone else \
         f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if bands_paired else \
         "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "") \

@@ -198,8 +198,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
             sampled = None if len(set(discrete.values())) > 1 else not any(discrete.values())   # None: both kinds
             captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined or False,
-                                             lone=all(ok.groupby(k)[metric].count().max() <= 1
-                                                      for k in sweep.parameters if discrete[k]))
+                                             lone=plots.one_run_per_level(ok, sweep.parameters, metric, discrete))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}
