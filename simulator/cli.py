@@ -1305,4 +1305,8 @@ def _leave_now(code: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run as a script, this file is the module __main__, and cli_decide registered its commands on another copy of
+    # it (simulator.cli): `python -m simulator.cli` listed neither optimize, sensitivity nor calibrate
+    from simulator.cli import main as refsim
+
+    refsim()

@@ -62,7 +62,9 @@ def runnable_command(argv: list[str], api: bool = False) -> list[str] | None:
     # numbers (1,663 against 1,040) with no word
     env = engine_prefix()
     first = Path(argv[0])
-    if first.name == "__main__.py" and first.parent.name == "simulator":
+    if first.name in ("__main__.py", "cli.py") and first.parent.name == "simulator":
+        # `python -m simulator.cli` runs the same command; `python .../cli.py`, as it was recorded, stopped on a
+        # relative import
         return [*env, "python", "-m", "simulator", *argv[1:]]
     if first.name == "refsim":
         return [*env, "refsim", *argv[1:]]

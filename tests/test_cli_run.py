@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import shlex
+import sys
 
 import numpy as np
 import pandas as pd
@@ -193,6 +194,8 @@ def test_the_manifest_says_whether_the_checkout_had_uncommitted_changes(tmp_path
 @pytest.mark.parametrize("argv, expected", [
     (["/usr/lib/python3/site-packages/simulator/__main__.py", "run", "a.yaml"], ["python", "-m", "simulator", "run", "a.yaml"]),
     (["/home/u/.local/bin/refsim", "compare", "a.yaml", "b.yaml"], ["refsim", "compare", "a.yaml", "b.yaml"]),
+    # python -m simulator.cli: recorded as 'python .../cli.py', which stopped on a relative import
+    (["/usr/lib/python3/site-packages/simulator/cli.py", "sweep", "s.yaml"], ["python", "-m", "simulator", "sweep", "s.yaml"]),
     # a script calling the Python API runs again through python; a notebook's kernel or python -c does not run
     # again from any command line ('ipykernel_launcher.py -f ...json' was recorded as one)
     (["scratch/s25.py", "--x"], ["python", "scratch/s25.py", "--x"]),
@@ -203,6 +206,20 @@ def test_the_manifest_records_a_command_a_user_can_type_again(argv, expected):
     from simulator.provenance import runnable_command
 
     assert runnable_command(argv, api=True) == expected
+
+
+def test_python_m_simulator_cli_is_the_whole_refsim_command(tmp_path):
+    """Run as a script, cli.py is the module __main__ and the decision commands were
+    registered on another copy of it: `python -m simulator.cli --help` listed neither
+    optimize, sensitivity nor calibrate, and `optimize` was 'No such command'."""
+    import subprocess
+
+    listed = subprocess.run([sys.executable, "-m", "simulator.cli", "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert all(f"  {name} " in listed.stdout for name in ("run", "compare", "optimize", "sensitivity", "calibrate"))
+    refused = subprocess.run([sys.executable, "-m", "simulator.cli", "calibrate", "missing.yaml", "--data", "p.csv",
+                              "--fit", "program.base_share=0.1:0.3"], capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode == 2 and "missing.yaml" in refused.stderr and "No such command" not in refused.stderr
 
 
 @pytest.mark.parametrize("argv", [["-c"], ["-"], [""], ["-c", "x"]])
