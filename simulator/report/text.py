@@ -1851,9 +1851,10 @@ def ask_lag_note(designs) -> str:
     that differ by a tenth of the horizon or more (ask_lag_apart): the customers who
     joined in the later design's last days were not yet asked by the horizon, and the
     value counts the asks made by then, so the verdict is for running each design that
-    long. Purchase against a 30-day milestone: the milestone won by $24,958 "sure" at 365
-    days and lost by $8,377 "sure" at 60, where it had asked 0.53 times a joiner against
-    1.06. The share unasked is of the later design's joiners, from its own daily rows."""
+    long. Purchase against a 30-day milestone over 60 days (docs/scenarios.md): 42% of the
+    milestone's joiners joined in its last 31 days, mostly not yet asked, and nothing said
+    the verdict was for that horizon. The share unasked is of the later design's joiners,
+    from its own daily rows."""
     if (apart := ask_lag_apart(designs)) is None:
         return ""
     late, early, index = apart
