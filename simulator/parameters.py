@@ -265,6 +265,31 @@ def _makes_a_program(key: str) -> bool:
     return key in ("program", "program.timing", "program.incentive", "program.timing.kind", "program.incentive.kind")
 
 
+#: What a reminder (an ask beyond the first) reads, and of it what any later ask reads (a
+#: campaign's second push, which fatigue and annoyance count whatever the reminders).
+_REMINDER_ONLY = ("program.timing.reminders.interval_days", "program.moment_effect.reminder")
+_LATER_ASK = ("program.timing.reminders.fatigue", "program.timing.reminders.annoyance",
+              "program.timing.reminders.annoyance_points")
+#: Keys whose variation can give a design reminders or a second push.
+_MAKES_LATER_ASKS = ("program", "program.timing", "program.timing.kind", "program.timing.reminders",
+                     "program.timing.reminders.count", "program.timing.days")
+
+
+def _reminded(design: Scenario, key: str, varied: list[str]) -> bool:
+    """Whether ``design`` can read ``key`` of its reminders: one without reminders
+    (``count: 0``) reads none of _REMINDER_ONLY, and none of _LATER_ASK unless it is a
+    campaign of two pushes or more; a study that varies what gives it later asks reads
+    them all. A sensitivity's worst point with reminders off was given 'at
+    program.timing.reminders.fatigue = 0.8559', one of tied points."""
+    if key not in _REMINDER_ONLY + _LATER_ASK or any(v in _MAKES_LATER_ASKS or v.startswith("program.timing.days.")
+                                                     for v in varied):
+        return True
+    timing = getattr(design.program, "timing", None)
+    if getattr(getattr(timing, "reminders", None), "count", 0) > 0:
+        return True
+    return key in _LATER_ASK and len(getattr(timing, "days", ())) > 1
+
+
 def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     """Whether ``design``'s outcome can depend on ``key``: it has the key (:func:`applies`),
     and the key is not an entry of a table that its reward does not read
@@ -277,13 +302,16 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     A design without a program (config.has_program) reads no key of ``_PROGRAM_ONLY``,
     unless the study varies the kind of its timing or incentive, or either whole block
     (which can make it one): varying a reward's size, a key that design lacks, once made
-    it read them all again, and its worst point was given 'at program.base_share = 0.18'."""
+    it read them all again, and its worst point was given 'at program.base_share = 0.18'.
+    Nor does a design without reminders read what only later asks read (_reminded)."""
     if not applies(design, key):
         return False
     varied = list(varied)
     if (not has_program(design) and any(key == k or key.startswith(k + ".") for k in _PROGRAM_ONLY)
             and not any(_makes_a_program(v) for v in varied)):
         # a no-program design's worst point was given 'at program.base_share = 0.394', the first of tied points
+        return False
+    if not _reminded(design, key, varied):
         return False
     parts = key.split(".")
     table = parts[:2] in (["program", "cost_shares"], ["program", "reward_type_weights"])

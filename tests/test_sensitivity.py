@@ -1197,6 +1197,44 @@ def test_a_design_without_a_program_reads_none_of_the_asks_or_the_rewards_keys()
     assert not reads(nothing, "program.timing.reminders.count", varied=["program.timing.reminders.count"])
 
 
+def test_a_design_without_reminders_reads_none_of_what_only_later_asks_read():
+    """With reminders off (count 0), a sensitivity's worst point was given 'at
+    program.timing.reminders.fatigue = 0.8559', one of tied points: no run of that design
+    depends on it. parameters.reads leaves out what only a reminder reads (its interval and
+    moment) and what only a later ask reads (fatigue, annoyance), and the runs agree: on
+    one seed, each such key moved leaves the run as it was, while with one reminder each
+    changes it. A campaign of two pushes reads fatigue and annoyance (its second push is a
+    later ask), not the reminder's interval; varying the reminders' count makes all count."""
+    from simulator.parameters import _LATER_ASK, _REMINDER_ONLY, reads
+    from simulator.runner import run_replicate
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    small = ["population.size=800", "population.initial_customers=40", "days=90", "program.base_share=0.5"]
+
+    def run(*sets):
+        return run_replicate(load_scenario(SCENARIOS / "default.yaml", [*small, *sets]), 0, 11).metrics
+
+    moved = {"program.timing.reminders.interval_days": 3, "program.moment_effect.reminder": 0.2,
+             "program.timing.reminders.fatigue": 0.2, "program.timing.reminders.annoyance": 0.9,
+             "program.timing.reminders.annoyance_points": 9}
+    assert set(moved) == set(_REMINDER_ONLY + _LATER_ASK)
+    silent = load_scenario(SCENARIOS / "default.yaml", [*small, "program.timing.reminders.count=0"])
+    reminded = load_scenario(SCENARIOS / "default.yaml", [*small, "program.timing.reminders.count=1"])
+    unreminded, once = run("program.timing.reminders.count=0"), run("program.timing.reminders.count=1")
+    for key, value in moved.items():
+        assert not reads(silent, key) and reads(reminded, key), key
+        assert run("program.timing.reminders.count=0", f"{key}={value}") == pytest.approx(unreminded, nan_ok=True), key
+        assert run("program.timing.reminders.count=1", f"{key}={value}") != pytest.approx(once, nan_ok=True), key
+        assert reads(silent, key, varied=["program.timing.reminders.count", key]), key
+    pushes = load_scenario(SCENARIOS / "default.yaml", [*small, "program.timing={kind: campaign, days: [10, 40], "
+                                                                  "reminders: {count: 0}}"])
+    assert all(reads(pushes, key) for key in _LATER_ASK)
+    assert not any(reads(pushes, key) for key in _REMINDER_ONLY)
+    assert reads(silent, "program.timing.reminders.fatigue", varied=["program.timing.days.1"]) is True
+
+
 TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
 
 
