@@ -234,15 +234,21 @@ def _distinct(parameters: list[Parameter], source: str) -> list[Parameter]:
 def applies(design: Scenario, key: str) -> bool:
     """Whether ``design`` has ``key`` (a milestone's reach_share is no key of an ask at purchase).
     A list of values (a campaign's days, network.block_shares), which a sweep sets whole,
-    is a key it has: schema_field refuses it as a block to vary, and a sweep over campaign
-    days was said to vary a key "no run depends on" beside runs that differed."""
+    is a key it has, and so is a whole block or list of blocks (churn, program.timing,
+    program.channels): schema_field refuses them as keys to vary, and a sweep over campaign
+    days, or over the churn block, was said to vary a key "no run depends on" beside runs
+    that differed."""
     try:
         schema_field(design, key)
     except ScenarioError:
         node: Any = design
         for part in key.split("."):
-            node = getattr(node, part, None) if isinstance(node, BaseModel) else None
-        return isinstance(node, list) and all(not isinstance(item, (BaseModel, dict, list)) for item in node)
+            if isinstance(node, BaseModel) and part in type(node).model_fields:
+                node = getattr(node, part)
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return False
     return True
 
 

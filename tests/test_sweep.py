@@ -4228,7 +4228,10 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
     network.block_shares, was told "This study varies program.timing.days, which ... does
     not read (no run depends on it)" beside runs that differed (161 and 150 customers
     against 167 and 193): a list of values, set whole by a sweep, was no key to
-    parameters.reads. It is, and no such note is given; a block of keys still is none."""
+    parameters.reads. It is, and no such note is given. So is a whole block or a list of
+    blocks, which a sweep may set whole too: a sweep of the churn block ({monthly_rate:
+    0.02} against 0.08) was told churn "does not read" beside rows that differed, where the
+    same sweep of churn.monthly_rate was told it is the world's, not a design's."""
     from simulator.parameters import applies, reads
     from simulator.report.text import study_world_note
 
@@ -4239,7 +4242,13 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
     for key in ("program.timing.days", "network.block_shares"):
         assert applies(base, key) and reads(base, key), key
     assert "does not read" not in study_world_note(["program.timing.days"], base=base)
-    assert not applies(base, "program.channels")   # a list of blocks: vary one of its keys
+    for key in ("churn", "program.timing", "program.channels", "program.channels.1", "program.incentive"):
+        assert applies(base, key) and reads(base, key), key
+        assert "does not read" not in study_world_note([key], base=base), key
+    assert "`churn`, which no launch chooses" in " ".join(study_world_note(["churn"], base=base).split())
+    # what the design lacks stays unread: no third channel, no milestone's reach on a campaign, no such block
+    for key in ("program.channels.2", "program.timing.reach_share", "churn.nothing", "nothing"):
+        assert not applies(base, key), key
 
 
 def test_a_sweeps_best_point_that_loses_value_is_said_to_beat_no_program_nowhere(tmp_path):
