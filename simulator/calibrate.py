@@ -333,7 +333,8 @@ def pilot_counts(pilot: pd.DataFrame, columns: Sequence[str] | None = None, *, s
         fractional = values != np.floor(values)
         if fractional.any():   # a rate or an average is not a count: it would be fitted as one, against whole numbers
             row = int(np.flatnonzero(fractional.to_numpy())[0])
-            raise ScenarioError(f"counts must be whole numbers (people or events a day); got {values.iloc[row]:g} on "
+            # repr, not :g: 3.0000001 read 'got 3', a whole number
+            raise ScenarioError(f"counts must be whole numbers (people or events a day); got {float(values.iloc[row])!r} on "
                                 f"{where(row)}: give the pilot's counts, not rates or averages", file=source, key=column)
     if len(frame) == 0:
         raise ScenarioError("the pilot has no rows; give one row per day", file=source)

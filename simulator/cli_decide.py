@@ -963,11 +963,14 @@ def sensitivity(
                                          if more else "") + ")", markup=False)
     else:
         top = result.sobol[result.sobol["metric"] == decision_metric].sort_values("ST", ascending=False).head(3)
-        vague = any(r["ST"] >= ABOVE_ONE or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records"))
+        # each imprecise index marked beside its own name: after the list, the mark read as the last one's (an exact
+        # 0 ± 0 named imprecise for base_share's ±0.57)
+        vague = [r["ST"] >= ABOVE_ONE or r["ST_conf"] >= IMPRECISE for r in top.to_dict("records")]
         luck = float(top["noise_share"].iloc[0]) if "noise_share" in top and len(top) else float("nan")
         out.print("  largest total Sobol indices of " + decision_metric + ": "
-                  + ", ".join(f"{r['parameter']} {r['ST']:.2f}" for r in top.to_dict("records"))
-                  + (" (imprecise: above 1 or a wide interval; raise --samples)" if vague else "")
+                  + ", ".join(f"{r['parameter']} {r['ST']:.2f}" + (" (imprecise)" if mark else "")
+                              for r, mark in zip(top.to_dict("records"), vague))
+                  + ("; imprecise: above 1 or a wide interval, raise --samples" if any(vague) else "")
                   + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
                                              "more tells them apart)"), markup=False)
         if luck == luck:   # measured: with two seeds a point or more

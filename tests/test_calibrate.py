@@ -284,6 +284,9 @@ def test_a_pilot_kept_by_date_is_placed_by_its_dates_and_counts_are_whole_number
             pilot_counts(alone)
     with pytest.raises(ScenarioError, match=r"got 1.5 on 2026-03-01 \(day 1\)"):
         pilot_counts(dated.assign(shares=[3, 1.5, 2]))
+    # a count just off a whole number is shown as given: 'got 3' named a whole number as the fault
+    with pytest.raises(ScenarioError, match=r"got 3.0000001 on 2026-03-01 \(day 1\)"):
+        pilot_counts(dated.assign(shares=[2, 3.0000001, 2]))
     for dates, message in ((["2026-03-01", "2026-03-02", "2026-03-04"], "date: 2026-03-03 is missing: give one row per day"),
                            # every gap by its dates ('no row for 2026-03-02 (and 4 other dates)' named the first alone)
                            (["2026-03-01", "2026-03-04", "2026-03-06"],

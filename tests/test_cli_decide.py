@@ -767,6 +767,30 @@ def test_sensitivity_gives_a_designs_worst_point_in_the_assumptions_it_reads(tmp
     assert "| program.cost_shares.credit | [0.2, 1] (read by default-double-sided-credit only" in report, report
 
 
+def test_sensitivitys_console_marks_each_imprecise_index_beside_its_own_name(tmp_path):
+    """'program.base_share 0.87, program.timing.reminders.fatigue 0.00 (imprecise: ...)'
+    put the mark after an index of exactly 0 ± 0 (reminders are off: nothing reads the
+    fatigue), where the imprecise one was base_share's. Each index is marked by its own
+    row of sobol.csv: imprecise where it is above 1 or its interval's half-width wide."""
+    from simulator.sensitivity import ABOVE_ONE, IMPRECISE
+
+    folder = tmp_path / "s"
+    result = ok("sensitivity", DEFAULT, *TINY, "--set", "program.timing.reminders.count=0", "--uncertain",
+                "program.base_share=0.05:0.6", "--uncertain", "program.timing.reminders.fatigue=0.5:1", "--metric",
+                "customers_final", "--samples", "4", "--trajectories", "2", "--replicates", "2", "--seed", "2",
+                "--out", folder, "--executor", "serial")
+    sobol = pd.read_csv(folder / "sobol.csv").set_index("parameter")
+    sobol = sobol[sobol["metric"] == "customers_final"]
+    line = next(x for x in result.stdout.splitlines() if "largest total Sobol indices of customers_final" in x)
+    marks = {}
+    for part in line.split(": ", 1)[1].split("; ")[0].split(", "):
+        name, _, rest = part.partition(" ")
+        marks[name] = "(imprecise)" in rest
+    assert marks == {key: bool(row["ST"] >= ABOVE_ONE or row["ST_conf"] >= IMPRECISE) for key, row in sobol.iterrows()}
+    assert marks["program.base_share"] and not marks["program.timing.reminders.fatigue"], line   # the case
+    assert line.endswith("; imprecise: above 1 or a wide interval, raise --samples"), line
+
+
 def test_sensitivity_says_a_cap_at_or_above_a_designs_budget_cannot_break(tmp_path):
     """optimize said that a cap on reward_cost at or above the winner's total budget rules
     nothing out; sensitivity said only that each design "keeps `reward_cost<=...` at every
