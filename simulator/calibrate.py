@@ -819,6 +819,14 @@ def intervals_table(particles: pd.DataFrame, weights: np.ndarray, parameters: li
 # --------------------------------------------------------------------------- forecasts and designs
 
 
+def forecast_columns(calibration: Calibration) -> list[str]:
+    """The columns `refsim calibrate` forecasts: the customers, every column the fit used
+    and the profit. Its forecast.png and its caption asked to check the pilot's dots
+    against the bands of the columns the fit used, and drew only new_referred of them
+    (none of a fit on asks and shares)."""
+    return list(dict.fromkeys(["customers", *calibration.columns, "cumulative_profit"]))
+
+
 def forecast(base: Scenario, calibration: Calibration, *, columns: Sequence[str] = ("customers", "new_referred", "cumulative_profit"),
              metrics: Sequence[str] = ("customers_final", "cumulative_profit"), draws: int = 50, level: float = 0.90,
              seed: int | None = None, evaluate: Evaluate | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1032,7 +1032,7 @@ def calibrate(
     --fit word_of_mouth.spontaneous_rate=0.001:0.02:log --fit program.base_share=0.05:0.5
     """
     from .calibrate import (PLACING_COLUMNS, CalibrationSettings, calibrate as run_calibrate, check_fit, compare_designs,
-                            forecast, pilot_counts, pilot_names, simulation_budget)
+                            forecast, forecast_columns, pilot_counts, pilot_names, simulation_budget)
     from .metrics import COLUMN_INDEX
     from .decide_settings import MIN_DRAWS, MIN_PARTICLES, load_settings, pick, range_texts
     from .evaluation import Evaluator
@@ -1191,7 +1191,8 @@ def calibrate(
                 fitting.done()
                 runs = draw_count * (1 + len(others) + (1 if others else 0))
                 forecasting.to(bar, bar.add_task("forecast", total=runs, rate=""))
-                daily, outcomes = forecast(base, calibration, metrics=metrics, draws=draw_count, level=study.level, evaluate=evaluate)
+                daily, outcomes = forecast(base, calibration, columns=forecast_columns(calibration), metrics=metrics,
+                                           draws=draw_count, level=study.level, evaluate=evaluate)
                 designs_table = compare_designs([base, *others], calibration, metrics=design_metrics, draws=draw_count,
                                                 level=study.level, evaluate=evaluate) if others else None
             cache.flush()   # every run on disk before the folder is written: a SIGKILL there lost up to 5 s of runs

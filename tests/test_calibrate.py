@@ -339,6 +339,13 @@ def test_a_forecast_of_a_pilot_kept_by_date_shows_the_dates_day_1_being_the_firs
     columns = ["customers", "new_referred", "cumulative_profit", "cumulative_new_referred"]
     for first, flow in ((0, "cumulative_new_referred"), (1, "cumulative_new_referred"), (100, "new_referred")):
         assert forecast_panels(columns, first) == ["customers", flow, "cumulative_profit"], first
+    # the columns refsim calibrate forecasts: the customers, each fitted column once, the profit
+    from types import SimpleNamespace
+
+    from simulator.calibrate import forecast_columns
+
+    assert forecast_columns(SimpleNamespace(columns=["asks", "customers", "shares"])) == \
+        ["customers", "asks", "shares", "cumulative_profit"]
 
 
 def test_the_fit_simulates_the_pilots_own_days():

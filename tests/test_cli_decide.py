@@ -1004,6 +1004,11 @@ def test_calibrate_writes_posterior_forecast_and_designs_and_repeats_itself(tmp_
     assert posterior["program.base_share"].between(0.05, 0.6).all()
     forecast = pd.read_csv(folder / "forecast.csv")
     assert forecast["day"].max() == 45 and (forecast["low"] <= forecast["median"]).all() and (forecast["median"] <= forecast["high"]).all()
+    # every column the fit used is forecast, with its running total: the caption asks to check the pilot's dots against
+    # their bands, and new_referred alone of them was drawn (none of a fit on asks and shares)
+    fitted = json.loads((folder / "manifest.json").read_text())["calibrate"]["columns"]
+    assert fitted == ["new_organic", "new_referred", "shares", "asks"]   # the default, which the case needs
+    assert set(forecast["column"]) == {"customers", "cumulative_profit", *fitted, *(f"cumulative_{c}" for c in fitted)}
     designs = pd.read_csv(folder / "designs.csv")
     for _, group in designs.groupby("metric"):
         assert group["probability_best"].sum() == pytest.approx(1.0)

@@ -359,8 +359,13 @@ def forecast_plot(daily: pd.DataFrame, pilot: pd.DataFrame, calibration: Calibra
     """The launch forecast: median and interval per day for each forecast column, the
     pilot's own days marked."""
     shown = forecast_panels(list(dict.fromkeys(daily["column"])), calibration.pilot_first)
-    fig, axes = plt.subplots(1, len(shown), figsize=(4.8 * len(shown), 3.6), squeeze=False)
-    for ax, column in zip(axes[0], shown):
+    # three panels a row: the customers, each column the fit used and the profit are six for a default fit
+    across = min(3, len(shown))
+    down = math.ceil(len(shown) / across)
+    fig, axes = plt.subplots(down, across, figsize=(4.8 * across, 3.6 * down), squeeze=False)
+    for ax in axes.flat[len(shown):]:
+        ax.set_visible(False)
+    for ax, column in zip(axes.flat, shown):
         rows = daily[daily["column"] == column]
         ax.fill_between(rows["day"], rows["low"], rows["high"], alpha=0.25, label=f"{rows['level'].iloc[0]:.0%} interval")
         ax.plot(rows["day"], rows["median"], label="median")
