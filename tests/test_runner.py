@@ -400,7 +400,7 @@ def test_the_engine_path_is_decided_where_the_runs_are_asked_not_in_each_worker(
     monkeypatch.setenv("REFSIM_ENGINE", "kernel")
     drifting = quick(satisfaction={"kind": "nps_mix", "drift_per_year": -1.0})
     with pytest.raises(ScenarioError, match=r"REFSIM_ENGINE: kernel: the compiled kernel does not run "
-                                            r"satisfaction.drift_per_year yet; set it to auto"):
+                                            r"satisfaction.drift_per_year yet \(scenario \S+\); set it to auto"):
         simulate(drifting, replicates=1, seed=3, baseline=False, executor="serial")
 
 

@@ -88,12 +88,16 @@ def path_for(scenarios, choice: str) -> bool:
     of the kernel where it cannot run is one line naming REFSIM_ENGINE (it was ignored)."""
     if choice == "numpy":
         return False
-    reason = next((why for why in map(unsupported, scenarios) if why is not None), None)
-    if reason is not None and choice == "kernel":
+    scenarios = list(scenarios)
+    found = next(((s, why) for s in scenarios if (why := unsupported(s)) is not None), None)
+    reason = None if found is None else found[1]
+    if found is not None and choice == "kernel":
         from ..errors import ScenarioError
 
-        raise ScenarioError(f"kernel: the compiled kernel does not run {reason} yet; set it to auto (the numpy stages "
-                            f"where the kernel cannot run) or numpy", key="REFSIM_ENGINE")
+        # the scenario named: a compare of several files said only which key, not whose
+        raise ScenarioError(f"kernel: the compiled kernel does not run {reason} yet (scenario "
+                            f"{getattr(found[0], 'name', '?')}); set it to auto (the numpy stages where the kernel "
+                            f"cannot run) or numpy", key="REFSIM_ENGINE")
     return reason is None
 
 
