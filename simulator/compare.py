@@ -263,6 +263,11 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                                verdict=verdict(metric, low, high) if alike else "unclear")
                 if never:
                     row["verdict"] = "undefined"
+                elif _censored_apart(reference, design, metric):
+                    # a day that never came counts as the day after each design's own horizon: between a 365- and a
+                    # 730-day design, two budgets that never ran out read 'higher, 365 [365, 365]'
+                    row.update({k: math.nan for k in row if k.startswith("diff_") or k.startswith("unpaired_")
+                                or k.startswith("replicates_needed") or k == "correlation"}, verdict="unclear")
             rows.append(row)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
@@ -296,6 +301,15 @@ def difference_range(reference: Results, design: Results, metric: str) -> tuple[
 
     (base_low, base_high), (low, high) = values_range(reference), values_range(design)
     return low - base_high, high - base_low
+
+
+def _censored_apart(reference: Results, design: Results, metric: str) -> bool:
+    """Whether a day metric of two designs with different horizons has a day that never
+    came in some run (counted as the day after each one's own horizon): no difference
+    between such runs is measured, only the horizons'."""
+    if metric not in (*NEVER_IS_WORST, "budget_exhausted_day") or reference.scenario.days == design.scenario.days:
+        return False
+    return any(not np.isfinite(d.runs[metric].to_numpy(dtype=float)).all() for d in (reference, design))
 
 
 def counted(design: Results, metric: str) -> np.ndarray:

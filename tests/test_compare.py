@@ -464,6 +464,72 @@ def test_a_budget_that_never_ran_out_counts_as_the_day_after_the_horizon_in_the_
     assert table.loc[("c", "budget_exhausted_day"), "ci_high"] == days
 
 
+def test_designs_that_cannot_share_a_sensitivity_are_each_given_a_command_that_runs(tmp_path):
+    """Designs of different populations (an unpaired compare) were told to 'test each design
+    alone: refsim sensitivity FILE ...' with the ranges of both, and a design alone is
+    refused a key of another kind (a milestone's reach_share beside an onboarding ask, a
+    double-sided reward's referee_max_uplift beside a single-sided one): the command ran
+    for neither. Each design now gets its own command, with the ranges it reads, and
+    each runs as printed."""
+    import re
+    import shlex
+
+    onboarding = design(10, "onboarding").model_dump(mode="json")
+    milestone = small(name="milestone", days=90, population={"size": 1200, "initial_customers": 30},
+                      program={"incentive": {"kind": "single_sided", "referrer_reward": 20, "qualification_days": 14},
+                               "timing": {"kind": "milestone", "delay_days": 20}}).model_dump(mode="json")
+    files = []
+    for data in (onboarding, milestone):
+        files.append(tmp_path / f"{data['name']}.yaml")
+        files[-1].write_text(yaml.safe_dump(data, sort_keys=False))
+    result = runner.invoke(app, ["compare", *map(str, files), "--unpaired", "-r", "2", "--out", str(tmp_path / "c"),
+                                 "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    console = " ".join(result.stdout.split())
+    said = console.split("so test each design alone: ")[1].split(" (report.md)")[0]
+    commands = said.split("; ")
+    assert [shlex.split(c)[2] for c in commands] == [str(f) for f in files], said
+    keys = [re.findall(r"--uncertain ([^=\s]+)=", c) for c in commands]
+    assert "program.timing.reach_share" in keys[1] and "program.timing.reach_share" not in keys[0], keys
+    assert "program.incentive.referee_max_uplift" in keys[0] and "program.incentive.referee_max_uplift" not in keys[1]
+    for number, command in enumerate(commands):
+        # kept small: the last of a repeated option is the one taken
+        args = shlex.split(command)[2:] + ["--samples", "4", "--trajectories", "2", "--replicates", "1",
+                                            "--tornado-replicates", "1", "--out", str(tmp_path / f"s{number}"),
+                                            "--executor", "serial"]
+        done = runner.invoke(app, ["sensitivity", *args])
+        assert done.exit_code == 0, (command, done.output)
+
+
+def test_a_day_that_never_came_is_no_difference_between_designs_of_different_horizons():
+    """Two designs without a budget, 365 and 730 days long, compared unpaired: a budget that
+    never ran out counts as the day after each one's own horizon, and the table read
+    'higher, 365 [365, 365]', the horizons' difference. Where the horizons differ and a
+    day never came in some run, no difference is given and the verdict is unclear; where
+    every run has its day, or the horizons agree, the difference stands."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+
+    def made(name, days, values):
+        return SimpleNamespace(scenario=design(10, name).model_copy(update={"days": days}),
+                               runs=pd.DataFrame({"replicate": range(len(values)), "budget_exhausted_day": values}))
+
+    for paired in (True, False):
+        row = comparison_table([made("a", 365, [np.nan] * 4), made("b", 730, [np.nan] * 4)],
+                               paired=paired).set_index("design").loc["b"]
+        assert row["verdict"] == "unclear" and math.isnan(row["diff_mean"]) and math.isnan(row["diff_ci_low"]), row
+        assert math.isnan(row["unpaired_ci_high"]), row
+    # every run had its day: a difference of days that came, whatever the horizons
+    row = comparison_table([made("a", 365, [100.0, 110, 120, 130]), made("b", 730, [200.0, 215, 220, 240])],
+                           paired=True).set_index("design").loc["b"]
+    assert row["diff_mean"] == pytest.approx(103.75) and row["verdict"] == "higher"
+    # one horizon: the day after it, as before
+    row = comparison_table([made("a", 365, [np.nan] * 4), made("b", 365, [100.0, 110, 120, 130])],
+                           paired=True).set_index("design").loc["b"]
+    assert row["diff_mean"] == pytest.approx(115 - 366) and row["verdict"] == "lower"
+
+
 @pytest.mark.parametrize("paired", [True, False])
 def test_a_payback_that_never_came_counts_as_the_day_after_the_horizon(paired):
     """payback_day is NaN where a replicate never pays back. Its differences count such
@@ -3003,6 +3069,16 @@ def test_designs_asking_at_days_after_joining_a_tenth_of_the_horizon_apart_are_s
     year = [design("purchase", 365, kind="at_purchase"), design("milestone", 365, kind="milestone", delay_days=30)]
     assert ask_lag_note(year) == ""
     assert ask_lag_note([design("never", 60, kind="never"), milestone]) == ""
+    # horizons that differ (an unpaired compare): the share is of the later design's joiners in its own last days,
+    # and each horizon is named ('of the 365' was said of a 730-day design, its share over days 319-365)
+    long = design("milestone", 120, kind="milestone", delay_days=30)
+    note = ask_lag_note([purchase, long])
+    series = long.timeseries
+    joined = series[["new_organic", "new_referred", "new_word_of_mouth"]].sum(axis=1)
+    recent = joined[series["day"] > 120 - 31].sum() / joined.sum()
+    assert f"the {recent:.0%} of milestone's joiners who joined in the last 31 days of the 120 were mostly not yet " \
+           f"asked by day 120" in note, note
+    assert "running each design for 120 days (milestone) and 60 days (purchase) and stopping" in note, note
     # the last asks: three reminders 30 days apart against none, over 365 days (last asks 91 and 1 days in)
     monthly = design("monthly", 365, kind="at_purchase", reminders={"count": 3, "interval_days": 30})
     note = ask_lag_note([year[0], monthly])

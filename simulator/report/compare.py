@@ -827,7 +827,11 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
     if (lagging := ask_lag_apart(ranked)) is not None:
         # purchase won "sure" over 60 days and a 30-day milestone "sure" over 365: report.md said why, the console not
         late, early, index = lagging
-        parts.append(f"the ranking rests on the {ranked[0].scenario.days}-day horizon: {late} "
+        # each design's own where they differ (an unpaired compare): the first's was named for both
+        spans = sorted({int(d.scenario.days) for d in ranked})
+        horizon = f"the {spans[0]}-day horizon" if len(spans) == 1 else \
+            f"the horizons ({', '.join(map(str, spans[:-1]))} and {spans[-1]} days)"
+        parts.append(f"the ranking rests on {horizon}: {late} "
                      f"{'first asks' if index == 0 else 'makes its last ask'} later after joining than {early}, and "
                      f"the value counts the asks made by the last day (compare at the span you would run it, "
                      f"--set days=...)")
@@ -894,8 +898,12 @@ def sensitivity_test(designs, files=(), sets=(), metric: str | None = None, seed
     # compare's own path: the study, on the kernel, met other luck than a compare under REFSIM_ENGINE=numpy, unsaid
     command = " ".join([*engine_prefix(), "refsim", "sensitivity"])
     if apart:   # sensitivity weighs designs on the same seeds at each point: it refused the command as printed
+        alone = _each_alone(ranked, files if len(files) == len(designs) and len(ranked) == len(designs) else (),
+                            given, command, quote)
+        if not alone:
+            return ""
         test = (f"{quote}refsim sensitivity{quote} weighs designs that share population, network, days and seed, which "
-                f"these do not ({apart}), so test each design alone: {quote}{command} FILE {given}{quote}")
+                f"these do not ({apart}), so test each design alone: {alone}")
     else:
         test = ("test them with " + quote + command + " " + "".join(f"{shlex.quote(str(f))} " for f in kept)
                 + given + quote)
@@ -905,6 +913,26 @@ def sensitivity_test(designs, files=(), sets=(), metric: str | None = None, seed
             test += (" (compare ran them unpaired, each on its own seed; sensitivity runs them on one, so its "
                      "figures at the designs as given are not compare's)")
     return test
+
+
+def _each_alone(designs, files, given: str, command: str, quote: str) -> str:
+    """One sensitivity command per design, with the ranges of ``given`` it reads (a design
+    alone is refused a key of another kind): 'FILE' with both designs' keys ran for
+    neither (a milestone's reach_share beside a gift card's ask at purchase, a double-sided
+    reward's referee_max_uplift beside a gift card). A design with none of the ranges is
+    left out; ``files`` the designs' files, else FILE."""
+    from ..parameters import reads
+
+    keys = re.findall(r"--uncertain ([^=\s]+)=", given)
+    commands = []
+    for design, file in zip(designs, files or ["FILE"] * len(designs)):
+        # the keys it reads (parameters.reads: it has them, and its reward reads that entry of a table)
+        own = re.sub(r"--uncertain ([^=\s]+)=\S+ ?",
+                     lambda m: m.group(0) if reads(design.scenario, m.group(1), keys) else "", given).strip()
+        if "--uncertain " in own:
+            name = shlex.quote(str(file)) if files else "FILE"
+            commands.append(f"{quote}{command} {name} {own}{quote}" + ("" if files else f" (FILE: {design.scenario.name})"))
+    return "; ".join(commands)
 
 
 def _dotted_sets(sets, varied: dict) -> list[str]:

@@ -1779,13 +1779,13 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
     ``timeseries`` (a design whose rows have no ask is no program)."""
     if len(designs) < 2:
         return None
-    days = int(designs[0].scenario.days)
+    days = min(int(d.scenario.days) for d in designs)   # the shorter horizon, where an unpaired compare's differ
     lags = {}
     for design in designs:
         series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
-        if (lag := joiner_asks(design.scenario.program.timing, days)) is not None:
+        if (lag := joiner_asks(design.scenario.program.timing, int(design.scenario.days))) is not None:
             lags[design.scenario.name] = lag
     for index in (0, 1):
         early = min(lags, key=lambda name: lags[name][index], default=None)
@@ -1858,9 +1858,13 @@ def ask_lag_note(designs) -> str:
     if (apart := ask_lag_apart(designs)) is None:
         return ""
     late, early, index = apart
-    days = int(designs[0].scenario.days)
     scenario = {d.scenario.name: d.scenario for d in designs}
-    lags = {name: joiner_asks(scenario[name].program.timing, days)[index] for name in (late, early)}
+    # the later design's own horizon: 'the 55% of its joiners who joined in the last 46 days of the 365' was said of a
+    # 730-day design compared unpaired with a 365-day one (5.8% of its joiners came in its own last 46 days)
+    days = int(scenario[late].days)
+    lags = {name: joiner_asks(scenario[name].program.timing, int(scenario[name].days))[index] for name in (late, early)}
+    spans = (f"{days} days" if scenario[early].days == days else
+             f"{days} days ({late}) and {int(scenario[early].days)} days ({early})")
     lag = min(lags[late], days)
     series = next(d.timeseries for d in designs if d.scenario.name == late)
     joined = series[[c for c in ("new_organic", "new_referred", "new_word_of_mouth") if c in series]].sum(axis=1)
@@ -1879,8 +1883,8 @@ def ask_lag_note(designs) -> str:
             # "the 100% of its joiners who joined in the last 20 days of the 20": a wait as long as the horizon
             + (f"{share} joined in the last {lag} days of the {days} {unasked} by day {days}, " if lag < days else
                f"every one of {late}'s joiners joined within that wait of day {days}, and they {unasked} by then, ")
-            + f"and the value counts the asks made by then only, so this compares running each design for {days} "
-            f"days and stopping. A design that asks later gains more from a longer horizon; compare at the span you "
+            + f"and the value counts the asks made by then only, so this compares running each design for {spans} "
+            f"and stopping. A design that asks later gains more from a longer horizon; compare at the span you "
             f"would run it (`--set days=...`).")
 
 
