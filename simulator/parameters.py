@@ -276,22 +276,29 @@ def _makes_a_program(key: str) -> bool:
 _REMINDER_ONLY = ("program.timing.reminders.interval_days", "program.moment_effect.reminder")
 _LATER_ASK = ("program.timing.reminders.fatigue", "program.timing.reminders.annoyance",
               "program.timing.reminders.annoyance_points")
-#: Keys whose variation can give a design reminders or a second push.
+#: Keys whose variation can give a design reminders within its horizon or a second push.
 _MAKES_LATER_ASKS = ("program", "program.timing", "program.timing.kind", "program.timing.reminders",
-                     "program.timing.reminders.count", "program.timing.days")
+                     "program.timing.reminders.count", "program.timing.reminders.interval_days", "program.timing.days",
+                     "days")
 
 
 def _reminded(design: Scenario, key: str, varied: list[str]) -> bool:
-    """Whether ``design`` can read ``key`` of its reminders: one without reminders
-    (``count: 0``) reads none of _REMINDER_ONLY, and none of _LATER_ASK unless it is a
-    campaign of two pushes or more; a study that varies what gives it later asks reads
-    them all. A sensitivity's worst point with reminders off was given 'at
-    program.timing.reminders.fatigue = 0.8559', one of tied points."""
+    """Whether ``design`` can read ``key`` of its reminders: one without reminders within
+    its horizon (``count: 0``, or reminders 30 days apart in a 30-day run:
+    behaviour.timing.reminders_within) reads none of _REMINDER_ONLY, and none of
+    _LATER_ASK unless it is a campaign of two pushes or more; a study that varies what
+    gives it later asks reads them all, and the interval of reminders it has is read (it
+    decides whether they come). A sensitivity's worst point with reminders off was given
+    'at program.timing.reminders.fatigue = 0.8559', one of tied points."""
+    from .behaviour.timing import reminders_within
+
     if key not in _REMINDER_ONLY + _LATER_ASK or any(v in _MAKES_LATER_ASKS or v.startswith("program.timing.days.")
                                                      for v in varied):
         return True
     timing = getattr(design.program, "timing", None)
-    if getattr(getattr(timing, "reminders", None), "count", 0) > 0:
+    if key == "program.timing.reminders.interval_days" and getattr(getattr(timing, "reminders", None), "count", 0) > 0:
+        return True
+    if timing is not None and reminders_within(timing, design.days) > 0:
         return True
     return key in _LATER_ASK and len(getattr(timing, "days", ())) > 1
 

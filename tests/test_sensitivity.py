@@ -1233,6 +1233,17 @@ def test_a_design_without_reminders_reads_none_of_what_only_later_asks_read():
     assert all(reads(pushes, key) for key in _LATER_ASK)
     assert not any(reads(pushes, key) for key in _REMINDER_ONLY)
     assert reads(silent, "program.timing.reminders.fatigue", varied=["program.timing.days.1"]) is True
+    # reminders none of which falls within the horizon (30 days apart in a 30-day run) are none: only their interval,
+    # which decides whether they come, is read; and a run moved by any other such key is as it was
+    late = [*small, "days=30", "program.timing.reminders.count=1", "program.timing.reminders.interval_days=30"]
+    beyond = load_scenario(SCENARIOS / "default.yaml", late)
+    reference = run_replicate(beyond, 0, 11).metrics
+    for key, value in moved.items():
+        assert reads(beyond, key) == (key == "program.timing.reminders.interval_days"), key
+        if key != "program.timing.reminders.interval_days":
+            moved_run = run_replicate(load_scenario(SCENARIOS / "default.yaml", [*late, f"{key}={value}"]), 0, 11)
+            assert moved_run.metrics == pytest.approx(reference, nan_ok=True), key
+    assert reads(beyond, "program.timing.reminders.fatigue", varied=["days"])
 
 
 TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
