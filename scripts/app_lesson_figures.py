@@ -47,14 +47,14 @@ def main() -> None:
         k_a[run.day] = (a.k.k, a.k.customers)
         generations_a[run.day] = a.generations
         if half is None and a.adopters >= a.state.size / 2:
-            half = (run.day, a.generations[:6], a.verdict.tone)
+            half = (run.day, a.generations[:6], a.verdict.tone, a.verdict.grew)
         k_b[run.day] = (b.k.k, b.k.customers)
         if b_counted is None and b.k.customers >= 10:
             b_counted = run.day
         if b.k.customers >= MIN_COHORT:  # hysteresis holds the verdicts read from K
             kept.append(b.verdict.headline)
             memoryless.append(verdict(b.k, b.generations, b.prospects_left, speeding_up(b.new_referred)).headline)
-    print(f"viral A: half the people joined on day {half[0]} (verdict {half[2]}); day 30: generations "
+    print(f"viral A: half the people joined on day {half[0]} (verdict {half[2]}, quoting {half[3]}); day 30: generations "
           f"{' → '.join(map(str, generations_a[30]))}; K first shown on day "
           f"{next(d for d in sorted(k_a) if k_a[d][1] > 0)} (at or above 1 from then: "
           f"{all(k_a[d][0] >= 1 for d in sorted(k_a) if k_a[d][1] > 0 and d <= 35)}); "

@@ -500,8 +500,14 @@ def generations_text(sizes: list[int], listed: int = GENERATIONS_LISTED) -> str:
 
 def ratio_text(ratio: float) -> str:
     """A generation's ratio to the one before: one decimal from 1 up (×1.6), two
-    significant digits below (×0.045 for 1 after 22, which one decimal showed as ×0.0)."""
-    return f"{ratio:.1f}" if ratio >= 1 else f"{ratio:.2g}"
+    significant digits below (×0.045 for 1 after 22, which one decimal showed as ×0.0),
+    three where two read as 1 (299 after 300 read ×1, a tie, beside ×1.0 elsewhere)."""
+    if ratio >= 1:
+        return f"{ratio:.1f}"
+    for text in (f"{ratio:.2g}", f"{ratio:.3g}"):
+        if text != "1":
+            return text
+    return f"{math.floor(ratio * 1000) / 1000:.3f}"   # 0.9999: below 1, as the fall it is
 
 
 def _tag(tag: str, text, css: str = "", style: str = "") -> str:

@@ -330,6 +330,7 @@ def test_a_generations_ratio_keeps_two_significant_digits_below_one():
 
     assert ratio_text(1 / 22) == "0.045" and ratio_text(0.5) == "0.5" and ratio_text(1.6) == "1.6"
     assert ratio_text(16 / 10) == "1.6" and ratio_text(1.0) == "1.0"
+    assert ratio_text(299 / 300) == "0.997" and ratio_text(0.9999) == "0.999"   # a fall, not a tie: two digits read "1"
 
 
 def test_no_verdict_from_k_on_fewer_than_min_cohort_customers():
