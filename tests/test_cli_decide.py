@@ -1927,6 +1927,35 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     assert "widen it past that end" in range_edge_note(unbound, [reward, budget, kind], small())
 
 
+def test_a_winners_value_of_a_key_it_does_not_read_is_no_end_of_a_search():
+    """With reminders off, optimize said 'program.timing.reminders.fatigue = 0.694582 is the
+    lowest value any trial tried ... the search cannot say whether less does better' right
+    above 'which reminders-none does not read (no run depends on it)'. A key the winner
+    does not read (parameters.reads) gets neither end note; with a reminder sent, it does."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulator.optimize import parse_objective
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import range_edge_note, untried_end_note
+    from .conftest import small
+
+    def won(reminders: int):
+        design = small(program={"timing": {"kind": "onboarding", "reminders": {"count": reminders}}})
+        (fatigue,) = parse_parameters(["program.timing.reminders.fatigue=0.5:1"], design)
+        trials = pd.DataFrame({"trial": range(3), "state": "COMPLETE", fatigue.key: [0.69, 0.8, 0.9],
+                               "incremental_value_mean": [3.0, 2.0, 1.0]})
+        return SimpleNamespace(best={fatigue.key: 0.69}, best_trial=0, trials=trials, constraints=(),
+                               objectives=(parse_objective("incremental_value"),), best_scenario=design), fatigue
+
+    result, fatigue = won(0)
+    assert untried_end_note(result, [fatigue]) == "" and range_edge_note(result, [fatigue], small()) == ""
+    result, fatigue = won(1)
+    assert "`program.timing.reminders.fatigue` = 0.69 is the lowest value any trial tried" in \
+        untried_end_note(result, [fatigue])
+
+
 def test_a_winner_that_is_the_last_value_tried_on_a_side_says_the_rest_was_never_tried():
     """A referrer reward that won at 6.2 in 0-60, with no trial below 6.2, was printed
     as the best reward with no word that the search never looked under it: the winner

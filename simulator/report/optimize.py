@@ -1343,7 +1343,7 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     what holds the winner there: a reward of 0.75 in 0-60 under reward_cost<=1000 was said
     to be where "the search found the objective better", where larger rewards did better
     and spent past the cap."""
-    from ..parameters import applies
+    from ..parameters import reads
 
     if hasattr(result, "trials") and (level := _level_with_winner(result)) is not None and level[1].all():
         return ""   # every trial scored the same: no end is better (tie_note says so), "found it better" was false
@@ -1354,7 +1354,8 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         if p.kind == "categorical" or p.low is None or p.high is None or not isinstance(value, (int, float)) \
                 or isinstance(value, bool) or p.high <= p.low:
             continue
-        if winner is not None and not applies(winner, p.key):   # no key of the winner: its value was no finding
+        # no key of the winner, or one it does not read (reminders' fatigue with none sent): its value was no finding
+        if winner is not None and not reads(winner, p.key, [q.key for q in parameters]):
             continue
         if p.kind == "int" and p.high - p.low < 4:   # a few whole numbers: every winner would be "at an end"
             continue
@@ -1424,7 +1425,7 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
     reward that won at 6.2 in 0-60, where no trial went under 6.2, was read as the best
     reward, where the search only showed that less did better as far as it went.
     range_edge_note speaks for a winner at an end itself."""
-    from ..parameters import applies
+    from ..parameters import reads
 
     trials, winner = getattr(result, "trials", None), getattr(result, "best_scenario", None)
     if trials is None or not len(trials) or "state" not in trials:
@@ -1438,7 +1439,7 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
         if p.kind == "categorical" or p.low is None or p.high is None or p.high <= p.low or p.key not in done \
                 or not isinstance(value, (int, float)) or isinstance(value, bool):
             continue
-        if winner is not None and not applies(winner, p.key):
+        if winner is not None and not reads(winner, p.key, [q.key for q in parameters]):
             continue
         tried = pd.to_numeric(done[p.key], errors="coerce").dropna()
         if tried.nunique() < 2:   # one value tried throughout: no side was searched, and nothing was found
