@@ -4246,6 +4246,11 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
         assert applies(base, key) and reads(base, key), key
         assert "does not read" not in study_world_note([key], base=base), key
     assert "`churn`, which no launch chooses" in " ".join(study_world_note(["churn"], base=base).split())
+    # a block that holds such a key is ranked as it is (the population: its size), not the program, which holds choices
+    assert study_world_note(["population"], base=base).startswith(
+        "This study ranks `population` (with `population.size`), which no launch chooses (the world the program "
+        "launches into)")
+    assert study_world_note(["program"], base=base) == ""
     # what the design lacks stays unread: no third channel, no milestone's reach on a campaign, no such block
     for key in ("program.channels.2", "program.timing.reach_share", "churn.nothing", "nothing"):
         assert not applies(base, key), key

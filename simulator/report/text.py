@@ -2011,12 +2011,26 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
              "the horizon it is counted over": ("days",),
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
-    ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
+    def held(key: str, blocks) -> list[str]:
+        # a whole block swept, holding such keys (population: its size); not the program, whose choices it holds too
+        return [block for block in blocks if block.startswith(key + ".")] if key != "program" else []
+
+    def ranks(key: str, blocks) -> bool:
+        return under(key, blocks) or bool(held(key, blocks))
+
+    ranked = [k for k in keys if k not in assumptions and any(ranks(k, blocks) for blocks in kinds.values())]
     if not ranked:
         return idle
-    named = [kind for kind, blocks in kinds.items() if any(under(k, blocks) for k in ranked)]
+    named = [kind for kind, blocks in kinds.items() if any(ranks(k, blocks) for k in ranked)]
     what = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses ({what}): a best value of "
+
+    def said(key: str) -> str:
+        if any(under(key, blocks) for blocks in kinds.values()):
+            return f"`{key}`"
+        inside = [b for blocks in kinds.values() for b in held(key, blocks)]
+        more = f" and {len(inside) - 3} more" if len(inside) > 3 else ""
+        return f"`{key}` (with {', '.join(f'`{b}`' for b in inside[:3])}{more})"
+    return (f"This study ranks {', '.join(map(said, ranked))}, which no launch chooses ({what}): a best value of "
             f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
             f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
             f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
