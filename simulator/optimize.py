@@ -693,8 +693,14 @@ class Search:
             stored = trials[number] if number < len(trials) else None
             if stored is not None and set(stored.params) == set(self.distributions):
                 asked.append(stored)
-                if copy is not None:
-                    copy.add_trial(running(stored))
+                if copy is None:   # the copy from the batch's start, as the uninterrupted run built it
+                    copy = self.as_asked(trials[:start], [])
+                # asked again in the copy, not added: asking leaves what a sampler keeps in the study as the
+                # uninterrupted run had it (NSGA-II's parent population, cached in the order it was first selected,
+                # was recomputed at the first new ask, in another order: a Pareto study resumed mid-batch bred other
+                # trials and named another winner)
+                copy.sampler = self.sampler(number, copy)
+                copy.ask(self.distributions)
                 continue
             if copy is None:
                 copy = self.as_asked(trials[:start], asked)
