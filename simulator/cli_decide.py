@@ -641,7 +641,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     from .optimize import chosen_rows, confirmation_runs, winner_rows
     from .report import fmt
     from .report.text import span_text
-    from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note, unbinding_note,
+    from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, empty_front_note, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note, unbinding_note,
                                   untried_choices, untried_end_note)
 
     if result.best is None:
@@ -704,7 +704,8 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
             if not note:
                 continue
             out.print(f"  note: {note.replace('`', '')}", markup=False)
-    for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result), unbinding_note(result)):
+    for note in (tie_note(result), spend_cap_note(result), budget_bound_note(result), unbinding_note(result),
+                 empty_front_note(result)):
         if note:   # report.md's markdown: the console prints no backticks
             out.print(f"  note: {note.replace('`', '')}", markup=False)
     close, better = close_choices(result, parameters)

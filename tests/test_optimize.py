@@ -402,6 +402,65 @@ def test_a_batch_killed_while_being_told_resumes_as_that_batch_and_not_topped_up
     assert resumed.best == whole.best
 
 
+def test_a_pareto_study_killed_mid_batch_resumes_to_the_trials_of_an_uninterrupted_run(tmp_path, monkeypatch):
+    """Two objectives (NSGA-II): a study killed after part of a batch was told resumed
+    with other trials (trial 17 came out credit where the uninterrupted run asked cash)
+    and named another winner. NSGA-II caches its parent population in the study, in the
+    order it selected it at the batch's first ask, and the resume recomputed it at its
+    first new ask, in trial order. Killed as each trial of two batches past the random
+    start is stored, the resumed study's trials and winner are the uninterrupted run's."""
+    import optuna
+
+    from simulator.optimize import STUDY_NAME
+
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1", "program.channels.0.extra_invites=0:4",
+                                   "program.timing.kind=at_purchase,milestone"], base)
+    settings = OptimizeSettings(trials=20, replicates=2, max_replicates=4, batch=4, population=6)
+    kwargs = dict(objectives=[parse_objective("cumulative_profit"), parse_objective("reward_cost")], seed=7,
+                  settings=settings, evaluate=closed_form)
+    whole = optimize(base, parameters, folder=tmp_path / "whole", **kwargs)
+    add = optuna.Study.add_trial
+    for kill in range(8, 19):   # batches 8-11 to 16-19, cut as their first, second or third trial is stored
+        if kill % 4 == 3:
+            continue
+        def killed(study, trial, *args, **kw):
+            add(study, trial, *args, **kw)
+            if study.study_name == STUDY_NAME and len(study.get_trials(deepcopy=False)) == kill + 1:   # not a copy
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(optuna.Study, "add_trial", killed)
+        with pytest.raises(KeyboardInterrupt):
+            optimize(base, parameters, folder=tmp_path / f"k{kill}", **kwargs)
+        monkeypatch.undo()
+        resumed = optimize(base, parameters, folder=tmp_path / f"k{kill}", **kwargs)
+        pd.testing.assert_frame_equal(resumed.trials, whole.trials, obj=f"killed storing trial {kill}")
+        assert resumed.best == whole.best, kill
+
+
+def test_a_two_objective_study_whose_trials_all_break_a_constraint_says_it_found_no_front():
+    """Every trial broke a constraint and every `pareto` flag was False, yet report.md
+    opened on 'a Pareto front' with no word that none was found, nor that the winner was
+    weighed on the first objective alone. It says so now, and a study with a front does not."""
+    from simulator.report.optimize import empty_front_note, optimize_markdown
+
+    base = small()
+    parameters = parse_parameters(["program.base_share=0.5:1", "program.timing.kind=at_purchase,milestone"], base)
+    settings = OptimizeSettings(trials=8, replicates=2, max_replicates=4, batch=4, population=4, confirm_replicates=2)
+    objectives = [parse_objective("cumulative_profit"), parse_objective("reward_cost")]
+    # closed_form's reward_cost is 100 x base_share: at least 50 here, so a cap of 40 no trial can keep
+    result = optimize(base, parameters, objectives=objectives, constraints=[parse_constraint("reward_cost<=40")],
+                      settings=settings, evaluate=closed_form, seed=3)
+    assert not result.trials["pareto"].astype(bool).any() and not result.trials["feasible"].astype(bool).any()
+    text = " ".join(optimize_markdown(result, base, parameters, settings, []).split())
+    assert ("## Pareto front No trial kept the constraints, so there is no front: no trade-off between "
+            "cumulative_profit and reward_cost was found.") in text, text
+    assert "(reward_cost does not weigh in); all 8 trials are in trials.csv" in text
+    kept = optimize(base, parameters, objectives=objectives, constraints=[parse_constraint("reward_cost<=1000")],
+                    settings=settings, evaluate=closed_form, seed=3)
+    assert kept.trials["pareto"].astype(bool).any() and empty_front_note(kept) == ""
+
+
 def test_an_objective_built_in_python_takes_its_metrics_direction_as_the_command_line_does():
     """docs/decide.md: costs and delays are minimised unless the objective says :max.
     ``Objective("reward_cost")`` from Python maximised the spend."""

@@ -622,6 +622,23 @@ def convergence_plot(result: OptimizeResult, path: Path) -> Path:
     return save(fig, path)
 
 
+def empty_front_note(result: OptimizeResult) -> str:
+    """Two objectives and no trial keeping the constraints: no front, and the winner is the
+    one breaking them least, its first objective alone weighed ('' otherwise). Every
+    trial broke a constraint, and the report still opened on 'a Pareto front' with no word
+    that none was found."""
+    if len(result.objectives) != 2 or (result.pareto is not None and len(result.pareto)) or not len(result.trials):
+        return ""
+    if not len(done := result.trials[result.trials["state"] == "COMPLETE"]):
+        return ""
+    first, second = result.objectives
+    return (f"No trial kept the constraints, so there is no front: no trade-off between {first.metric} and "
+            f"{second.metric} was found. The winner is the candidate breaking them least on its fresh seeds, the "
+            f"candidates taken as a search of {first.metric} alone takes them ({second.metric} does not weigh in); "
+            f"all {len(done)} trials are in trials.csv and pareto.png. Widen the constraints, or search elsewhere, "
+            f"before reading a trade-off from this study.")
+
+
 def pareto_plot(result: OptimizeResult, path: Path) -> Path:
     """Two objectives: every trial, the non-dominated front among those that keep the
     constraints, each at its means over the first rung's replicates, the seeds every trial
@@ -977,6 +994,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             if note:
                 lines += ["", note]
         lines += ["", "best.yaml holds this design as a full scenario: `refsim run best.yaml`."]
+    if note := empty_front_note(result):
+        lines += ["", "## Pareto front", "", note]
     if result.pareto is not None and len(result.pareto):
         first, second = result.objectives
         chosen_on = chosen_rows(result.confirmation)   # the seeds every member re-run shares (the winner's further seeds are above)
