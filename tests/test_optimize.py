@@ -2148,6 +2148,32 @@ def test_a_pareto_member_the_same_as_the_winner_on_the_shared_seeds_is_no_rival_
     assert [line.split(" (")[0] for line in named] == ["trial 2"], named
 
 
+def test_a_copy_of_a_pareto_member_re_run_on_fresh_seeds_is_judged_there_not_on_the_search_seeds():
+    """Trials 3 and 11 were one design (the same values, the same first-rung means); 11 was
+    re-run on fresh seeds and told apart from the winner there (2,254 against 5,461), while
+    3, not re-run, was listed as 'not told apart' on the search's 2 replicates: one design
+    called both. A copy of a re-run member is judged by that member's fresh seeds; a member
+    of its own, not re-run, is still read on the search's replicates."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Objective
+    from simulator.report.optimize import front_close
+
+    key = "program.incentive.referrer_reward"
+    parameters = parse_parameters([f"{key}=0:60"], small())
+    trials = pd.DataFrame({"trial": [0, 3, 11, 5], "state": "COMPLETE", key: [55.0, 15.2, 15.2, 30.0],
+                           "incremental_value_rung0_mean": [11.0, 10.5, 10.5, 10.8],
+                           "reward_cost_rung0_mean": [900.0, 300.0, 300.0, 600.0]})
+    fresh = {0: {"incremental_value": [5461.0, 5500.0, 5420.0, 5470.0], "reward_cost": [900.0] * 4},
+             11: {"incremental_value": [2254.0, 2260.0, 2250.0, 2240.0], "reward_cost": [300.0] * 4}}
+    result = SimpleNamespace(best_trial=0, pareto=trials, trials=trials, fresh_runs=fresh, best_scenario=None,
+                             rungs=[2, 4], constraints=[],
+                             objectives=[Objective("incremental_value", "maximize"), Objective("reward_cost", "minimize")],
+                             runs={0: [10.0, 12.0], 3: [12.0, 9.0], 11: [12.0, 9.0], 5: [11.0, 10.0]})
+    named = front_close(result, parameters)
+    assert [line.split(" (")[0] for line in named] == ["trial 5"], named   # not 3, whose copy 11 is told apart
+
+
 def test_a_ratio_undefined_in_a_fresh_run_is_judged_over_the_runs_where_it_is_defined_as_in_the_search():
     """One fresh run in 20 with no extra customer leaves `incremental_cac` undefined. The
     search judges a trial's mean over the runs where it is defined; the re-run counted

@@ -1270,6 +1270,10 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
     copies = [f"{o.metric}_rung0_mean" for o in result.objectives]
     winner_key = _front_key(trials.loc[result.best_trial], copies) if result.best_trial in trials.index else None
     own = {p.key: trials.loc[result.best_trial, p.key] for p in parameters if p.key in trials.columns}
+    # the designs re-run on fresh seeds, by their values and by their means on the shared seeds
+    rerun = [t for t in fresh if t in trials.index]
+    rerun_keys = {_front_key(trials.loc[t], copies) for t in rerun}
+    rerun_values = [{p.key: trials.loc[t, p.key] for p in parameters if p.key in trials.columns} for t in rerun]
     close = []
     for row in result.pareto.to_dict("records"):
         trial = int(row["trial"])
@@ -1277,6 +1281,11 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
             continue   # the winner, or a trial of its very values (one design, said above): no rival to itself
         if winner_key is not None and _front_key(row, copies) == winner_key:
             continue   # the same means of both objectives on the shared seeds: one design (front_copies_note)
+        if trial not in fresh and ((key := _front_key(row, copies)) is not None and key in rerun_keys or any(
+                values and all(row.get(key) == value for key, value in values.items()) for values in rerun_values)):
+            # a copy of a member re-run on fresh seeds, which judge that design: trial 3 was called not told apart on
+            # the search's seeds while its copy, trial 11, was told apart on the fresh ones
+            continue
         on_fresh = mine is not None and trial in fresh and first.metric in mine and first.metric in fresh[trial]
         if on_fresh:
             found = paired_difference(counted(trial, first.metric), counted(result.best_trial, first.metric))
