@@ -501,6 +501,27 @@ def test_designs_that_cannot_share_a_sensitivity_are_each_given_a_command_that_r
         assert done.exit_code == 0, (command, done.output)
 
 
+def test_the_console_says_the_horizon_decides_when_a_campaign_stopped_asking_with_no_budget(tmp_path):
+    """A campaign whose asks ended on day 97 of 365, no budget ending them, against a design
+    still asking near the end: report.md said the value counts the asks made by the last
+    day, the console said nothing of the horizon (it did of a budget's end, and of asks
+    apart after joining). Its last ask is read off its own daily rows."""
+    campaign = small(name="campaign", program={"timing": {"kind": "campaign", "days": [5], "reminders": {"count": 0}}})
+    files = []
+    for scenario in (campaign, small(name="always")):
+        files.append(tmp_path / f"{scenario.name}.yaml")
+        files[-1].write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
+    result = runner.invoke(app, ["compare", *map(str, files), "-r", "2", "--out", str(tmp_path / "c"),
+                                 "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    series = pd.read_csv(tmp_path / "c" / "timeseries.csv").query("scenario == 'campaign'")
+    last = int(series.loc[series["asks"] > 0, "day"].max())
+    console = " ".join(result.stdout.split())
+    assert (f"note: the ranking rests on the horizon: campaign made its last ask on day {last}, while always still "
+            f"asks near day 120, and the value counts the asks made by the last day") in console, console
+    assert f"**campaign** made its last ask on day {last}" in (tmp_path / "c" / "report.md").read_text()
+
+
 def test_a_day_that_never_came_is_no_difference_between_designs_of_different_horizons():
     """Two designs without a budget, 365 and 730 days long, compared unpaired: a budget that
     never ran out counts as the day after each one's own horizon, and the table read

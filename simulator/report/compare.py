@@ -824,6 +824,12 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
                      "runs had run out" + (f", of a {ended[0][0].days}-day horizon" if alike else "")
                      + f": {listed}; on_budget_exhausted end_program"
                      + launch + "): " + again)
+    if not ended and (asking := asking_note(ranked)):
+        # a campaign whose asks ended on day 97 of 365 with no budget to end them: report.md said the horizon decides,
+        # the console did not (it said so of a budget's end and of asks apart after joining)
+        stopped = asking.split(": the value counts")[0].replace("**", "")
+        parts.append(f"the ranking rests on the horizon: {stopped}, and the value counts the asks made by the last day "
+                     f"(compare at the span you would run it, --set days=...)")
     if (lagging := ask_lag_apart(ranked)) is not None:
         # purchase won "sure" over 60 days and a 30-day milestone "sure" over 365: report.md said why, the console not
         late, early, index = lagging
