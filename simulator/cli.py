@@ -955,7 +955,7 @@ def compare(
     check_memory(designs, replicates=count, workers=workers, executor=executor, remote=bool(scheduler),
                  source=str(scenarios[0]))
     total = count * len(designs)
-    _check_engine(designs)
+    _check_engine(unique_names(designs, labels))   # by the names the report gives them (two files of one name)
     with progress_bar(total, "compare") as bar:
         task = bar.add_task("runs", total=total, rate="")
         comparison = compare_designs(designs, replicates=count, seed=seed, baseline=baseline, precision=precision,

@@ -216,6 +216,25 @@ def test_the_kernel_asked_for_where_it_cannot_run_is_refused_before_the_bar(tmp_
     assert not (tmp_path / "o").exists()
 
 
+def test_compares_kernel_refusal_names_the_design_as_its_report_would(tmp_path, monkeypatch):
+    """Two files of one name, the second with a lever the kernel does not run: the refusal
+    named the first file's scenario. It names the design as compare labels it."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    data = yaml.safe_load((ROOT / "scenarios" / "default.yaml").read_text())
+    data["program"]["targeting"] = {"daily_capacity": 5}
+    (tmp_path / "targeted.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.setenv("REFSIM_ENGINE", "kernel")
+    result = CliRunner().invoke(app, ["compare", str(ROOT / "scenarios" / "default.yaml"), str(tmp_path / "targeted.yaml"),
+                                      "--set", "days=10", "--set", "population.size=300", "-r", "1",
+                                      "--executor", "serial", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert f"does not run program.targeting yet (scenario {data['name']} (targeted))" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("command, option", [("optimize", "--vary"), ("sensitivity", "--uncertain")])
 def test_a_study_value_the_kernel_cannot_run_is_refused_before_the_study_starts(tmp_path, monkeypatch, command, option):
     """The check looked at the base alone: REFSIM_ENGINE=kernel with a varied
