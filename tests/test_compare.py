@@ -826,6 +826,14 @@ def test_the_report_warns_when_one_design_stopped_asking_and_another_still_asks(
     assert "**always-on** and **also** still ask near day 90" in asking_note([always, design("also", lambda d: d >= 5), campaign])
     assert asking_note([always, none]) == ""
     assert asking_note([always, design("late", lambda d: d == 80)]) == ""  # stopped only just before the end
+    # horizons apart (an unpaired compare): not 'near day 90' of a design that runs 180 days
+    longer = design("longer", lambda d: d >= 1)
+    longer.timeseries = pd.concat([pd.DataFrame({"day": np.arange(181), "replicate": r, "asks": 5.0}) for r in range(2)])
+    longer.scenario = SimpleNamespace(name="longer", days=180)
+    apart = asking_note([longer, campaign])
+    assert apart.startswith("**campaign** made its last ask on day 30, while **longer** still asks near the end of its "
+                            "horizon: the value counts the asks made by each design's last day only (horizons of 90 and "
+                            "180 days)"), apart
     # replicates that stopped on different days (budgets running out on days 309-428, median 313): the day the mean
     # over replicates last moved, 428, was given beside the budget's median of 313
     uneven = design("budgeted", lambda d: d <= 20)

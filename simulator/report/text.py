@@ -1744,12 +1744,18 @@ def asking_note(designs) -> str:
             stopped.append((design.scenario.name, int(last.max())))
     if not (stopped and asking):
         return ""
-    days = int(designs[0].scenario.days)
+    spans = sorted({int(design.scenario.days) for design in designs})
     series = {design.scenario.name: design.timeseries for design in designs}
     ended = ", ".join(f"**{name}** made its last ask on {last_ask_days(series[name])}" for name, _ in stopped)
     verb = "still asks" if len(asking) == 1 else "still ask"
     names = [f"**{name}**" for name in asking]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(spans) > 1:   # an unpaired compare of horizons apart: 'near day 365' was said of a 730-day design
+        return (f"{ended}, while {listed} {verb} near the end of its horizon: the value counts the asks made by each "
+                f"design's last day only (horizons of {', '.join(map(str, spans[:-1]))} and {spans[-1]} days). A "
+                f"program that keeps asking gains more from a longer horizon; compare at the span you would run it "
+                f"(`--set days=...`).")
+    days = spans[0]
     return (f"{ended}, while {listed} {verb} near day {days}: the value counts "
             f"the asks made by day {days} only, so this compares running each design for {days} days. A program that "
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
