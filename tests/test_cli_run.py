@@ -1181,13 +1181,16 @@ def test_compare_prints_the_notes_on_a_design_files_defaults(tmp_path):
                                  "--executor", "serial", "--set", "days=20"])
     assert result.exit_code == 0, result.output
     line = next(l for l in result.stdout.splitlines() if "rests on sizes" in l)
+    # a command per design, with the ranges it reads: the cash design reads no credit share, and has none
     assert ("rests on sizes the model assumes; refsim sensitivity weighs designs that share population, network, days "
             "and seed, which these do not (bigger: population.size (300 vs 400)), so test each design alone: refsim "
-            "sensitivity FILE --set days=20 --uncertain program.cost_shares.credit=0.2:1") in line, line
+            f"sensitivity {paths[0]} --set days=20 --uncertain program.cost_shares.credit=0.2:1 --replicates 2 "
+            "--tornado-replicates 2 (report.md)") in line, line
     # and report.md gives that command whole (its "Test them with" had named the command sensitivity then refused)
     assert ("`refsim sensitivity` weighs designs that share population, network, days and seed, which these do not "
-            "(bigger: population.size (300 vs 400)), so test each design alone: `refsim sensitivity FILE --set days=20 "
-            "--uncertain program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2`.") in (tmp_path / "u" / "report.md").read_text()
+            f"(bigger: population.size (300 vs 400)), so test each design alone: `refsim sensitivity {paths[0]} --set "
+            "days=20 --uncertain program.cost_shares.credit=0.2:1 --replicates 2 --tornado-replicates 2`.") in \
+        (tmp_path / "u" / "report.md").read_text()
 
 
 def test_the_console_says_when_a_budget_ran_out_and_what_was_earned_beyond_it():
