@@ -316,7 +316,8 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     unless the study varies the kind of its timing or incentive, or either whole block
     (which can make it one): varying a reward's size, a key that design lacks, once made
     it read them all again, and its worst point was given 'at program.base_share = 0.18'.
-    Nor does a design without reminders read what only later asks read (_reminded)."""
+    Nor does a design without reminders read what only later asks read (_reminded), nor
+    the multiplier of a moment it never asks at."""
     if not applies(design, key):
         return False
     varied = list(varied)
@@ -326,6 +327,13 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         return False
     if not _reminded(design, key, varied):
         return False
+    if key.startswith("program.moment_effect.") and not any(
+            v in _MAKES_LATER_ASKS or v.startswith(("program.timing.days.", "program.launch")) for v in varied):
+        # the multiplier of a moment it never asks at (a milestone's, of an onboarding design): compare.reads, which
+        # says which moments a design's asks come at (a launch e-mail's is the campaign's)
+        from .compare import reads as asks_at
+
+        return asks_at(design, key)
     parts = key.split(".")
     table = parts[:2] in (["program", "cost_shares"], ["program", "reward_type_weights"])
     if not table or any(v.startswith("program.incentive") and v.split(".")[-1] in _ENTRY_CHOOSERS for v in varied):

@@ -1246,6 +1246,38 @@ def test_a_design_without_reminders_reads_none_of_what_only_later_asks_read():
     assert reads(beyond, "program.timing.reminders.fatigue", varied=["days"])
 
 
+def test_a_design_reads_the_multiplier_of_the_moments_it_asks_at_only():
+    """A per-design sensitivity command, printed by compare, gave an onboarding design
+    `--uncertain program.moment_effect.milestone=1:2.25`, which its tornado then drew flat:
+    it never asks at a milestone. parameters.reads says which moments a design asks at
+    (compare.reads), and the runs agree: on one seed, a moment it does not read moved
+    leaves its run as it was, one it reads changes it. Varying the timing's kind or the
+    launch makes them all count."""
+    from simulator.parameters import reads
+    from simulator.runner import run_replicate
+    from simulator.scenario_io import load_scenario
+
+    from .conftest import SCENARIOS
+
+    small = ["population.size=800", "population.initial_customers=40", "days=60", "program.base_share=0.5"]
+
+    def run(*sets):
+        return run_replicate(load_scenario(SCENARIOS / "default.yaml", [*small, *sets]), 0, 11).metrics
+
+    design = load_scenario(SCENARIOS / "default.yaml", small)
+    assert design.program.timing.kind == "onboarding" and design.program.launch.ask_existing == "once"
+    reference = run()
+    for moment, read in (("milestone", False), ("purchase", False), ("onboarding", True), ("campaign", True)):
+        key = f"program.moment_effect.{moment}"
+        assert reads(design, key) is read, key
+        assert (run(f"{key}=3") == pytest.approx(reference, nan_ok=True)) is not read, key
+        assert reads(design, key, varied=["program.timing.kind", key]), key
+    # no launch e-mail: the campaign's multiplier is no moment of an onboarding design's
+    quiet = load_scenario(SCENARIOS / "default.yaml", [*small, "program.launch.ask_existing=never"])
+    assert not reads(quiet, "program.moment_effect.campaign")
+    assert reads(quiet, "program.moment_effect.campaign", varied=["program.launch.ask_existing"])
+
+
 TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
 
 
