@@ -1951,6 +1951,11 @@ def test_a_winners_value_of_a_key_it_does_not_read_is_no_end_of_a_search():
 
     result, fatigue = won(0)
     assert untried_end_note(result, [fatigue]) == "" and range_edge_note(result, [fatigue], small()) == ""
+    # the count varied too: the winner's own count, 0, still sends none (the study's keys made every fatigue read)
+    (count,) = parse_parameters(["program.timing.reminders.count=0:3"], small())
+    result.trials[count.key] = [0, 2, 3]
+    result.best[count.key] = 0
+    assert untried_end_note(result, [fatigue, count]) == "" or "fatigue" not in untried_end_note(result, [fatigue, count])
     result, fatigue = won(1)
     assert "`program.timing.reminders.fatigue` = 0.69 is the lowest value any trial tried" in \
         untried_end_note(result, [fatigue])

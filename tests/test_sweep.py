@@ -4251,6 +4251,8 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
         "This study ranks `population` (with `population.size`), which no launch chooses (the world the program "
         "launches into)")
     assert study_world_note(["program"], base=base) == ""
+    for block in ("program.incentive", "program.timing", "program.timing.reminders"):   # choices of a launch
+        assert study_world_note([block], base=base) == "", block
     # what the design lacks stays unread: no third channel, no milestone's reach on a campaign, no such block
     for key in ("program.channels.2", "program.timing.reach_share", "churn.nothing", "nothing"):
         assert not applies(base, key), key

@@ -1382,8 +1382,9 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         if p.kind == "categorical" or p.low is None or p.high is None or not isinstance(value, (int, float)) \
                 or isinstance(value, bool) or p.high <= p.low:
             continue
-        # no key of the winner, or one it does not read (reminders' fatigue with none sent): its value was no finding
-        if winner is not None and not reads(winner, p.key, [q.key for q in parameters]):
+        # no key of the winner, or one it does not read (reminders' fatigue with none sent): its value was no finding;
+        # read on the winner's own values (with the reminders' count varied too, every fatigue counted as read)
+        if winner is not None and not reads(winner, p.key):
             continue
         if p.kind == "int" and p.high - p.low < 4:   # a few whole numbers: every winner would be "at an end"
             continue
@@ -1467,7 +1468,7 @@ def untried_end_note(result: OptimizeResult, parameters: list[Parameter]) -> str
         if p.kind == "categorical" or p.low is None or p.high is None or p.high <= p.low or p.key not in done \
                 or not isinstance(value, (int, float)) or isinstance(value, bool):
             continue
-        if winner is not None and not reads(winner, p.key, [q.key for q in parameters]):
+        if winner is not None and not reads(winner, p.key):
             continue
         tried = pd.to_numeric(done[p.key], errors="coerce").dropna()
         if tried.nunique() < 2:   # one value tried throughout: no side was searched, and nothing was found

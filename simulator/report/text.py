@@ -418,7 +418,8 @@ CAPTIONS = {
                    "breaks a constraint; beside the winner, its mean and 95% interval on fresh seeds, the figure "
                    "report.md gives.",
     "pareto": "The trade-off between the two objectives: every trial at its means over the first rung's replicates "
-              "(the seeds every trial ran), the front of trials no other beats on both, and the chosen trial (star); "
+              "(the seeds every trial ran), the front of trials no other beats on both (where any keeps the "
+              "constraints), and the chosen trial (star); "
               "an x breaks a constraint over all the replicates it ran, so it can sit on the near side of a "
               "constraint's dashed line.",
     "tornado": "Each assumption alone at the low and high end of its range (or at each of its choices), the others "
@@ -2018,8 +2019,10 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
     def held(key: str, blocks) -> list[str]:
-        # a whole block swept, holding such keys (population: its size); not the program, whose choices it holds too
-        return [block for block in blocks if block.startswith(key + ".")] if key != "program" else []
+        # a whole block swept, holding such keys (population: its size); not the program or a block of it, which hold
+        # its choices too (a sweep of two rewards, program.incentive, was told it ranks what no launch chooses)
+        return [block for block in blocks if block.startswith(key + ".")] \
+            if key != "program" and not key.startswith("program.") else []
 
     def ranks(key: str, blocks) -> bool:
         return under(key, blocks) or bool(held(key, blocks))
