@@ -911,8 +911,14 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
 
     Returns None where no design has the metric in any replicate (a cost per extra
     customer where no program added anyone, a payback of designs without a program):
-    there is nothing to rank."""
+    there is nothing to rank; and for a day of designs with different horizons that never
+    came in some run (no difference is measured, only the horizons')."""
     metric = _decided_metric(comparison, metric)
+    reference = comparison.designs[0]
+    if any(_censored_apart(reference, d, metric) for d in comparison.designs[1:]):
+        # a day that never came counts as the day after each design's own horizon: a 60-day design that never paid
+        # back (day 61) was 'sure' to pay back sooner than a 300-day one paying back on days 114-244
+        return None
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     runs = {d.scenario.name: d.runs.sort_values("replicate") for d in comparison.designs}
     values = {d.scenario.name: counted(d, metric) for d in comparison.designs}

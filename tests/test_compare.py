@@ -501,6 +501,29 @@ def test_designs_that_cannot_share_a_sensitivity_are_each_given_a_command_that_r
         assert done.exit_code == 0, (command, done.output)
 
 
+def test_a_payback_that_never_came_within_different_horizons_is_not_ranked():
+    """The same program run 60 and 300 days, compared unpaired: report.md's 'Who wins' said
+    the 60-day design was sure to pay back sooner, its runs that never paid back counted as
+    day 61 against paybacks on days 114-244 (comparison.csv gave no difference). decide
+    ranks nothing there, and the report says why; one horizon ranks as before."""
+    from simulator.compare import compare, decide
+    from simulator.report.compare import winners
+
+    program = {"incentive": {"kind": "single_sided", "referrer_reward": 10, "paid_on": "signup", "reward_type": "cash"}}
+    short, long = (small(name=f"d{days}", days=days, population={"size": 1500, "initial_customers": 30}, program=program)
+                   for days in (30, 150))
+    comparison = compare([long, short], replicates=4, seed=5, unpaired=True, executor="serial")
+    paybacks = {d.scenario.name: d.runs["payback_day"].to_numpy(dtype=float) for d in comparison.designs}
+    # the case: the long runs paid back (after day 30), the short ones never did, and day 31 read as sooner
+    assert np.isfinite(paybacks["d150"]).all() and not np.isfinite(paybacks["d30"]).any(), paybacks
+    assert decide(comparison, "payback_day") is None
+    text = " ".join(" ".join(winners(comparison)).split())
+    assert ("**payback_day**: not ranked: the designs run different horizons (30 and 150 days) and in some runs the "
+            "day did not come within theirs") in text, text
+    same = compare([long, long.model_copy(update={"name": "again"})], replicates=4, seed=5, executor="serial")
+    assert decide(same, "payback_day") is not None
+
+
 def test_the_console_says_the_horizon_decides_when_a_campaign_stopped_asking_with_no_budget(tmp_path):
     """A campaign whose asks ended on day 97 of 365, no budget ending them, against a design
     still asking near the end: report.md said the value counts the asks made by the last

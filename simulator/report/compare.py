@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import plots
 from .text import SKEWED_RATIOS, calibrated_note, names_and, pooled_cac, skew_reason, unseen_share
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, _censored_apart, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program, largest_referral
@@ -402,6 +402,13 @@ def winners(comparison: Comparison) -> list[str]:
             continue
         means = table[table["metric"] == metric].set_index("design")["mean"]
         if means.isna().all():
+            continue
+        if any(_censored_apart(designs[0], d, metric) for d in designs[1:]):
+            # a run that never paid back is the day after its own horizon: a 60-day design was 'sure' to pay back
+            # sooner than a 300-day one (comparison.csv gave no difference)
+            lines.append(f"- **{metric}**: not ranked: the designs run different horizons "
+                         f"({_names([str(x) for x in sorted({int(d.scenario.days) for d in designs})])} days) and in "
+                         f"some runs the day did not come within theirs, so no difference between them is measured.")
             continue
         if metric in NEVER_IS_WORST:   # ranked as the differences are measured: a run that never paid back is day H + 1
             means = pd.Series({d.scenario.name: interval(counted(d, metric))["mean"] for d in designs})
