@@ -520,6 +520,8 @@ def test_a_payback_that_never_came_within_different_horizons_is_not_ranked():
     text = " ".join(" ".join(winners(comparison)).split())
     assert ("**payback_day**: not ranked: the designs run different horizons (30 and 150 days) and in some runs the "
             "day did not come within theirs") in text, text
+    # nor is one horizon's profit named for both ('(150-day profit)' of the 30-day design too)
+    assert "**cumulative_profit** (each design's profit over its own horizon)" in text and "-day profit" not in text
     same = compare([long, long.model_copy(update={"name": "again"})], replicates=4, seed=5, executor="serial")
     assert decide(same, "payback_day") is not None
 

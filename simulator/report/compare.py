@@ -450,7 +450,10 @@ def winners(comparison: Comparison) -> list[str]:
         # at the level of the interval beside it (a 97.5% interval with a count for 95% read as one figure)
         need = replicates_needed(paired["diff_sd"], comparison.precision * abs(diff), each) if comparison.paired else math.nan
         direction = "lower" if metric in LOWER_IS_BETTER else "higher"
-        label = metric_label(metric, _design(designs, best).scenario.days)
+        spans = {int(d.scenario.days) for d in designs}
+        # each design's own horizon where an unpaired compare's differ: '(300-day profit)' was said of a 60-day design
+        label = metric_label(metric, _design(designs, best).scenario.days) if len(spans) == 1 else \
+            (f"{metric} (each design's profit over its own horizon)" if metric == "cumulative_profit" else metric)
         label = f"**{metric}**" + label.removeprefix(metric)
         kind = "paired" if comparison.paired else "unpaired (Welch)"
         # the same mean, other values: "is best (5.08) against (5.08)" named a winner where the means tie

@@ -171,12 +171,14 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)
     if side is not None:
-        last = int(max(int(series["day"].max()) for series, _ in designs.values()))
+        lasts = {int(series["day"].max()) for series, _ in designs.values()}
+        # each design's own last day where an unpaired compare's horizons differ ('on day 300' over a 60-day dot)
+        when = f"on day {lasts.pop()}" if len(lasts) == 1 else "on each design's\nlast day"
         side.axhline(0, color="black", lw=0.8)
         side.set_xlim(-0.75, len(designs) - 0.25)
         side.set_xticks([])
         side.yaxis.tick_right()
-        side.set_title(f"Incremental value\non day {last}\n(dot: mean, bar:\n{SPREAD_TEXT}\nof replicates)", fontsize=8)
+        side.set_title(f"Incremental value\n{when}\n(dot: mean, bar:\n{SPREAD_TEXT}\nof replicates)", fontsize=8)
         side.yaxis.set_label_position("right")   # its own scale: the left panel's label names the profit's
         side.set_ylabel("incremental value [currency]", fontsize=7)
         side.set_xlabel("profit + customer\nequity − rewards\nowed − rewards\nunpaid + referrals\nstill converting",
