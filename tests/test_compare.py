@@ -501,6 +501,19 @@ def test_designs_that_cannot_share_a_sensitivity_are_each_given_a_command_that_r
         assert done.exit_code == 0, (command, done.output)
 
 
+def test_every_design_that_cannot_share_a_sensitivity_with_the_first_is_named():
+    """Three designs of 60, 75 and 90 days: the reason a sensitivity cannot weigh them
+    together named the first that differed only ('cash60: days (75 vs 60)')."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _sensitivity_designs
+
+    designs = [SimpleNamespace(scenario=small(name=f"d{days}", days=days), runs=pd.DataFrame({"incremental_value": [1.0]}))
+               for days in (60, 75, 90)]
+    _, apart = _sensitivity_designs(designs, [], "incremental_value")
+    assert apart.startswith("d75: ") and "; d90: " in apart and "(60 vs 90)" in apart, apart
+
+
 def test_a_payback_that_never_came_within_different_horizons_is_not_ranked():
     """The same program run 60 and 300 days, compared unpaired: report.md's 'Who wins' said
     the 60-day design was sure to pay back sooner, its runs that never paid back counted as

@@ -1017,8 +1017,9 @@ def _sensitivity_designs(designs, files, metric: str | None) -> tuple[list, str]
     pairs = list(zip(designs, files)) if len(files) == len(designs) else [(d, None) for d in designs]
     kept = [(d, f) for d, f in pairs if _valued(d, metric)] or pairs
     scenarios = [d.scenario for d, _ in kept]
-    apart = next((f"{s.name}: {'; '.join(why)}" for s in scenarios[1:]
-                  if (why := pairing_differences(scenarios[0], s, True))), "")
+    # every design that differs from the first (one was named: 'cash60: days (75 vs 60)' beside a 90-day third)
+    apart = "; ".join(f"{s.name}: {'; '.join(why)}" for s in scenarios[1:]
+                      if (why := pairing_differences(scenarios[0], s, True)))
     return [f for _, f in kept if f is not None], apart
 
 
