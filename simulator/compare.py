@@ -636,7 +636,11 @@ def reads(scenario: Scenario, leaf: str) -> bool:
             reminders = getattr(program.timing, "reminders", None)
             return reminders is None or reminders_within(program.timing, scenario.days) > 0
         if moment == "campaign":   # a campaign's asks, and the launch ask to existing customers of a timing that asks
-            return kind == "campaign" or (program.launch.ask_existing == "once" and kind != "never")
+            from .report.text import initial_count
+
+            # no customers at launch: no launch e-mail (its tornado bar was drawn flat)
+            return kind == "campaign" or (program.launch.ask_existing == "once" and kind != "never"
+                                          and initial_count(scenario) > 0)
         return {"purchase": "at_purchase"}.get(moment, moment) == kind
     if parts[1] == "incentive" and len(parts) > 2:
         # how people answer a reward: read by a rewarding kind that has the key (a single-sided reward pays no

@@ -1276,6 +1276,20 @@ def test_a_design_reads_the_multiplier_of_the_moments_it_asks_at_only():
     quiet = load_scenario(SCENARIOS / "default.yaml", [*small, "program.launch.ask_existing=never"])
     assert not reads(quiet, "program.moment_effect.campaign")
     assert reads(quiet, "program.moment_effect.campaign", varied=["program.launch.ask_existing"])
+    # nor is there one with nobody there at launch, and the run agrees
+    empty = [*small, "population.initial_customers=0", "acquisition.organic_rate=0.01"]
+    nobody = load_scenario(SCENARIOS / "default.yaml", empty)
+    assert not reads(nobody, "program.moment_effect.campaign")
+    alone = run_replicate(nobody, 0, 11).metrics
+    moved = run_replicate(load_scenario(SCENARIOS / "default.yaml", [*empty, "program.moment_effect.campaign=3"]), 0, 11)
+    assert moved.metrics == pytest.approx(alone, nan_ok=True)
+    # the horizon, the launch or the reminders varied make no design ask at another kind's moment (they made every
+    # moment read); they can give it a launch e-mail or reminders
+    for other in ("days", "program.launch.spread_days", "program.timing.reminders.interval_days"):
+        assert not reads(design, "program.moment_effect.milestone", varied=[other]), other
+        assert not reads(design, "program.moment_effect.purchase", varied=[other]), other
+    assert reads(quiet, "program.moment_effect.campaign", varied=["days"])
+    assert reads(design, "program.moment_effect.reminder", varied=["program.timing.reminders.interval_days"])
 
 
 TIMINGS = "program.timing.kind=onboarding,at_purchase,milestone"
