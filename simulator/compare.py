@@ -30,7 +30,7 @@ import math
 import numbers
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -310,6 +310,15 @@ def _censored_apart(reference: Results, design: Results, metric: str) -> bool:
     if metric not in (*NEVER_IS_WORST, "budget_exhausted_day") or reference.scenario.days == design.scenario.days:
         return False
     return any(not np.isfinite(d.runs[metric].to_numpy(dtype=float)).all() for d in (reference, design))
+
+
+def censored_apart(designs: Sequence[Results], metric: str) -> bool:
+    """Whether any two of ``designs`` are censored apart on ``metric`` (_censored_apart):
+    against the first only, a 60-day design that never paid back was ranked behind a
+    300-day one, neither being the first."""
+    import itertools
+
+    return any(_censored_apart(a, b, metric) for a, b in itertools.combinations(designs, 2))
 
 
 def counted(design: Results, metric: str) -> np.ndarray:
@@ -918,8 +927,7 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
     there is nothing to rank; and for a day of designs with different horizons that never
     came in some run (no difference is measured, only the horizons')."""
     metric = _decided_metric(comparison, metric)
-    reference = comparison.designs[0]
-    if any(_censored_apart(reference, d, metric) for d in comparison.designs[1:]):
+    if censored_apart(comparison.designs, metric):
         # a day that never came counts as the day after each design's own horizon: a 60-day design that never paid
         # back (day 61) was 'sure' to pay back sooner than a 300-day one paying back on days 114-244
         return None

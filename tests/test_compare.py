@@ -501,6 +501,24 @@ def test_designs_that_cannot_share_a_sensitivity_are_each_given_a_command_that_r
         assert done.exit_code == 0, (command, done.output)
 
 
+def test_the_profit_figure_names_each_lines_own_horizon_where_they_differ(tmp_path, monkeypatch):
+    """cumulative_profit.png's axis said '(300-day profit at the end)' beside a 60-day line
+    of an unpaired compare; one horizon is still named where all lines share it."""
+    from simulator.report import plots
+
+    drawn = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("label", fig.axes[0].get_ylabel()))
+
+    def frame(days):
+        return pd.DataFrame({"day": np.repeat(np.arange(days + 1), 2), "replicate": np.tile([0, 1], days + 1),
+                             "cumulative_profit": 1.0})
+
+    plots.cumulative_profit({"a": frame(60), "b": frame(300)}, tmp_path / "p.png")
+    assert drawn.pop("label") == "profit to date [currency] (each line's end: its horizon's profit)"
+    plots.cumulative_profit({"a": frame(365), "b": frame(365)}, tmp_path / "p.png")
+    assert drawn.pop("label") == "profit to date [currency] (1-year profit at the end)"
+
+
 def test_every_design_that_cannot_share_a_sensitivity_with_the_first_is_named():
     """Three designs of 60, 75 and 90 days: the reason a sensitivity cannot weigh them
     together named the first that differed only ('cash60: days (75 vs 60)')."""
@@ -537,6 +555,16 @@ def test_a_payback_that_never_came_within_different_horizons_is_not_ranked():
     assert "**cumulative_profit** (each design's profit over its own horizon)" in text and "-day profit" not in text
     same = compare([long, long.model_copy(update={"name": "again"})], replicates=4, seed=5, executor="serial")
     assert decide(same, "payback_day") is not None
+    # every pair, not against the first alone: a 30-day design paying back in every run first, then one that never
+    # does beside a 150-day one that always does (b30 ranked behind c150 on its 'day 31')
+    paying = short.model_copy(update={"name": "a30", "economics": short.economics.model_copy(update={"monthly_margin": 60.0})})
+    steady = long.model_copy(update={"name": "c150", "economics": long.economics.model_copy(update={"monthly_margin": 14.0})})
+    three = compare([paying, short.model_copy(update={"name": "b30"}), steady], replicates=4, seed=5, unpaired=True,
+                    executor="serial")
+    days = {d.scenario.name: d.runs["payback_day"].to_numpy(dtype=float) for d in three.designs}
+    assert np.isfinite(days["a30"]).all() and np.isfinite(days["c150"]).all() and not np.isfinite(days["b30"]).any()
+    assert decide(three, "payback_day") is None
+    assert "**payback_day**: not ranked" in " ".join(winners(three))
 
 
 def test_the_console_says_the_horizon_decides_when_a_campaign_stopped_asking_with_no_budget(tmp_path):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import plots
 from .text import SKEWED_RATIOS, calibrated_note, names_and, pooled_cac, skew_reason, unseen_share
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, _censored_apart, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, censored_apart, against_the_best, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program, largest_referral
@@ -403,7 +403,7 @@ def winners(comparison: Comparison) -> list[str]:
         means = table[table["metric"] == metric].set_index("design")["mean"]
         if means.isna().all():
             continue
-        if any(_censored_apart(designs[0], d, metric) for d in designs[1:]):
+        if censored_apart(designs, metric):
             # a run that never paid back is the day after its own horizon: a 60-day design was 'sure' to pay back
             # sooner than a 300-day one (comparison.csv gave no difference)
             lines.append(f"- **{metric}**: not ranked: the designs run different horizons "

@@ -99,8 +99,10 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     for name, frame in timeseries.items():
         _band(ax, frame, "cumulative_profit", name)
     ax.axhline(0, color="black", lw=0.8)
-    days = max(int(frame["day"].max()) for frame in timeseries.values()) if timeseries else 0
-    ax.set(xlabel="day", ylabel=f"profit to date [currency] ({horizon_profit(days)} at the end)",
+    spans = {int(frame["day"].max()) for frame in timeseries.values()}
+    # each line ends at its own design's horizon where an unpaired compare's differ ('300-day profit' of a 60-day line)
+    at_end = f"{horizon_profit(spans.pop())} at the end" if len(spans) == 1 else "each line's end: its horizon's profit"
+    ax.set(xlabel="day", ylabel=f"profit to date [currency] ({at_end})",
            title=f"Cumulative profit (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
