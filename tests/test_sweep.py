@@ -4246,13 +4246,18 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
         assert applies(base, key) and reads(base, key), key
         assert "does not read" not in study_world_note([key], base=base), key
     assert "`churn`, which no launch chooses" in " ".join(study_world_note(["churn"], base=base).split())
-    # a block that holds such a key is ranked as it is (the population: its size), not the program, which holds choices
+    # a block that holds such keys beside a launch's choices (the population: its size and its seeding; the reminders:
+    # their count and their fatigue) is said to rank them where its values differ in those: its name alone called a
+    # seeding strategy the world, and a sweep of the reminders' fatigue went unsaid
     assert study_world_note(["population"], base=base).startswith(
-        "This study ranks `population` (with `population.size`), which no launch chooses (the world the program "
-        "launches into)")
+        "This study varies `population` whole, which holds keys no launch chooses (`population.size`): where its "
+        "values differ in those, a best value is where the world is kindest, not a design")
+    said = study_world_note(["program.timing.reminders"], base=base)
+    assert said.startswith("This study varies `program.timing.reminders` whole, which holds keys no launch chooses "
+                           "(`program.timing.reminders.fatigue`"), said
+    assert "which no launch chooses (the world" not in said   # not said to be the world outright
     assert study_world_note(["program"], base=base) == ""
-    for block in ("program.incentive", "program.timing", "program.timing.reminders"):   # choices of a launch
-        assert study_world_note([block], base=base) == "", block
+    assert study_world_note(["program.channels.0.kind"], base=base) == ""   # a choice
     # what the design lacks stays unread: no third channel, no milestone's reach on a campaign, no such block
     for key in ("program.channels.2", "program.timing.reach_share", "churn.nothing", "nothing"):
         assert not applies(base, key), key

@@ -2018,33 +2018,29 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
              "the horizon it is counted over": ("days",),
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
-    def held(key: str, blocks) -> list[str]:
-        # a whole block swept, holding such keys (population: its size); not the program or a block of it, which hold
-        # its choices too (a sweep of two rewards, program.incentive, was told it ranks what no launch chooses)
-        return [block for block in blocks if block.startswith(key + ".")] \
-            if key != "program" and not key.startswith("program.") else []
-
-    def ranks(key: str, blocks) -> bool:
-        return under(key, blocks) or bool(held(key, blocks))
-
-    ranked = [k for k in keys if k not in assumptions and any(ranks(k, blocks) for blocks in kinds.values())]
+    ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
+    # a block swept whole that holds such keys (population: its size; program.timing.reminders: their fatigue): whether
+    # it ranks them depends on the values, which differ in a launch's choices too (seeding, the reward), so it is said
+    # conditionally (its name alone had called a seeding strategy the world, and a reward block none)
+    whole = {k: [b for blocks in kinds.values() for b in blocks if b.startswith(k + ".")]
+             for k in keys if k not in assumptions and k != "program" and k not in ranked}
+    whole = {k: inside for k, inside in whole.items() if inside}
+    blocks_said = " ".join(
+        f"This study varies `{k}` whole, which holds keys no launch chooses "
+        f"({', '.join(f'`{b}`' for b in inside[:3])}{f' and {len(inside) - 3} more' if len(inside) > 3 else ''}): "
+        f"where its values differ in those, a best value is where the world is kindest, not a design; vary its "
+        f"choices alone, and those keys with `refsim sensitivity --uncertain`." for k, inside in whole.items())
+    tail = " ".join(t for t in (blocks_said, idle) if t)
     if not ranked:
-        return idle
-    named = [kind for kind, blocks in kinds.items() if any(ranks(k, blocks) for k in ranked)]
+        return tail
+    named = [kind for kind, blocks in kinds.items() if any(under(k, blocks) for k in ranked)]
     what = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-
-    def said(key: str) -> str:
-        if any(under(key, blocks) for blocks in kinds.values()):
-            return f"`{key}`"
-        inside = [b for blocks in kinds.values() for b in held(key, blocks)]
-        more = f" and {len(inside) - 3} more" if len(inside) > 3 else ""
-        return f"`{key}` (with {', '.join(f'`{b}`' for b in inside[:3])}{more})"
-    return (f"This study ranks {', '.join(map(said, ranked))}, which no launch chooses ({what}): a best value of "
+    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses ({what}): a best value of "
             f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
             f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
             f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
             f"{'it' if len(ranked) == 1 else 'them'} under `assumptions`, with `values: [...]`: a sampled range shares no "
-            f"value between points)." + (f" {idle}" if idle else ""))
+            f"value between points)." + (f" {tail}" if tail else ""))
 
 
 #: Sizes a study can vary that cost nothing of their own (docs/model.md, "Program levers"), and who pays what instead.
