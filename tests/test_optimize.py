@@ -1752,6 +1752,11 @@ def test_a_lever_size_that_costs_nothing_of_its_own_is_said_when_ranked():
     assert "`program.staff.touchpoint_rate`" in unpriced_size_note(["program.staff.touchpoint_rate"])
     assert unpriced_size_note(["program.targeting.daily_capacity"], ["program.targeting.daily_capacity"]) == ""
     assert unpriced_size_note(["program.influencers.count"]) == ""   # priced: count x cost_each
+    # the advice is to set the price, not to search it: varied beside the size, the search took it at its cheapest
+    assert "set `program.targeting.cost_per_ask` to what it costs you (`--set`)" in note and "vary" not in note, note
+    searched = unpriced_size_note(["program.targeting.daily_capacity", "program.targeting.cost_per_ask"])
+    assert searched.endswith("; `program.targeting.cost_per_ask`, varied here, is a price, which the search takes at "
+                             "its cheapest, not a choice: a best value of it is no finding."), searched
 
 
 def test_a_winner_breaking_a_cap_on_its_further_seeds_is_not_said_to_keep_it(monkeypatch, capsys):

@@ -2047,24 +2047,29 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
 UNPRICED_SIZES = {"program.targeting.daily_capacity": "account managers cost `cost_per_ask` for each ask made, not "
                                                       "for the capacity kept",
                   "program.staff.touchpoint_rate": "staff cost a flat `cost_per_day` however often they mention it"}
-#: What to do instead, per size: vary its cost with it, or weigh the size as an assumption.
-_PRICE_IT = {"program.targeting.daily_capacity": "vary `program.targeting.cost_per_ask` with it (the managers' time "
-                                                 "for each ask)",
-             "program.staff.touchpoint_rate": "vary `program.staff.cost_per_day` with it"}
+#: Each size's price: what its lever charges instead, which a study should set, not search.
+_PRICE = {"program.targeting.daily_capacity": "program.targeting.cost_per_ask",
+          "program.staff.touchpoint_rate": "program.staff.cost_per_day"}
 
 
 def unpriced_size_note(keys, assumptions=()) -> str:
     """For a study that ranks a lever's size the model charges nothing for: capacities 1
     to 10 account managers all cost about $9k (the queue drains either way), and a staff
     touchpoint rate of 1 (every customer daily) cost what 0.01 did, so the search goes to
-    the top of the range wherever the lever brings any referral."""
+    the top of the range wherever the lever's extra asks bring more than they cost. Its
+    price varied beside it is no choice either: the search takes it at its cheapest (the
+    note had advised varying it, and said the same again once it was)."""
     ranked = [k for k in keys if k in UNPRICED_SIZES and k not in assumptions]
     if not ranked:
         return ""
+    prices = [_PRICE[k] for k in ranked]
+    searched = [p for p in prices if p in keys and p not in assumptions]
     return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, whose size costs nothing of its own ("
-            + "; ".join(UNPRICED_SIZES[k] for k in ranked) + "): a larger one wins wherever it brings any referral. "
-            "Before reading the best value as a choice, " + "; ".join(_PRICE_IT[k] for k in ranked)
-            + ", or weigh the size as an assumption.")
+            + "; ".join(UNPRICED_SIZES[k] for k in ranked) + "): a larger one wins wherever what it adds brings more "
+            "than it costs. Before reading the best value as a choice, set "
+            + ", ".join(f"`{p}`" for p in prices) + " to what it costs you (`--set`), or weigh the size as an assumption"
+            + (f"; {', '.join(f'`{p}`' for p in searched)}, varied here, is a price, which the search takes at its "
+               f"cheapest, not a choice: a best value of it is no finding" if searched else "") + ".")
 
 
 def study_non_qualifying_note(base, varied, table: str | None = None, recorded: bool = True) -> str:
