@@ -647,6 +647,29 @@ def test_the_run_report_says_when_the_value_added_is_not_told_apart_from_zero(va
     assert "default to 10" not in text   # said of bundled files of 6: the schema's default is no file's count
 
 
+def test_the_reward_paragraph_says_one_day_and_the_k_note_what_to_compare():
+    """'paid 1 days after the friend joins' (dropbox-2008); and the pooled-K note's
+    'Set a closed form for K ... against', which meant compare."""
+    from simulator.config import Scenario
+    from simulator.report.text import reward_weighing
+
+    from .conftest import SCENARIOS
+    from simulator.scenario_io import load_scenario
+
+    dropbox = load_scenario(SCENARIOS / "dropbox-2008.yaml")
+    assert "paid 1 day after the friend joins" in reward_weighing(dropbox)
+    assert "paid 2 days after" in reward_weighing(load_scenario(SCENARIOS / "dropbox-2008.yaml",
+                                                                ["program.incentive.qualification_days=2"]))
+    from simulator.report.text import pooled_k_note
+
+    summary = pd.DataFrame({"metric": ["k_factor"], "mean": [0.5], "ci_low": [0.45], "ci_high": [0.55]})
+    months = pd.DataFrame({"replicate": [0, 1], "customers": [100.0, 300.0], "referrals": [90.0, 210.0]})
+    note = pooled_k_note(summary, months)   # 300 referrals over 400 customers: 0.75, outside 0.45-0.55
+    assert note.endswith("Compare a closed form for K per customer with 0.75; the mean is what one launch would "
+                         "measure."), note
+    assert isinstance(dropbox, Scenario)
+
+
 def test_the_run_report_says_what_the_fake_accounts_cost():
     """The headline names the share of the reward spend that went to fake accounts
     (the mean of fraud_cost over the mean of reward_cost), and says nothing when no
@@ -660,6 +683,10 @@ def test_the_run_report_says_what_the_fake_accounts_cost():
     assert "Rewards cost 4,000 on average, 80.0 of it (2.0%) on fake accounts' claims" in text, text
     unpaid = runs.assign(reward_cost=0.0, fraud_cost=0.0)
     assert "fake accounts" not in headline(SimpleNamespace(runs=unpaid, scenario=SimpleNamespace(days=365)))[0]
+    # a share under a tenth of a percent in two figures: 1.33 of 2,949 read '(0.0%)' beside a cost that was not 0
+    few = pd.DataFrame({"incremental_value": [100.0, 120.0], "reward_cost": [2949.0, 2949.0], "fraud_cost": [1.33, 1.33]})
+    assert "1.33 of it (0.045%) on fake accounts' claims" in headline(SimpleNamespace(runs=few, scenario=SimpleNamespace(
+        days=365)))[0]
     # levers that cost more than the rewards: the program's whole cost too
     levers = runs.assign(program_cost=[30_000.0, 36_000.0])
     assert "the program cost 33,000 (`program_cost`)" in headline(SimpleNamespace(runs=levers, scenario=SimpleNamespace(days=365)))[0]

@@ -97,7 +97,9 @@ def fraud_sentence(runs) -> str:
               f"(`program_cost`)." if program > spent else "")
     if not spent > 0:
         return levers
-    return (f" Rewards cost {fmt(spent)} on average, {fmt(fraud)} of it ({fraud / spent:.1%}) on fake accounts' "
+    # two figures of a small share: 0.045% read '0.0%' beside a cost that was not 0
+    share = f"{fraud / spent:.1%}" if fraud == 0 or fraud / spent >= 0.001 else f"{100 * fraud / spent:.2g}%"
+    return (f" Rewards cost {fmt(spent)} on average, {fmt(fraud)} of it ({share}) on fake accounts' "
             f"claims (`fraud_cost`).") + levers
 
 

@@ -376,8 +376,8 @@ def pooled_k_note(summary: pd.DataFrame, k_by_month: pd.DataFrame | None) -> str
     return (f"The summary's `k_factor` ({fmt(mean)}) is the mean of each run's K, every run weighing alike however "
             f"few customers its K rests on. Over all {runs} runs together, their {customers:,.0f} customers whose "
             f"windows had elapsed made {fmt(pooled)} tracked referrals each (k_by_month.csv's referrals over its "
-            f"customers), outside that mean's 95% interval: runs whose K rests on few customers pull the mean {side}. Set "
-            f"a closed form for K per customer against {fmt(pooled)}; the mean is what one launch would measure.")
+            f"customers), outside that mean's 95% interval: runs whose K rests on few customers pull the mean {side}. "
+            f"Compare a closed form for K per customer with {fmt(pooled)}; the mean is what one launch would measure.")
 
 
 def _meaning(metric: str, k_window: int | None) -> str:
@@ -695,7 +695,8 @@ def reward_weighing(scenario) -> str:
     weighed = f", weight {weight:g} for {article} {incentive.reward_type} reward ({source})" if weight != 1 else ""
     factor = inc.delay_factor(incentive)
     friend_is = "the referred business" if incentive.audience == "business" else "the friend"
-    later = (f"; paid {inc.payment_delay(incentive)} days after {friend_is} joins (`qualification_days`), a reward moves "
+    delay = inc.payment_delay(incentive)
+    later = (f"; paid {delay} day{'' if delay == 1 else 's'} after {friend_is} joins (`qualification_days`), a reward moves "
              f"people as {factor:.0%} of it paid at once would (`delay_discount` {incentive.delay_discount:g} a day)"
              if factor < 1 else "")
     counted = "R" if factor == 1 else f"{factor:.2f}·R"
