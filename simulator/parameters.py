@@ -282,18 +282,19 @@ _MAKES_LATER_ASKS = ("program", "program.timing", "program.timing.kind", "progra
                      "days")
 
 
-def _moves_moment(key: str, varied: str) -> bool:
+def _moves_moment(key: str, varied: str, design: Scenario) -> bool:
     """Whether varying ``varied`` can make a design ask at the moment of ``key``
     (program.moment_effect.<moment>): any moment by its timing's kind; a campaign's by the
-    launch and the customers there at launch too (a launch e-mail is a campaign ask), and
-    by a campaign's days; a reminder's by what gives it reminders within its horizon. The
+    launch, and where a launch e-mail goes out by the customers there at launch, and by a
+    campaign's days; a reminder's by what gives it reminders within its horizon. The
     horizon or the launch varied had made every moment read, a milestone's of an
     onboarding design too."""
     if varied in ("program", "program.timing", "program.timing.kind"):
         return True
     moment = key.rsplit(".", 1)[-1]
-    if moment == "campaign":
-        return varied.startswith(("program.launch", "program.timing.days", "population")) or varied == "days"
+    if moment == "campaign":   # the customers there at launch matter only where a launch e-mail goes to them
+        once = design.program.launch.ask_existing == "once" and design.program.timing.kind != "never"
+        return varied.startswith(("program.launch", "program.timing.days")) or (once and varied.startswith("population"))
     if moment == "reminder":
         return varied in _MAKES_LATER_ASKS or varied.startswith("program.timing.days.")
     return False
@@ -344,7 +345,7 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         return False
     if not _reminded(design, key, varied):
         return False
-    if key.startswith("program.moment_effect.") and not any(_moves_moment(key, v) for v in varied):
+    if key.startswith("program.moment_effect.") and not any(_moves_moment(key, v, design) for v in varied):
         # the multiplier of a moment it never asks at (a milestone's, of an onboarding design): compare.reads, which
         # says which moments a design's asks come at (a launch e-mail's is the campaign's)
         from .compare import reads as asks_at

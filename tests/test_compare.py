@@ -514,7 +514,7 @@ def test_the_profit_figure_names_each_lines_own_horizon_where_they_differ(tmp_pa
                              "cumulative_profit": 1.0})
 
     plots.cumulative_profit({"a": frame(60), "b": frame(300)}, tmp_path / "p.png")
-    assert drawn.pop("label") == "profit to date [currency] (each line's end: its horizon's profit)"
+    assert drawn.pop("label") == "profit to date [currency]\n(each line ends at its horizon)"
     plots.cumulative_profit({"a": frame(365), "b": frame(365)}, tmp_path / "p.png")
     assert drawn.pop("label") == "profit to date [currency] (1-year profit at the end)"
 

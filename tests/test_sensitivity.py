@@ -1288,7 +1288,9 @@ def test_a_design_reads_the_multiplier_of_the_moments_it_asks_at_only():
     for other in ("days", "program.launch.spread_days", "program.timing.reminders.interval_days"):
         assert not reads(design, "program.moment_effect.milestone", varied=[other]), other
         assert not reads(design, "program.moment_effect.purchase", varied=[other]), other
-    assert reads(quiet, "program.moment_effect.campaign", varied=["days"])
+    # no launch e-mail: neither the horizon nor the customers there at launch make one; the launch itself can
+    assert not reads(quiet, "program.moment_effect.campaign", varied=["days", "population.initial_customers"])
+    assert reads(nobody, "program.moment_effect.campaign", varied=["population.initial_customers"])
     assert reads(design, "program.moment_effect.reminder", varied=["program.timing.reminders.interval_days"])
 
 

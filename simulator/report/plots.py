@@ -101,8 +101,8 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     ax.axhline(0, color="black", lw=0.8)
     spans = {int(frame["day"].max()) for frame in timeseries.values()}
     # each line ends at its own design's horizon where an unpaired compare's differ ('300-day profit' of a 60-day line)
-    at_end = f"{horizon_profit(spans.pop())} at the end" if len(spans) == 1 else "each line's end: its horizon's profit"
-    ax.set(xlabel="day", ylabel=f"profit to date [currency] ({at_end})",
+    at_end = f" ({horizon_profit(spans.pop())} at the end)" if len(spans) == 1 else "\n(each line ends at its horizon)"
+    ax.set(xlabel="day", ylabel=f"profit to date [currency]{at_end}",
            title=f"Cumulative profit (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)

@@ -2024,7 +2024,7 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
     # it ranks them depends on the values, which differ in a launch's choices too (seeding, the reward), so it is said
     # conditionally (its name alone had called a seeding strategy the world, and a reward block none)
     whole = {k: [b for blocks in kinds.values() for b in blocks if b.startswith(k + ".")]
-             for k in keys if k not in assumptions and k != "program" and k not in ranked}
+             for k in keys if k not in assumptions and k not in ranked}
     whole = {k: inside for k, inside in whole.items() if inside}
     blocks_said = " ".join(
         f"This study varies `{k}` whole, which holds keys no launch chooses "
