@@ -294,7 +294,9 @@ def _moves_moment(key: str, varied: str, design: Scenario) -> bool:
     moment = key.rsplit(".", 1)[-1]
     if moment == "campaign":   # the customers there at launch matter only where a launch e-mail goes to them
         once = design.program.launch.ask_existing == "once" and design.program.timing.kind != "never"
-        return varied.startswith(("program.launch", "program.timing.days")) or (once and varied.startswith("population"))
+        seeded = varied in ("population", "population.initial_customers") or \
+            varied.startswith("population.initial_customers.")   # the size makes none there at launch
+        return varied.startswith(("program.launch", "program.timing.days")) or (once and seeded)
     if moment == "reminder":
         return varied in _MAKES_LATER_ASKS or varied.startswith("program.timing.days.")
     return False

@@ -687,6 +687,8 @@ def test_the_run_report_says_what_the_fake_accounts_cost():
     few = pd.DataFrame({"incremental_value": [100.0, 120.0], "reward_cost": [2949.0, 2949.0], "fraud_cost": [1.33, 1.33]})
     assert "1.33 of it (0.045%) on fake accounts' claims" in headline(SimpleNamespace(runs=few, scenario=SimpleNamespace(
         days=365)))[0]
+    tiny = few.assign(reward_cost=1e6, fraud_cost=0.5)   # not '5e-05%'
+    assert "0.5 of it (under 0.001%) on fake" in headline(SimpleNamespace(runs=tiny, scenario=SimpleNamespace(days=365)))[0]
     # levers that cost more than the rewards: the program's whole cost too
     levers = runs.assign(program_cost=[30_000.0, 36_000.0])
     assert "the program cost 33,000 (`program_cost`)" in headline(SimpleNamespace(runs=levers, scenario=SimpleNamespace(days=365)))[0]
@@ -2583,7 +2585,10 @@ def test_a_lead_said_to_shrink_shrinks_beyond_the_runs_luck(tmp_path):
     agreeing = series([0.0060, 0.0061, 0.0059])   # each run's lead shrinks alike
     rows = projected_leads_by_run(agreeing, twin, 180)
     assert rows.shape == (3, 2) and (rows[:, 1] < 0.75 * rows[:, 0]).all()
-    assert "only brought forward" in brought_forward_note(scenario, agreeing, twin)
+    assert "short of it beyond the runs' luck" in brought_forward_note(scenario, agreeing, twin)
+    # one run: nothing to test its luck against, and the note says so instead of claiming it
+    alone = brought_forward_note(scenario, agreeing[agreeing["replicate"] == 0], twin[twin["replicate"] == 0])
+    assert "(not tested against the runs' luck, which takes two replicates or more)" in alone, alone
     # single-sided-cash on 2,000 people for 180 days, 3 replicates: the mean's pace says the lead of 19 goes, the runs'
     # own projections (-51, +9, +42) say nothing sure, and no note is given
     folder = tmp_path / "r"

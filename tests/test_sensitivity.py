@@ -1291,6 +1291,7 @@ def test_a_design_reads_the_multiplier_of_the_moments_it_asks_at_only():
     # no launch e-mail: neither the horizon nor the customers there at launch make one; the launch itself can
     assert not reads(quiet, "program.moment_effect.campaign", varied=["days", "population.initial_customers"])
     assert reads(nobody, "program.moment_effect.campaign", varied=["population.initial_customers"])
+    assert not reads(nobody, "program.moment_effect.campaign", varied=["population.size"])   # makes nobody there
     assert reads(design, "program.moment_effect.reminder", varied=["program.timing.reminders.interval_days"])
 
 

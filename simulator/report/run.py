@@ -98,7 +98,8 @@ def fraud_sentence(runs) -> str:
     if not spent > 0:
         return levers
     # two figures of a small share: 0.045% read '0.0%' beside a cost that was not 0
-    share = f"{fraud / spent:.1%}" if fraud == 0 or fraud / spent >= 0.001 else f"{100 * fraud / spent:.2g}%"
+    share = f"{fraud / spent:.1%}" if fraud == 0 or fraud / spent >= 0.001 else \
+        f"{100 * fraud / spent:.2g}%" if fraud / spent >= 1e-5 else "under 0.001%"
     return (f" Rewards cost {fmt(spent)} on average, {fmt(fraud)} of it ({share}) on fake accounts' "
             f"claims (`fraud_cost`).") + levers
 

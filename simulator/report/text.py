@@ -2859,7 +2859,8 @@ def brought_forward_note(scenario, timeseries, baseline_timeseries, name: str | 
     if not (lead >= max(5.0, 0.001 * scenario.population.size) and later < (1 - BROUGHT_FORWARD_SHARE) * lead):
         return ""
     runs = projected_leads_by_run(timeseries, baseline_timeseries, scenario.days)
-    if runs is not None and len(runs) >= 2 and np.isfinite(runs).all():
+    tested = runs is not None and len(runs) >= 2 and np.isfinite(runs).all()
+    if tested:
         # the shrinking, beyond the runs' luck (one-sided, 95%, run by run: each run's lead a year on against three
         # quarters of its own): a year-on lead of 'about 0' rested on 1.7 people of pace between three runs (-51, +9
         # and +42 run by run), and 12 replicates put it at 64 (the note then gone)
@@ -2872,8 +2873,9 @@ def brought_forward_note(scenario, timeseries, baseline_timeseries, name: str | 
     longer = max(2 * scenario.days, scenario.days + BROUGHT_FORWARD_AHEAD)
     return (f"{who} lead over its no-program twin is {lead:,.0f} people who joined by day {scenario.days}, but the twin "
             f"still has {prospects:,.0f} prospects, and at the pace its runs lost their prospects over the last "
-            f"{min(30, scenario.days // 2)} days (their mean) that lead would be about {max(later, 0.0):,.0f} a year on, "
-            f"short of it beyond the runs' luck: part of the "
+            f"{min(30, scenario.days // 2)} days (their mean) that lead would be about {max(later, 0.0):,.0f} a year on"
+            + (", short of it beyond the runs' luck" if tested else
+               " (not tested against the runs' luck, which takes two replicates or more)") + ": part of the "
             f"value added is customers the program only brought forward, whom the twin gains after the horizon (nothing "
             f"values its remaining prospects, docs/model.md). Check the verdict at a longer horizon "
             f"(`--set days={longer}`).")
