@@ -532,7 +532,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
-    from .report.text import (DEFERRED_PAID, allowance_holds, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
+    from .report.text import (DEFERRED_PAID, allowance_holds, asks_done_by, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
                               owed_months, owed_waiting, paced_text, reserves)
 
     lines = []
@@ -542,11 +542,12 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         default = ended_by_default(incentive).replace("`", "")   # the console prints no markdown
         last_ask = asks_over(scenario, timeseries)
         # a campaign whose last ask came months before the budget ran out had no asks left to end
-        asked = f" (its asks had ended on day {last_ask:.0f})" if last_ask < median_day(days) else \
+        done = asks_done_by(last_ask, median_day(days))
+        asked = f" (its asks had ended on day {last_ask:.0f})" if done else \
             f", its asks too ({default})" if default else ""
         if incentive.on_budget_exhausted == "rewards_only":   # a campaign's asks over before it had none to go on
             after = (f"no asks were left to go on (its asks had ended on day {last_ask:.0f})"
-                     if last_ask < median_day(days) else "asks continued unrewarded")
+                     if done else "asks continued unrewarded")
         else:
             after = "the program ended" + asked
         # paid on qualification the rewards reserved before it are paid as they fall due (a monthly allowance

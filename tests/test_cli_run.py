@@ -407,9 +407,14 @@ def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():
     over = design("over", 200, [80.0, 80.0], campaign)
     over.timeseries = pd.DataFrame({"day": [1, 30, 31, 100], "asks": [5, 3, 0, 0]})
     assert "over" not in assumption_line([short, over]) and _budget_ending_note([over]) == ""
-    still = design("still", 200, [80.0, 80.0], {"kind": "campaign", "days": [1, 79, 80]})
-    still.timeseries = pd.DataFrame({"day": [1, 79, 80, 100], "asks": [5, 3, 2, 0]})
+    # a push still to come after the budget's day, which end_program cancelled, was an ask it ended; one made on that
+    # very day was not (the stop comes the next day: budget-capped-campaign's day 97 ended none)
+    still = design("still", 200, [80.0, 80.0], {"kind": "campaign", "days": [1, 79, 120]})
+    still.timeseries = pd.DataFrame({"day": [1, 79, 80, 120], "asks": [5, 3, 0, 0]})
     assert "still 80" in assumption_line([still])
+    spent = design("spent", 200, [80.0, 80.0], {"kind": "campaign", "days": [1, 79, 80]})
+    spent.timeseries = pd.DataFrame({"day": [1, 79, 80, 100], "asks": [5, 3, 2, 0]})
+    assert "spent 80" not in assumption_line([spent])
     same = design("same", 200, [42.0, 42.0])
     assert "(the day by which half the runs had run out, of a 200-day horizon: short 80, same 42;" in assumption_line([short, same])
     assert _budget_ending_note([short, same]).startswith("budgets ran out in the first half of the 200-day horizon "

@@ -519,6 +519,35 @@ def test_the_profit_figure_names_each_lines_own_horizon_where_they_differ(tmp_pa
     assert drawn.pop("label") == "profit to date [currency] (1-year profit at the end)"
 
 
+def test_a_budget_spent_on_the_day_of_the_last_ask_ended_no_asks():
+    """budget-capped-campaign's budget ran out on day 97, its last ask's day (the stop comes
+    the next day): run and compare said its asks ended with it, and the rewards_only copy,
+    identical in every run, 'asked on without a reward'. A sweep, with no daily rows,
+    said budgets spent on days 242 and 327 'ended the asks' of the same campaign. The
+    campaign's last planned ask is its last push within the horizon and the reminders
+    after it that fit (closed form below)."""
+    from types import SimpleNamespace
+
+    from simulator.report.compare import _ran_out_note
+    from simulator.report.text import asks_done_by, asks_ended, asks_over
+    from simulator.scenario_io import load_scenario
+
+    campaign = load_scenario(SCENARIOS / "budget-capped-campaign.yaml")
+    timing = campaign.program.timing
+    last = max(timing.days) + min(timing.reminders.count, (campaign.days - max(timing.days)) // timing.reminders.interval_days) \
+        * timing.reminders.interval_days
+    assert asks_over(campaign, None) == last == 97
+    assert asks_done_by(97, 97) and not asks_done_by(97, 96) and not asks_done_by(math.nan, 97)
+    assert asks_ended(campaign.program.incentive, 97.0, 97.0) == ", after its asks had ended (the last on day 97)"
+    series = pd.DataFrame({"day": [30, 37, 90, 97, 98], "asks": [5.0, 2.0, 5.0, 2.0, 0.0], "replicate": 0})
+    runs = pd.DataFrame({"replicate": [0, 1], "budget_exhausted_day": [97.0, 97.0]})
+    copy = campaign.model_copy(update={"program": campaign.program.model_copy(update={
+        "incentive": campaign.program.incentive.model_copy(update={"on_budget_exhausted": "rewards_only"})})})
+    for scenario in (campaign, copy):
+        said = _ran_out_note(SimpleNamespace(scenario=scenario, runs=runs, timeseries=series))
+        assert said.endswith("it had no asks left to make after that day.") and "asked on" not in said, said
+
+
 def test_every_design_that_cannot_share_a_sensitivity_with_the_first_is_named():
     """Three designs of 60, 75 and 90 days: the reason a sensitivity cannot weigh them
     together named the first that differed only ('cash60: days (75 vs 60)')."""

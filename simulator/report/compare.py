@@ -21,7 +21,7 @@ from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import brought_forward_note, referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
+from .text import asks_done_by, brought_forward_note, referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -1041,7 +1041,7 @@ def budget_endings(designs) -> list[tuple]:
                 and not math.isnan(day := ran_out_by(runs, scenario.days / 2))
                 # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
                 # still shared) had none to end: "compare again with rewards_only" would change nothing
-                and not asks_over(scenario, getattr(design, "timeseries", None)) < day):
+                and not asks_done_by(asks_over(scenario, getattr(design, "timeseries", None)), day)):
             ended.append((scenario, day))
     return ended
 
@@ -1712,8 +1712,10 @@ def _ran_out_note(design) -> str:
         return ""
     day = median_day(ran_out)
     last_ask = asks_over(design.scenario, getattr(design, "timeseries", None))
-    # with rewards_only it asks on unrewarded, and what those asks bring is in its value
-    after = ("it asked on without a reward after that day (`on_budget_exhausted` rewards_only)"
+    # with rewards_only it asks on unrewarded, and what those asks bring is in its value; where its asks were all made
+    # by then it asked on no more than end_program would have (the two identical in every run)
+    after = ("it had no asks left to make after that day" if asks_done_by(last_ask, day) else
+             "it asked on without a reward after that day (`on_budget_exhausted` rewards_only)"
              if getattr(incentive, "on_budget_exhausted", None) == "rewards_only" else
              "what its program would have brought after that day is not in its value")
     return (f"Its budget ran out within the {design.scenario.days}-day horizon in {len(ran_out)} of {len(days)} "

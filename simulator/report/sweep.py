@@ -590,7 +590,7 @@ def budget_ending_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) ->
     (a sweep's best point ran out on day 303 of 365 and one tied with it on day 232, and
     report.md said nothing: the days were in points.csv alone)."""
     from ..sweep import scenario_at
-    from .text import asks_over, ran_out_by
+    from .text import asks_done_by, asks_over, ran_out_by
 
     rows = best[best["metric"] == sweep.objective].to_dict("records") if len(best) else []
     points = list(dict.fromkeys(p for row in rows for p in (row["point_id"], *row.get("indistinguishable", []))))
@@ -604,7 +604,7 @@ def budget_ending_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) ->
         if getattr(scenario.program.incentive, "on_budget_exhausted", None) != "end_program":
             continue
         day = ran_out_by(runs, scenario.days)
-        if not math.isfinite(day) or asks_over(scenario, None) < day:   # NaN for asks that come as customers do
+        if not math.isfinite(day) or asks_done_by(asks_over(scenario, None), day):   # NaN for asks as customers come
             continue
         ended.append(f"point {point} on day {day:.0f} of {scenario.days}")
         early |= day <= scenario.days / 2

@@ -2409,7 +2409,7 @@ def asks_ended(incentive, last_ask: float = math.nan, day: float = math.nan) -> 
     default = ended_by_default(incentive)
     if not default:
         return ""
-    if math.isfinite(last_ask) and math.isfinite(day) and last_ask < day:
+    if asks_done_by(last_ask, day):
         return f", after its asks had ended (the last on day {last_ask:.0f})"
     return f", and its asks ended with it ({default})"
 
@@ -2427,10 +2427,27 @@ def asks_over(scenario, timeseries) -> float:
     timing = scenario.program.timing
     if timing.kind not in ("campaign", "never"):
         return math.nan
+    if timeseries is None and timing.kind == "campaign":
+        # no daily rows (a sweep's report): the last day its plan asks on, the last push within the horizon and the
+        # reminders after it that fit (a sweep said budgets spent on days 242 and 327 'ended the asks' of a
+        # campaign that made its last on day 97)
+        pushes = [day for day in timing.days if day <= scenario.days]
+        if not pushes:
+            return math.nan
+        interval = timing.reminders.interval_days
+        return float(max(pushes) + min(timing.reminders.count, (scenario.days - max(pushes)) // interval) * interval)
     last = last_ask_day(timeseries)
     if timing.kind == "campaign" and math.isfinite(last) and any(last < day <= scenario.days for day in timing.days):
         return math.nan
     return last
+
+
+def asks_done_by(last_ask: float, day: float) -> bool:
+    """Whether a design's asks were all made by ``day``, the day its budget ran out
+    (``last_ask``: :func:`asks_over`): a budget stops asks from the next day, so one spent
+    on the day of the last ask (97) ended none, and 'its asks ended with it' (and, for
+    rewards_only, 'asked on without a reward') was said of designs identical in every run."""
+    return math.isfinite(last_ask) and math.isfinite(day) and last_ask <= day
 
 
 def last_ask_day(timeseries) -> float:
