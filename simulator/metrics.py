@@ -243,8 +243,8 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
 
     First the rewards a spent month's allowance deferred (Engine.deferred_claims):
     already earned, they are paid in order as the allowance refills, from the month
-    of budget.paused_until on at budget_per_month a month, whatever became of the
-    friend. Then, paid on qualification, a referral made for a reward (people.rewarded)
+    of budget.paused_until on, that month with every earlier month's unspent allowance
+    and each later one with budget_per_month, whatever became of the friend. Then, paid on qualification, a referral made for a reward (people.rewarded)
     on day a is paid on a + q; those with a + q past the horizon are owed. Each is paid,
     as in the money stage, if the friend is still a customer then (probability
     exp(-h w) under their current daily hazard h, w = a + q - T days on), and their
@@ -271,8 +271,12 @@ def rewards_due_after(engine, joined: np.ndarray | None = None) -> float:
         # from the month of paused_until on (each side waits for the months its running cost needs)
         sides = np.column_stack([to_referrer[: len(codes)], to_friend[: len(codes)]])
         running = np.cumsum(sides.ravel() * engine.budget.cost_share)
-        months = np.maximum(np.ceil(running / incentive.budget_per_month - 1e-9) - 1, 0)
-        paid_day = np.ceil((engine.budget.month_of(engine.budget.paused_until) + months) * DAYS_PER_MONTH) + 1
+        first = engine.budget.month_of(engine.budget.paused_until)
+        # what that month has: its allowance and every earlier month's unspent (it accrues), not budget_per_month
+        # alone (a third $4 side that $12 carried over paid on day 93 was priced a month later)
+        ready = incentive.budget_per_month * (first + 1) - engine.budget.spent
+        months = np.maximum(np.ceil((running - ready) / incentive.budget_per_month - 1e-9), 0)
+        paid_day = np.ceil((first + months) * DAYS_PER_MONTH) + 1
         value[: len(codes)] = (sides * np.exp(-rate * (paid_day - day)).reshape(-1, 2)).sum(axis=1)
     return float(value.sum() * engine.budget.cost_share)
 

@@ -438,3 +438,34 @@ def test_a_budget_beside_a_monthly_allowance_paid_on_signup_is_not_said_to_bind_
     idle = runs.assign(reward_cost=435.0, rewards_owed=0.0)
     assert "monthly allowance" not in never_spent_sentence(idle, paced) and "room too small" in never_spent_sentence(
         idle, paced)
+
+
+def test_rewards_an_allowance_deferred_are_priced_with_the_allowance_carried_over(tmp_path):
+    """A $10 monthly allowance paying $4 sides on signup, 90 days: $28 paid by then, three
+    sides owed. The month after has its $10 and the $2 left unspent, so all three are paid
+    on day 93, as the same seed run for 130 days does; rewards_owed priced the third a month
+    later, as if only $10 a month were there (11.958 against 12 e^(-3d) = 11.9906)."""
+    import math
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    from .conftest import SCENARIOS
+
+    def run(days):
+        folder = tmp_path / str(days)
+        done = CliRunner().invoke(app, ["run", str(SCENARIOS / "default.yaml"), "-r", "2", "--executor", "serial",
+                                        "--set", "program.incentive.paid_on=signup", "--set",
+                                        "program.incentive.budget_per_month=10", "--set", f"days={days}",
+                                        "--out", str(folder)])
+        assert done.exit_code == 0, done.output
+        return folder
+
+    short, long = run(90), run(130)
+    owed = pd.read_csv(short / "runs.csv").set_index("replicate")["rewards_owed"]
+    paid = pd.read_csv(long / "timeseries.csv").query("replicate == 1 and 90 < day <= 100").set_index("day")["reward_cost"]
+    assert paid[93] == 12.0 and paid.drop(93).eq(0).all(), paid   # the case: three $4 sides, all paid on day 93
+    rate = math.log(1.1) / 365
+    assert owed[1] == pytest.approx(12 * math.exp(-3 * rate), rel=1e-9)
