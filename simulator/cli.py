@@ -542,7 +542,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         default = ended_by_default(incentive).replace("`", "")   # the console prints no markdown
         last_ask = asks_over(scenario, timeseries)
         # a campaign whose last ask came months before the budget ran out had no asks left to end
-        done = asks_done_by(last_ask, median_day(days))
+        done = asks_done_by(last_ask, days)   # in every run that ran out, not only the median one
         asked = f" (its asks had ended on day {last_ask:.0f})" if done else \
             f", its asks too ({default})" if default else ""
         if incentive.on_budget_exhausted == "rewards_only":   # a campaign's asks over before it had none to go on

@@ -538,6 +538,14 @@ def test_a_budget_spent_on_the_day_of_the_last_ask_ended_no_asks():
         * timing.reminders.interval_days
     assert asks_over(campaign, None) == last == 97
     assert asks_done_by(97, 97) and not asks_done_by(97, 96) and not asks_done_by(math.nan, 97)
+    # every run that ran out counts, not the median one: out on day 54 in one run of three cancelled its second push
+    assert not asks_done_by(97, [54.0, 132.0, 252.0, math.nan]) and asks_done_by(97, [97.0, 132.0, math.nan])
+    # account managers spread a campaign's asks past its plan: no planned last day to read
+    from simulator.config import Scenario
+
+    queued = Scenario.model_validate({**campaign.model_dump(), "program": {**campaign.model_dump()["program"],
+                                                                           "targeting": {"daily_capacity": 15}}})
+    assert math.isnan(asks_over(queued, None))
     assert asks_ended(campaign.program.incentive, 97.0, 97.0) == ", after its asks had ended (the last on day 97)"
     series = pd.DataFrame({"day": [30, 37, 90, 97, 98], "asks": [5.0, 2.0, 5.0, 2.0, 0.0], "replicate": 0})
     runs = pd.DataFrame({"replicate": [0, 1], "budget_exhausted_day": [97.0, 97.0]})

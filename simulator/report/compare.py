@@ -263,7 +263,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     last_ask = asks_over(best.scenario, getattr(best, "timeseries", None))
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
-                 f"replicates{asks_ended(best.scenario.program.incentive, last_ask, decision.budget_day)}."
+                 f"replicates{asks_ended(best.scenario.program.incentive, last_ask, best.runs['budget_exhausted_day'])}."
                  + went_on_sentence(best.scenario.program, getattr(best, "timeseries", None), decision.budget_day)
                  + never_spent_sentence(best.runs, best.scenario.program.incentive)
                  + unpaid_sentence(best.runs, best.scenario.program.incentive)
@@ -1041,7 +1041,8 @@ def budget_endings(designs) -> list[tuple]:
                 and not math.isnan(day := ran_out_by(runs, scenario.days / 2))
                 # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
                 # still shared) had none to end: "compare again with rewards_only" would change nothing
-                and not asks_done_by(asks_over(scenario, getattr(design, "timeseries", None)), day)):
+                and not asks_done_by(asks_over(scenario, getattr(design, "timeseries", None)),
+                                     runs["budget_exhausted_day"] if "budget_exhausted_day" in runs else day)):
             ended.append((scenario, day))
     return ended
 
@@ -1714,12 +1715,12 @@ def _ran_out_note(design) -> str:
     last_ask = asks_over(design.scenario, getattr(design, "timeseries", None))
     # with rewards_only it asks on unrewarded, and what those asks bring is in its value; where its asks were all made
     # by then it asked on no more than end_program would have (the two identical in every run)
-    after = ("it had no asks left to make after that day" if asks_done_by(last_ask, day) else
+    after = ("it had no asks left to make after that day" if asks_done_by(last_ask, ran_out) else
              "it asked on without a reward after that day (`on_budget_exhausted` rewards_only)"
              if getattr(incentive, "on_budget_exhausted", None) == "rewards_only" else
              "what its program would have brought after that day is not in its value")
     return (f"Its budget ran out within the {design.scenario.days}-day horizon in {len(ran_out)} of {len(days)} "
-            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, day)}; {after}.")
+            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, ran_out)}; {after}.")
 
 
 def _design_notes(designs) -> list[str]:

@@ -70,7 +70,7 @@ def headline(results: Results) -> list[str]:
 
         def ran_out(day: float, share: float) -> str:
             return (f"{its} budget ran out on day {day:.0f} (median) in {share:.0%} of replicates"
-                    f"{asks_ended(incentive, last_ask, day)}."
+                    f"{asks_ended(incentive, last_ask, runs['budget_exhausted_day'] if 'budget_exhausted_day' in runs else day)}."
                     + went_on_sentence(results.scenario.program, getattr(results, "timeseries", None), day)
                     + (" " + allowance_sentence(runs, incentive, results.scenario.days, its="Its")).rstrip())
 

@@ -604,7 +604,8 @@ def budget_ending_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) ->
         if getattr(scenario.program.incentive, "on_budget_exhausted", None) != "end_program":
             continue
         day = ran_out_by(runs, scenario.days)
-        if not math.isfinite(day) or asks_done_by(asks_over(scenario, None), day):   # NaN for asks as customers come
+        # NaN for asks as customers come; every run that ran out, not the median one
+        if not math.isfinite(day) or asks_done_by(asks_over(scenario, None), runs["budget_exhausted_day"]):
             continue
         ended.append(f"point {point} on day {day:.0f} of {scenario.days}")
         early |= day <= scenario.days / 2

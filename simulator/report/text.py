@@ -2400,7 +2400,7 @@ def went_on_sentence(program, timeseries=None, day: float = math.nan) -> str:
                "them after it are tracked referrals owed no reward." if influencers else ""))
 
 
-def asks_ended(incentive, last_ask: float = math.nan, day: float = math.nan) -> str:
+def asks_ended(incentive, last_ask: float = math.nan, day=math.nan) -> str:
     """", and its asks ended with it (...)" after "its budget ran out ... of replicates",
     where the budget ends the asks by default (see ended_by_default). Where the design's
     asks had all been made before that ``day`` (``last_ask``: :func:`last_ask_day`), it
@@ -2427,27 +2427,42 @@ def asks_over(scenario, timeseries) -> float:
     timing = scenario.program.timing
     if timing.kind not in ("campaign", "never"):
         return math.nan
-    if timeseries is None and timing.kind == "campaign":
-        # no daily rows (a sweep's report): the last day its plan asks on, the last push within the horizon and the
-        # reminders after it that fit (a sweep said budgets spent on days 242 and 327 'ended the asks' of a
-        # campaign that made its last on day 97)
-        pushes = [day for day in timing.days if day <= scenario.days]
-        if not pushes:
-            return math.nan
-        interval = timing.reminders.interval_days
-        return float(max(pushes) + min(timing.reminders.count, (scenario.days - max(pushes)) // interval) * interval)
+    planned = planned_last_ask(scenario)
+    if timeseries is None:
+        # no daily rows (a sweep's report): the plan's last ask (a sweep said budgets spent on days 242 and 327 'ended
+        # the asks' of a campaign that made its last on day 97)
+        return planned
     last = last_ask_day(timeseries)
     if timing.kind == "campaign" and math.isfinite(last) and any(last < day <= scenario.days for day in timing.days):
         return math.nan
     return last
 
 
-def asks_done_by(last_ask: float, day: float) -> bool:
-    """Whether a design's asks were all made by ``day``, the day its budget ran out
-    (``last_ask``: :func:`asks_over`): a budget stops asks from the next day, so one spent
-    on the day of the last ask (97) ended none, and 'its asks ended with it' (and, for
-    rewards_only, 'asked on without a reward') was said of designs identical in every run."""
-    return math.isfinite(last_ask) and math.isfinite(day) and last_ask <= day
+def planned_last_ask(scenario) -> float:
+    """The last day a campaign's plan asks on: its last push within the horizon and the
+    reminders after it that fit. NaN for another timing, and where account managers'
+    capacity (program.targeting) spreads the asks over the days after (a queue of 15 a day
+    asked on to day 114 after a last push on day 90)."""
+    timing = scenario.program.timing
+    if timing.kind != "campaign" or getattr(scenario.program, "targeting", None) is not None:
+        return math.nan
+    pushes = [day for day in timing.days if day <= scenario.days]
+    if not pushes:
+        return math.nan
+    interval = timing.reminders.interval_days
+    return float(max(pushes) + min(timing.reminders.count, (scenario.days - max(pushes)) // interval) * interval)
+
+
+def asks_done_by(last_ask: float, days) -> bool:
+    """Whether a design's asks were all made by the day its budget ran out in every run
+    that ran out (``days``: those days, or one; ``last_ask``: :func:`asks_over`): a budget
+    stops asks from the next day, so one spent on the day of the last ask (97) ended none,
+    and 'its asks ended with it' (and, for rewards_only, 'asked on without a reward') was
+    said of designs identical in every run. The earliest run counts, not the median: a
+    budget out on day 54 in one run of three cancelled its second push there."""
+    days = np.asarray(days, dtype=float).ravel()
+    days = days[np.isfinite(days)]
+    return math.isfinite(last_ask) and len(days) > 0 and last_ask <= float(days.min())
 
 
 def last_ask_day(timeseries) -> float:
