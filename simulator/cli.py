@@ -532,7 +532,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
-    from .report.text import (DEFERRED_PAID, allowance_holds, asks_done_by, asks_over, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
+    from .report.text import (DEFERRED_PAID, allowance_holds, asks_done_by, asks_over, planned_last_ask, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
                               owed_months, owed_waiting, paced_text, reserves)
 
     lines = []
@@ -542,7 +542,7 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
         default = ended_by_default(incentive).replace("`", "")   # the console prints no markdown
         last_ask = asks_over(scenario, timeseries)
         # a campaign whose last ask came months before the budget ran out had no asks left to end
-        done = asks_done_by(last_ask, days)   # in every run that ran out, not only the median one
+        done = asks_done_by(last_ask, days, planned_last_ask(scenario))   # every run that ran out, not the median
         asked = f" (its asks had ended on day {last_ask:.0f})" if done else \
             f", its asks too ({default})" if default else ""
         if incentive.on_budget_exhausted == "rewards_only":   # a campaign's asks over before it had none to go on

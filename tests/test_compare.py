@@ -538,6 +538,10 @@ def test_a_budget_spent_on_the_day_of_the_last_ask_ended_no_asks():
         * timing.reminders.interval_days
     assert asks_over(campaign, None) == last == 97
     assert asks_done_by(97, 97) and not asks_done_by(97, 96) and not asks_done_by(math.nan, 97)
+    # the plan's last ask counts where it is later than the last seen: out on day 91, the reminder due on day 97 after
+    # the push on day 90 was cut, and 'its asks had ended on day 90' hid a difference of 5,412 from rewards_only
+    assert not asks_done_by(90, [91.0], planned=97) and asks_done_by(90, [97.0], planned=97)
+    assert asks_ended(campaign.program.incentive, 90.0, [91.0], planned=97).startswith(", and its asks ended with it")
     # every run that ran out counts, not the median one: out on day 54 in one run of three cancelled its second push
     assert not asks_done_by(97, [54.0, 132.0, 252.0, math.nan]) and asks_done_by(97, [97.0, 132.0, math.nan])
     # account managers spread a campaign's asks past its plan: no planned last day to read

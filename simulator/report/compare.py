@@ -21,7 +21,7 @@ from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import asks_done_by, brought_forward_note, referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
+from .text import asks_done_by, planned_last_ask, brought_forward_note, referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -263,7 +263,7 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     last_ask = asks_over(best.scenario, getattr(best, "timeseries", None))
     if math.isfinite(decision.budget_share) and decision.budget_share > 0:
         text += (f" Its budget ran out on day {decision.budget_day:.0f} (median) in {decision.budget_share:.0%} of "
-                 f"replicates{asks_ended(best.scenario.program.incentive, last_ask, best.runs['budget_exhausted_day'])}."
+                 f"replicates{asks_ended(best.scenario.program.incentive, last_ask, best.runs['budget_exhausted_day'], planned_last_ask(best.scenario))}."
                  + went_on_sentence(best.scenario.program, getattr(best, "timeseries", None), decision.budget_day)
                  + never_spent_sentence(best.runs, best.scenario.program.incentive)
                  + unpaid_sentence(best.runs, best.scenario.program.incentive)
@@ -1042,7 +1042,8 @@ def budget_endings(designs) -> list[tuple]:
                 # a campaign whose asks were over before it (its last on day 97, the budget spent on day 231 by links
                 # still shared) had none to end: "compare again with rewards_only" would change nothing
                 and not asks_done_by(asks_over(scenario, getattr(design, "timeseries", None)),
-                                     runs["budget_exhausted_day"] if "budget_exhausted_day" in runs else day)):
+                                     runs["budget_exhausted_day"] if "budget_exhausted_day" in runs else day,
+                                     planned_last_ask(scenario))):
             ended.append((scenario, day))
     return ended
 
@@ -1715,12 +1716,13 @@ def _ran_out_note(design) -> str:
     last_ask = asks_over(design.scenario, getattr(design, "timeseries", None))
     # with rewards_only it asks on unrewarded, and what those asks bring is in its value; where its asks were all made
     # by then it asked on no more than end_program would have (the two identical in every run)
-    after = ("it had no asks left to make after that day" if asks_done_by(last_ask, ran_out) else
+    planned = planned_last_ask(design.scenario)
+    after = ("it had no asks left to make after that day" if asks_done_by(last_ask, ran_out, planned) else
              "it asked on without a reward after that day (`on_budget_exhausted` rewards_only)"
              if getattr(incentive, "on_budget_exhausted", None) == "rewards_only" else
              "what its program would have brought after that day is not in its value")
     return (f"Its budget ran out within the {design.scenario.days}-day horizon in {len(ran_out)} of {len(days)} "
-            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, ran_out)}; {after}.")
+            f"replicates, on day {day:.0f} (the median of those){asks_ended(incentive, last_ask, ran_out, planned)}; {after}.")
 
 
 def _design_notes(designs) -> list[str]:
