@@ -460,7 +460,7 @@ def _print_headline(results, sets: list[str] = ()) -> None:
 def _print_sweep_notes(loaded) -> None:
     """What the sweep's base leaves to defaults, and its kinds and assumptions, as notes:
     after the runs, and in a dry run, which said nothing of a base that asks nobody."""
-    from .report.sweep import kind_notes, sweep_replaced_notes
+    from .report.sweep import kind_notes, swept_values, sweep_replaced_notes
     from .report.text import study_default_notes, study_world_note, unpriced_size_note
 
     for note in sweep_replaced_notes(loaded):   # a seeding strategy a plain --set value dropped
@@ -469,7 +469,8 @@ def _print_sweep_notes(loaded) -> None:
     # what the base's defaults decide, as optimize says on the console: the sweep said it in report.md only
     for note in (*study_default_notes(loaded.base, loaded.parameters), *kind_notes(loaded)):
         out.print(f"  note: {note.replace('`', '')}", markup=False)
-    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions, loaded.base):   # a world's best
+    if note := study_world_note(list(loaded.parameters), loaded.spec.assumptions, loaded.base,
+                                values=swept_values(loaded.spec)):   # a world's best
         out.print(f"  note: {note.replace('`', '')}", markup=False)
     if note := unpriced_size_note(list(loaded.parameters), loaded.spec.assumptions):   # a size with no cost of its own
         out.print(f"  note: {note.replace('`', '')}", markup=False)

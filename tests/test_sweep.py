@@ -4260,6 +4260,19 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
     assert study_world_note(["program"], base=base).startswith("This study varies `program` whole, which holds keys no "
                                                                "launch chooses")
     assert study_world_note(["program.channels.0.kind"], base=base) == ""   # a choice
+    # a sweep's values known, the sentence follows them: seeding alone is a choice, the size the world
+    seeding = [{"size": 800, "initial_customers": 20}, {"size": 800, "initial_customers": {"count": 20, "strategy": "degree"}}]
+    assert study_world_note(["population"], base=base, values={"population": seeding}) == ""
+    sizes = [{"size": 800, "initial_customers": 20}, {"size": 1200, "initial_customers": 20}]
+    assert study_world_note(["population"], base=base, values={"population": sizes}).startswith(
+        "This study ranks `population` (its points differ in `population.size`), which no launch chooses (the world")
+    counts = [{"count": 1}, {"count": 2}]   # the reminders' count, a choice; their fatigue left at its default in both
+    assert study_world_note(["program.timing.reminders"], base=base, values={"program.timing.reminders": counts}) == ""
+    fatigue = [{"count": 1, "fatigue": 0.3}, {"count": 1}]   # 0.3 against the default 0.9: they differ
+    assert "(its points differ in `program.timing.reminders.fatigue`)" in study_world_note(
+        ["program.timing.reminders"], base=base, values={"program.timing.reminders": fatigue})
+    same = [{"count": 1, "fatigue": 0.9}, {"count": 2}]   # 0.9 is the default: the points differ in the count alone
+    assert study_world_note(["program.timing.reminders"], base=base, values={"program.timing.reminders": same}) == ""
     # what the design lacks stays unread: no third channel, no milestone's reach on a campaign, no such block
     for key in ("program.channels.2", "program.timing.reach_share", "churn.nothing", "nothing"):
         assert not applies(base, key), key

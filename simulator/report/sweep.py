@@ -367,7 +367,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
         lines += ["", note]
     if note := rounded_degree_note(sweep, frame):
         lines += ["", note]
-    if note := study_world_note(spec.parameters, spec.assumptions, sweep.base):
+    if note := study_world_note(spec.parameters, spec.assumptions, sweep.base, values=swept_values(spec)):
         lines += ["", note]
     if note := unpriced_size_note(spec.parameters, spec.assumptions):
         lines += ["", note]
@@ -1019,6 +1019,12 @@ def _best_core(row: dict, among: str = "") -> str:
 
 def _values(point, keys: list[str]) -> str:
     return ", ".join(f"{k} = {_value_text(point[k])}" for k in keys)
+
+
+def swept_values(spec) -> dict:
+    """Each swept key's listed values (a range has none listed): what study_world_note reads
+    of a block swept whole."""
+    return {key: list(p.values) for key, p in spec.parameters.items() if getattr(p, "values", None) is not None}
 
 
 def _names(keys: list[str]) -> str:

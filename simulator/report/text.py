@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1982,7 +1984,39 @@ def study_twin_note(keys) -> str:
 PRODUCT_KEYS = ("program.cost_shares", "program.timing.reach_share")
 
 
-def study_world_note(keys, assumptions=(), base=None) -> str:
+def _differing_inside(key: str, values, inside: list[str], base) -> list[str] | None:
+    """Of ``inside`` (keys under the block ``key``), those a block swept whole over
+    ``values`` sets differently between its points, each point read as the scenario it
+    makes of ``base`` (a key a value leaves out takes its default there); None where the
+    values are not known, not blocks, or do not make a scenario."""
+    from ..config import Scenario
+
+    if base is None or not values or not all(isinstance(v, dict) for v in values):
+        return None
+    points = []
+    for value in values:
+        data = base.model_dump(mode="json")
+        node, parts = data, key.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                return None
+        node[parts[-1]] = value
+        try:
+            points.append(Scenario.model_validate(data).model_dump(mode="json"))
+        except Exception:   # a value the schema refuses: the sweep's own check names it
+            return None
+
+    def leaf(point: dict, path: str):
+        node: Any = point
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return json.dumps(node, sort_keys=True, default=str)
+
+    return [k for k in inside if len({leaf(p, k) for p in points}) > 1]
+
+
+def study_world_note(keys, assumptions=(), base=None, values=None) -> str:
     """For an optimisation or a sweep that ranks a key no launch chooses (the world it
     launches into, compare.WORLD_KEYS, its market's size or network, or the horizon):
     `--vary churn.monthly_rate=0.01:0.08` named the lowest churn "best", as a design,
@@ -2020,12 +2054,23 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
     ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
+    held_by: dict[str, list[str]] = {}   # a block swept whole, ranked for the keys its points differ in
     # a block swept whole that holds such keys (population: its size; program.timing.reminders: their fatigue): whether
     # it ranks them depends on the values, which differ in a launch's choices too (seeding, the reward), so it is said
     # conditionally (its name alone had called a seeding strategy the world, and a reward block none)
     whole = {k: [b for blocks in kinds.values() for b in blocks if b.startswith(k + ".")]
              for k in keys if k not in assumptions and k not in ranked}
     whole = {k: inside for k, inside in whole.items() if inside}
+    # a sweep's values are known: a block whose points differ in such keys ranks them, one whose points differ in a
+    # launch's choices alone (seeding) does not (the sentence was the same for both)
+    for k in list(whole):
+        differ = _differing_inside(k, (values or {}).get(k), whole[k], base)
+        if differ is None:
+            continue
+        del whole[k]
+        if differ:
+            ranked.append(k)
+            held_by[k] = differ
     blocks_said = " ".join(
         f"This study varies `{k}` whole, which holds keys no launch chooses "
         f"({', '.join(f'`{b}`' for b in inside[:3])}{f' and {len(inside) - 3} more' if len(inside) > 3 else ''}): "
@@ -2034,9 +2079,14 @@ def study_world_note(keys, assumptions=(), base=None) -> str:
     tail = " ".join(t for t in (blocks_said, idle) if t)
     if not ranked:
         return tail
-    named = [kind for kind, blocks in kinds.items() if any(under(k, blocks) for k in ranked)]
+    named = [kind for kind, blocks in kinds.items() if any(under(h, blocks) for k in ranked for h in held_by.get(k, [k]))]
     what = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-    return (f"This study ranks {', '.join(f'`{k}`' for k in ranked)}, which no launch chooses ({what}): a best value of "
+
+    def said(k: str) -> str:
+        differ = held_by.get(k)
+        return f"`{k}`" if differ is None else \
+            f"`{k}` (its points differ in {', '.join(f'`{h}`' for h in differ[:3])}{' and more' if len(differ) > 3 else ''})"
+    return (f"This study ranks {', '.join(map(said, ranked))}, which no launch chooses ({what}): a best value of "
             f"{'it' if len(ranked) == 1 else 'these'} is where the world is kindest, not a design. Set "
             f"{'it' if len(ranked) == 1 else 'them'} to your estimate with `--set` and test "
             f"{'it' if len(ranked) == 1 else 'them'} with `refsim sensitivity --uncertain` (or, in a sweep, list "
