@@ -1986,25 +1986,19 @@ PRODUCT_KEYS = ("program.cost_shares", "program.timing.reach_share")
 
 def _differing_inside(key: str, values, inside: list[str], base) -> list[str] | None:
     """Of ``inside`` (keys under the block ``key``), those a block swept whole over
-    ``values`` sets differently between its points, each point read as the scenario it
-    makes of ``base`` (a key a value leaves out takes its default there); None where the
-    values are not known, not blocks, or do not make a scenario."""
-    from ..config import Scenario
+    ``values`` sets differently between its points, each point read as the scenario the
+    sweep makes of ``base`` with it (parameters.apply_values, the --set a point is run
+    with); None where the values are not known, not blocks, or do not make a scenario."""
+    from ..errors import ScenarioError
+    from ..parameters import apply_values
 
     if base is None or not values or not all(isinstance(v, dict) for v in values):
         return None
     points = []
     for value in values:
-        data = base.model_dump(mode="json")
-        node, parts = data, key.split(".")
-        for part in parts[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-            if not isinstance(node, dict):
-                return None
-        node[parts[-1]] = value
         try:
-            points.append(Scenario.model_validate(data).model_dump(mode="json"))
-        except Exception:   # a value the schema refuses: the sweep's own check names it
+            points.append(apply_values(base, {key: value}).model_dump(mode="json"))
+        except ScenarioError:   # a value the schema refuses: the sweep's own check names it
             return None
 
     def leaf(point: dict, path: str):
