@@ -769,6 +769,9 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     scenarios = [check_scenario(scenario, "compare") for scenario in scenarios]
     check_seed_and_replicates("compare", seed=seed, replicates=replicates, workers=workers)
     check_switches("compare", baseline=baseline, unpaired=unpaired, progress=progress)
+    # None is each switch's default, as check_switches says: baseline=None ran no twins and ranked on net_value
+    baseline = True if baseline is None else baseline
+    unpaired = False if unpaired is None else unpaired
     executor = check_execution("compare", executor, scheduler)
     for name, given in (("labels", labels), ("sources", sources)):
         # fewer labels than designs stopped on an IndexError when two designs shared a name; one source for two

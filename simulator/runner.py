@@ -242,6 +242,7 @@ def simulate(scenario: Scenario, replicates: int | None = None, seed: int | None
     check_seed_and_replicates("simulate", seed=seed, replicates=replicates, workers=workers)
     check_switches("simulate", people=people, baseline=baseline, progress=progress, kernel=kernel)
     executor = check_execution("simulate", executor, scheduler)
+    people = True if people is None else people   # None is the default, as check_switches says (it dropped the table)
     scenario = resolve_seed(scenario, seed)
     count = scenario.replicates if replicates is None else int(replicates)
     scenario = scenario.model_copy(update={"replicates": count})

@@ -161,6 +161,21 @@ def test_a_switch_that_is_not_true_or_false_or_a_progress_that_is_not_callable_i
             compare([tiny, tiny.model_copy(update={"name": "again"})], replicates=2, seed=1, **{name: value})
 
 
+def test_a_switch_given_none_takes_its_default(tiny):
+    """check_switches says None means a switch's default, and simulate(baseline=None)
+    kept it; people=None dropped the people table and compare(baseline=None) ran no
+    twins, so decide ranked on net_value instead of incremental_value."""
+    from simulator.compare import compare, decide
+
+    assert simulate(tiny, replicates=1, seed=1, people=None).people.equals(simulate(tiny, replicates=1, seed=1).people)
+    designs = [tiny, tiny.model_copy(update={"name": "again"})]
+    default = compare(designs, replicates=2, seed=1)
+    for switches in ({"baseline": None}, {"unpaired": None}):
+        given = compare(designs, replicates=2, seed=1, **switches)
+        assert given.table.equals(default.table) and decide(given).metric == decide(default).metric
+    assert decide(default).metric == "incremental_value"
+
+
 @pytest.mark.parametrize("workers", [0, -2])
 def test_workers_out_of_bounds_are_refused_as_the_command_line_refuses_them(tiny, workers):
     """workers=0 quietly meant one process per core (None's meaning), where --workers 0
