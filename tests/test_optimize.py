@@ -1496,14 +1496,22 @@ def test_a_winner_that_falls_short_on_fresh_seeds_is_said_to_be_flattered_by_its
 
     trials = pd.DataFrame({"trial": [3, 12], "incremental_value_mean": [9000.0, 10612.0],
                            "incremental_value_ci_low": [8000.0, 8211.0], "incremental_value_ci_high": [10000.0, 13013.0],
-                           "replicates": [6, 6]})
-    result = SimpleNamespace(objectives=[Objective("incremental_value", "maximize")], trials=trials, best_trial=12)
+                           "replicates": [6, 6], "state": "COMPLETE", "incremental_value_rung0_mean": [9000.0, 10612.0]})
+    result = SimpleNamespace(objectives=[Objective("incremental_value", "maximize")], trials=trials, best_trial=12,
+                             constraints=[])
     fresh = lambda mean: pd.DataFrame({"metric": ["incremental_value"], "mean": [mean]})  # noqa: E731
     (_, line) = fresh_seed_lines(result, fresh(7684.0))
     assert line.startswith("In the search it scored 10,612 on `incremental_value` (95% interval 8,211 – 13,013 over "
                            "its 6 replicates), against 7,684 on the fresh seeds"), line
+    assert "winner's curse" in line
     assert fresh_seed_lines(result, fresh(9000.0)) == [] and fresh_seed_lines(result, fresh(14000.0)) == []
-    cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12)
+    # every trial scored the same on the search's seeds (budgets above any spend): no choice was made, and the winner's
+    # curse was blamed for the shared seeds' luck
+    level = trials.assign(incremental_value_rung0_mean=10612.0)
+    (_, line) = fresh_seed_lines(SimpleNamespace(**{**vars(result), "trials": level}), fresh(7684.0))
+    assert "winner's curse" not in line and "every trial scored the same there, so no choice flattered it" in line, line
+    cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12,
+                           constraints=[])
     assert fresh_seed_lines(cost, fresh(14000.0)) and not fresh_seed_lines(cost, fresh(7684.0))
 
 
