@@ -1310,6 +1310,16 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     credit = small(name="credit", program={"incentive": {**single, "reward_type": "credit"}})
     note = assumption_note(wrap(cash, credit))
     assert "cash 100%, credit 40%" in note and "--uncertain program.cost_shares.credit=0.2:1" in note
+    # one assumed share below face value still prices a larger reward and a budget's length: a B2B credit of $316 with a
+    # $26,481 budget beat the bundled $150 at 40% and lost, sure, at 100%, and no note named the share
+    larger = small(name="larger", program={"incentive": {**single, "reward_type": "credit", "referrer_reward": 40,
+                                                          "budget": 5000}})
+    note = assumption_note(wrap(credit, larger))
+    assert ("their rewards (credit) are assumed to cost the company 40% of their face value (`program.cost_shares.credit`"
+            in note and "how long a budget lasts" in note and "--uncertain program.cost_shares.credit=0.2:1" in note), note
+    cash_larger = small(name="larger", program={"incentive": {**single, "reward_type": "cash", "referrer_reward": 40}})
+    assert "cost_share" not in assumption_note(wrap(cash, cash_larger))   # cash costs its face value: no assumption
+    assert "cost_share" not in assumption_note(wrap(credit, credit.model_copy(update={"name": "again"})))
     assert "reward_type_weights" not in note   # cash and credit weigh alike for consumers (1 and 1)
     # a business's gift card against a reward to its organization: the assumed weights (0.3 against 1) decided most of
     # a $475,000 lead that the note put down to the cost shares alone
@@ -1340,7 +1350,8 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     rising = small(name="rising", program={"incentive": {"kind": "tiered", "tiers": [
         {"after": 0, "referrer_reward": 20}, {"after": 1, "referrer_reward": 30}]}})
     assert "different rewards (credit 20, rising 20 then 30 from referral 2)" in assumption_note(wrap(credit, rising))
-    assert "--uncertain program.link_response=0:1" in note and "cost" not in note
+    # credit at 40% of its face value: the share prices the larger reward (it was left unsaid where the shares agree)
+    assert "--uncertain program.link_response=0:1" in note and "--uncertain program.cost_shares.credit=0.2:1" in note
     # at link_response 0 the note says the opposite assumption; with no link use, none (link_response moves nothing)
     unmoved = [small(name=s.name, program={**s.program.model_dump(), "link_response": 0}) for s in (
         credit, small(name="credit-30", program={"incentive": {**single, "referrer_reward": 30}}))]
@@ -2315,10 +2326,13 @@ def test_budgets_that_end_the_asks_early_are_named_among_what_the_ranking_rests_
     days = sorted(runs.loc[runs["scenario"] == "ends", "budget_exhausted_day"])
     day = int(days[1])   # the median of 3 runs
     assert f"first half of the 120-day horizon (ends on day {day}, the day by which half the runs had run out)" in note, note
-    assert "end_program, the default, ended the asks" in note and "asks-on" not in note and "lasts" not in note
+    ending = note.split("`refsim sensitivity")[0]   # the command names every file
+    assert "end_program, the default, ended the asks" in ending and "asks-on" not in ending and "lasts on day" not in ending
     assert "ends also asked the 150 customers there at launch, each once in the launch's first days" in note and "once, the default)" in note
     assert "rewards_only" in note and note.startswith("- The ranking rests on what the model is told here:")
-    assert "()" not in note   # no sensitivity ranges to name: no empty list of them
+    # the budgets differ, and the credit's assumed cost sets how long each lasts: the one range to test
+    assert "face value (`program.cost_shares.credit`: set it to your own cost), which sets how long a budget lasts;" in note
+    assert "--uncertain program.cost_shares.credit=0.2:1 --replicates 3" in note, note
     (line,) = [line for line in console.splitlines() if "budgets that ran out early" in line]
     assert f"(the day by which half the runs had run out, of a 120-day horizon: ends {day}; on_budget_exhausted end_program; " in line and "`" not in line
     console, report, _ = compare(files[1:], tmp_path / "on")
