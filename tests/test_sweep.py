@@ -4273,6 +4273,18 @@ def test_a_swept_list_of_values_is_a_key_the_runs_read():
         ["program.timing.reminders"], base=base, values={"program.timing.reminders": fatigue})
     same = [{"count": 1, "fatigue": 0.9}, {"count": 2}]   # 0.9 is the default: the points differ in the count alone
     assert study_world_note(["program.timing.reminders"], base=base, values={"program.timing.reminders": same}) == ""
+    # a key one point's kind has not is no difference: single- against double-sided was said to differ in the friend's
+    # assumed response (null against its default), no program against a reward in the reward's, never in the reminders'
+    for key, kinds in (("program.incentive", [{"kind": "single_sided", "referrer_reward": 10},
+                                              {"kind": "double_sided", "referrer_reward": 5, "referee_reward": 5}]),
+                       ("program.incentive", [{"kind": "none"}, {"kind": "single_sided", "referrer_reward": 5}]),
+                       ("program.timing", [{"kind": "never"}, {"kind": "onboarding", "delay_days": 3,
+                                                                "reminders": {"count": 1}}])):
+        assert study_world_note([key], base=base, values={key: kinds}) == "", kinds
+    assumed = [{"kind": "single_sided", "referrer_reward": 10, "max_uplift": 2},
+               {"kind": "double_sided", "referrer_reward": 5, "referee_reward": 5}]   # both read it: 2 against 1
+    assert "(its points differ in `program.incentive.max_uplift`)" in study_world_note(
+        ["program.incentive"], base=base, values={"program.incentive": assumed})
     # what the design lacks stays unread: no third channel, no milestone's reach on a campaign, no such block
     for key in ("program.channels.2", "program.timing.reach_share", "churn.nothing", "nothing"):
         assert not applies(base, key), key

@@ -2001,13 +2001,17 @@ def _differing_inside(key: str, values, inside: list[str], base) -> list[str] | 
         except ScenarioError:   # a value the schema refuses: the sweep's own check names it
             return None
 
+    missing = object()
+
     def leaf(point: dict, path: str):
         node: Any = point
         for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return json.dumps(node, sort_keys=True, default=str)
+            node = node.get(part, missing) if isinstance(node, dict) else missing
+        return node if node is missing else json.dumps(node, sort_keys=True, default=str)
 
-    return [k for k in inside if len({leaf(p, k) for p in points}) > 1]
+    # a key one point's kind has not (a single-sided reward's referee_max_uplift, the reminders of `never`) is no
+    # difference: single- against double-sided was said to differ in the friend's assumed response, a world key
+    return [k for k in inside if len({v for p in points if (v := leaf(p, k)) is not missing}) > 1]
 
 
 def study_world_note(keys, assumptions=(), base=None, values=None) -> str:
