@@ -12,7 +12,7 @@ import pytest
 
 from simulator.config import Scenario
 from simulator.errors import ScenarioError
-from simulator.parameters import parse_parameters
+from simulator.parameters import Parameter, parse_parameters
 from simulator.sensitivity import SensitivitySettings, sensitivity
 
 
@@ -2184,3 +2184,37 @@ def test_a_part_of_a_range_no_point_fell_in_is_marked_not_left_out():
     assert marked, result.flips   # 4 fresh points cannot fill four quarters of both ranges
     text = "\n".join(_decision_section(result, "cumulative_profit", designs=designs))
     assert "– in the best design by quarter: no point of the study fell in that quarter; raise --samples" in text, text
+
+
+@pytest.mark.parametrize("values", [2, 4])
+def test_every_whole_number_key_takes_another_value_in_b_than_in_a_in_some_block(values):
+    """At 8 samples SALib's A and B columns of a whole-number key fell in one value in
+    every block for 95 of 200 seeds (2 values) and 23 of 200 (4 values): each AB_j row
+    then repeats A, and a count of reminders whose tornado moved the value from 17,327 to
+    40,897 got S1 = ST = 0 ± 0, 'moves nothing'. The sample is drawn again until each
+    such key differs between A and B somewhere; a float key needs no redraw, and the
+    first draw is SALib's as before."""
+    from SALib.sample import sobol as sobol_sample
+
+    from simulator.sensitivity import sobol_units
+    from simulator.rng import stream_seed
+
+    count = Parameter("program.timing.reminders.count", "int", 0, values - 1)
+    # four keys, as in the study that found it (SALib's B column of the first of three keys never met this)
+    keys = [count, Parameter("program.base_share", "float", 0.1, 0.5), Parameter("fraud.share", "float", 0.0, 0.1),
+            Parameter("program.timing.reminders.fatigue", "float", 0.5, 1.0)]
+    problem = {"num_vars": 4, "names": [p.key for p in keys], "bounds": [[0.0, 1.0]] * 4}
+    block, redrawn = len(keys) + 2, 0
+    for seed in range(200):
+        units = sobol_units(problem, keys, 8, seed)
+        first = sobol_sample.sample(problem, 8, calc_second_order=False, seed=stream_seed(seed, "samples", 1) % 2**32)
+        a, b = units[0::block, 0], units[block - 1::block, 0]
+        assert units.shape == first.shape
+        assert any(count.from_unit(x) != count.from_unit(y) for x, y in zip(a, b)), seed
+        redrawn += not np.array_equal(units, first)
+    assert redrawn > 0   # some seeds' first draw never varied the key, and were drawn again
+    # where the first draw measures every key it is kept: with only float keys, always
+    floats = keys[1:]
+    problem = {"num_vars": 3, "names": [p.key for p in floats], "bounds": [[0.0, 1.0]] * 3}
+    assert np.array_equal(sobol_units(problem, floats, 8, 3),
+                          sobol_sample.sample(problem, 8, calc_second_order=False, seed=stream_seed(3, "samples", 1) % 2**32))
