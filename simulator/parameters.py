@@ -318,7 +318,7 @@ def _reminded(design: Scenario, key: str, varied: list[str]) -> bool:
     timing = getattr(design.program, "timing", None)
     if key == "program.timing.reminders.interval_days" and getattr(getattr(timing, "reminders", None), "count", 0) > 0:
         return True
-    if timing is not None and reminders_within(timing, design.days) > 0:
+    if timing is not None and reminders_within(timing, design.days, design.program.launch) > 0:
         return True
     return key in _LATER_ASK and len(getattr(timing, "days", ())) > 1
 

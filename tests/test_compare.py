@@ -1152,6 +1152,35 @@ def test_reminders_the_horizon_has_no_room_for_are_no_difference_of_worlds():
         "program.timing.reminders.annoyance (0.05 vs 0.2)", "program.timing.reminders.fatigue (0.9 vs 0.5)"]
 
 
+@pytest.mark.parametrize("timing, launch, sent", [
+    ({"kind": "campaign", "days": [55]}, "once", False),          # a campaign makes no launch ask: its push is the first
+    ({"kind": "at_purchase", "delay_days": 55}, "never", False),  # a joiner's first ask on day 56 at the earliest
+    ({"kind": "at_purchase", "delay_days": 55}, "once", True),    # the launch e-mail asks from day 1: reminders on day 8+
+])
+def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launch, sent):
+    """A reminder 7 days after a push on day 55 of a 60-day run is never sent, yet
+    reminders_within counted it from day 1, and compare said two such designs differed
+    in fatigue, 'partly one of worlds', beside a tie in every replicate. The k-th reminder
+    is counted from the design's earliest ask: its first push, a joiner's delay, or day 1
+    where the launch asks the customers of day 0. The runs say which: fatigue moves them
+    exactly where a reminder is counted."""
+    from simulator.compare import world_differences
+
+    def design(name, fatigue):
+        return small(name=name, days=60, program={
+            "timing": {**timing, "reminders": {"count": 1, "interval_days": 7, "fatigue": fatigue}},
+            "launch": {"ask_existing": launch}})
+
+    tired, fresh = design("tired", 0.5), design("fresh", 0.9)
+    named = world_differences(fresh, tired)
+    assert named == (["program.timing.reminders.fatigue (0.9 vs 0.5)"] if sent else []), named
+    from simulator import simulate
+
+    runs = [simulate(d, replicates=1, seed=3, people=False, baseline=False).timeseries for d in (tired, fresh)]
+    assert runs[0].drop(columns="scenario", errors="ignore").equals(
+        runs[1].drop(columns="scenario", errors="ignore")) is not sent
+
+
 def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_compare_worlds():
     """A milestone design beside its copy with `program.moment_effect.milestone` 3 'won',
     sure at 95%, with no word that the two differed only in what the model assumes of

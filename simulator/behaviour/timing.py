@@ -52,27 +52,58 @@ def ask_lags(timing, days: int | None = None) -> tuple[int, int] | None:
         first = campaign_wait(timing, days)
         if first is None:
             return None
+        sent = reminders_within(timing, days)   # after a push: counted from the first push's day
     else:
-        delay = getattr(timing, "delay_days", None)
-        if delay is None or isinstance(timing, NeverAsk):
+        first = joiner_lag(timing)
+        if first is None:
             return None
-        first = max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
+        sent = reminders_within(timing, days, first=first)   # a joiner's: from its own first ask
     reminders = getattr(timing, "reminders", None)
-    last = first + (reminders_within(timing, days) * reminders.interval_days if reminders is not None else 0)
+    last = first + (sent * reminders.interval_days if reminders is not None else 0)
     return first, last
 
 
-def reminders_within(timing, days: int | None) -> int:
-    """How many of a design's reminders can fall within a ``days``-day horizon: an ask
-    comes on day 1 at the earliest, so the k-th reminder can only if 1 + k · interval_days
-    ≤ days (None: no horizon, all of them). A reminder 3,650 days after the ask of a
-    365-day run is never sent, and reports named it as a difference between designs."""
+def joiner_lag(timing) -> int | None:
+    """The day after joining a design first asks (delay_days + 1; a fixed milestone's
+    day; a geometric milestone's mean wait), as first_ask_day files them; None for a
+    design that asks no joiner (never, a campaign's calendar days)."""
+    delay = getattr(timing, "delay_days", None)
+    if delay is None or isinstance(timing, (NeverAsk, Campaign)):
+        return None
+    return max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
+
+
+def earliest_ask(timing, launch=None) -> int | None:
+    """The first day any customer can be asked: a campaign's first push; day 1 where a
+    launch ask may reach the customers of day 0 (``launch``, program.launch: None reads
+    as the default, once, which asks from day 1); else a joiner's ask, ``joiner_lag``
+    after day 0 (a geometric milestone's wait can be a day: day 1). None: never asked."""
+    if isinstance(timing, NeverAsk):
+        return None
+    if isinstance(timing, Campaign):
+        return min(timing.days, default=None)
+    if launch is None or launch.ask_existing == "once" or (isinstance(timing, Milestone)
+                                                           and timing.schedule == "geometric"):
+        return 1
+    return joiner_lag(timing)
+
+
+def reminders_within(timing, days: int | None, launch=None, first: int | None = None) -> int:
+    """How many of a design's reminders can fall within a ``days``-day horizon: the k-th
+    can only if first + k · interval_days ≤ days, ``first`` the earliest ask day
+    (earliest_ask with ``launch``, unless given; None for ``days``: no horizon, all of
+    them). A reminder 3,650 days after the ask of a 365-day run is never sent, and
+    reports named it as a difference between designs; so was one 7 days after a push on
+    day 55 of a 60-day run, counted from day 1."""
     reminders = getattr(timing, "reminders", None)
     if reminders is None or isinstance(timing, NeverAsk):
         return 0
     if days is None:
         return reminders.count
-    return min(reminders.count, max(0, (days - 1) // reminders.interval_days))
+    start = earliest_ask(timing, launch) if first is None else first
+    if start is None:
+        return 0
+    return min(reminders.count, max(0, (days - start) // reminders.interval_days))
 
 
 def campaign_wait(timing: Campaign, days: int | None = None) -> int | None:
