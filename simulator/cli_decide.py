@@ -9,6 +9,7 @@ user mistake is one line and exit code 2 (cli.py's ``user_errors``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -83,6 +84,28 @@ def _evaluator(settings, workers, executor, scheduler, progress=None, settings_f
     workers = pick(workers, settings.workers) or default_workers()
     # the manifest's count: one for serial, a cluster's own (it recorded this computer's cores)
     return Evaluator(executor, workers, scheduler, progress=progress), executor, workers_used(executor, workers, cluster)
+
+
+def _settings_sets(command: Callable) -> Callable:
+    """A settings file's ``set:`` entry a scenario refuses, named as that entry at its line
+    (docs/decide.md: a settings file's mistake names the file, key and line): 'with --set
+    days=0' blamed a flag the user never typed."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as error:
+            settings_file, place = kwargs.get("settings_file"), error.file or ""
+            if settings_file is None or kwargs.get("sets") or " with --set " not in place:
+                raise
+            scenario, item = place.split(" with --set ", 1)
+            where = f"{error.key}: " if error.key else ""
+            message = error.message.replace("drop this --set", "drop this entry")
+            raise ScenarioError(f"{item} (set on {scenario}): {where}{message}", file=str(settings_file),
+                                key=_file_key(settings_file, "set")) from None
+
+    return wrapper
 
 
 def _file_key(settings_file: Optional[Path], key: str) -> str:
@@ -246,6 +269,7 @@ def _runs_at_most(planned: float, flag: str, runs_at: Callable[[int], float], va
 
 @app.command()
 @user_errors
+@_settings_sets
 def optimize(
     scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Base scenario YAML (or 'scenario:' in --settings)."),
     vary: list[str] = typer.Option([], "--vary", metavar="KEY=RANGE", help="A key to search and its range: KEY=LO:HI, KEY=LO:HI:log, KEY=a,b,c, or a bare categorical KEY such as program.timing.kind. Repeatable; list items by index (program.channels.0.extra_invites)."),
@@ -732,6 +756,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
 
 @app.command()
 @user_errors
+@_settings_sets
 def sensitivity(
     scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Scenario YAML (or 'scenario:' in --settings)."),
     designs: list[Path] = typer.Argument(None, metavar="DESIGNS", help="More designs (scenario YAML files) to decide between; the decision analysis runs with two or more."),
@@ -996,6 +1021,7 @@ def sensitivity(
 
 @app.command()
 @user_errors
+@_settings_sets
 def calibrate(
     scenario: Optional[Path] = typer.Argument(None, metavar="SCENARIO", help="Scenario YAML of the launch (or 'scenario:' in --settings)."),
     data: Optional[Path] = typer.Option(None, "--data", help="The pilot's daily counts as CSV: one row per day (a 'day' column optional), columns named as in timeseries.csv (new_organic, new_referred, shares, asks, ...)."),

@@ -614,6 +614,19 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
              ["set (line 4)", "set: ['program.incentive.budget=100', 'days=30']"])):
         settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "vary": {REWARD: "0:40"}, **data}, sort_keys=False))
         one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), "study.yaml", *words)
+    # a set: entry the scenario refuses was blamed on "--set days=0", a flag never typed, with no file or line
+    for command, block in (("optimize", {"vary": {REWARD: "0:40"}}), ("sensitivity", {"uncertain": {REWARD: "0:40"}})):
+        for entry, words in (("days=0", "greater than or equal to 1"), ("nosuch=1", "unknown key 'nosuch'")):
+            settings.write_text(yaml.safe_dump({"scenario": DEFAULT, **block, "set": [entry]}, sort_keys=False))
+            line = one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"),
+                                  f"study.yaml: set (line 4): {entry} (set on {DEFAULT})", words)
+            assert "--set" not in line, line
+    settings.write_text(yaml.safe_dump({"set": ["days=0"]}))
+    one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--settings",
+                          settings, "--out", tmp_path / "x"), "study.yaml: set (line 1): days=0")
+    # a --set typed on the command line is still the --set's
+    one_line_error(invoke("optimize", "--settings", settings, "--vary", f"{REWARD}=0:40", DEFAULT, "--set", "days=0",
+                          "--out", tmp_path / "x"), f"{DEFAULT} with --set days=0")
     # calibrate's columns: in a settings file was blamed on the pilot's file
     settings.write_text(yaml.safe_dump({"columns": ["new_organic", "sharez"]}))
     line = one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6",
