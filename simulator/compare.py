@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from functools import partial
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -477,7 +478,7 @@ def pairing_differences(reference: Scenario, other: Scenario, seed_given: bool =
             if changed:
                 # a path in full: two shortened alike read as no difference at all
                 found.append(", ".join(f"{key}.{k} ({shown(mine.get(k))} vs {shown(theirs.get(k))})"
-                                       for k in changed for shown in [str if k == "path" else _short]))
+                                       for k in changed for shown in [partial(_short, full=k == "path")]))
         elif mine != theirs:
             found.append(f"{key} ({mine} vs {theirs})")
     return found
@@ -690,9 +691,12 @@ def _same_file(block: str, key: str, mine: dict, theirs: dict) -> bool:
     return file_digest(Path(mine[key])) == file_digest(Path(theirs[key])) != "missing"
 
 
-def _short(value) -> str:
-    text = str(value)
-    return text if len(text) <= 30 else text[:27] + "..."
+def _short(value, full: bool = False) -> str:
+    """A value as a difference lists it (cut at 30 characters unless ``full``): a key one
+    design's kind lacks, or null, is "not set" ("network.mean_degree (8.0 vs None)" spoke
+    Python, not the YAML the user wrote)."""
+    text = "not set" if value is None else str(value)
+    return text if full or len(text) <= 30 else text[:27] + "..."
 
 
 def check_k_window(scenarios: list[Scenario], sources: list[str] | None = None, remedy: str = "--set") -> None:

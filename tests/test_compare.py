@@ -3013,6 +3013,11 @@ def test_two_edge_lists_with_the_same_bytes_pair_and_two_that_differ_are_named_i
     assert pairing_differences(here, copy) == []
     (difference,) = pairing_differences(copy, other)
     assert difference == f"network.path ({deep / 'graph.txt'} vs {deep / 'graph-2.txt'})"
+    # a key one network's kind lacks is "not set", not Python's None ("network.mean_degree (8.0 vs None)")
+    generated = small(name="d", network={"kind": "erdos_renyi", "mean_degree": 8})
+    difference = "; ".join(pairing_differences(generated, here))
+    assert "network.mean_degree (8.0 vs not set)" in difference and f"network.path (not set vs {tmp_path / 'graph.txt'})" \
+        in difference and "None" not in difference, difference
 
 
 def test_a_set_of_a_key_one_designs_kind_lacks_says_how_to_vary_it_in_the_others(tmp_path):
