@@ -660,3 +660,27 @@ def test_without_ssa_every_assignment_keeps_its_values_type_or_widens_an_integer
     assert unchecked <= {"simulator.kernel.queue.push", "simulator.kernel.queue.push_many",
                          "simulator.kernel.rand.exponential", "simulator.kernel.rand._rotl"}, unchecked
     assert checked > 500  # about 600 in 2026-12
+
+
+@pytest.mark.slow
+def test_processes_warming_up_together_on_a_fresh_cache_compile_the_kernel_once(tmp_path):
+    """Two processes started together on a first run (a Dask cluster's workers, a test
+    suite's) each compiled the kernel, every compile slowed by the other. One warms up
+    at a time now (kernel._compiling): the other waits, then loads what the first
+    compiled. Each process reports whether numba compiled run_days (a cache miss) or
+    loaded it (a hit): exactly one compiles, on a cache folder neither had seen."""
+    import os
+    import subprocess
+    import sys
+
+    report = ("from simulator.kernel import warm_up\nwarm_up()\nfrom simulator.kernel.day import run_days\n"
+              "print(sum(run_days.stats.cache_misses.values()), sum(run_days.stats.cache_hits.values()))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "REFSIM_ENGINE": "auto"}
+    env.pop("NUMBA_CACHE_DIR", None)
+    started = [subprocess.Popen([sys.executable, "-c", report], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    counts = sorted(tuple(map(int, process.communicate(timeout=600)[0].split())) for process in started)
+    assert [process.returncode for process in started] == [0, 0]
+    (_, loaded_hits), (compiled_misses, _) = counts
+    assert counts[0][0] == 0 and loaded_hits > 0 and compiled_misses > 0, counts
+    assert (tmp_path / "cache" / "refsim").exists()

@@ -13,8 +13,10 @@ first run that uses them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from pathlib import Path
 
 #: Values of REFSIM_ENGINE.
 CHOICES = ("auto", "kernel", "numpy")
@@ -164,11 +166,58 @@ def warm_up() -> None:
     On a first run (nothing cached) a second process compiles the graph loops while
     this one compiles the kernel on a network no compiled loop builds (``complete``);
     this process then loads the loops from the second's cache."""
+    with _compiling():
+        _warm_up()
+
+
+@contextlib.contextmanager
+def _compiling():
+    """One process at a time warms up on a machine's numba cache (an exclusive lock on
+    ``compile.lock`` in its folder): processes started together on a first run (a Dask
+    cluster's workers, two commands at once, a test suite's workers) each compiled the
+    kernel and the graph loops at once, every compile slowed by the others, where the
+    ones that wait load what the first compiled. No lock where the folder cannot hold
+    one (a read-only cache folder, a system without fcntl): each compiles, as before."""
+    if _held["depth"]:   # this process holds it already (warm_up's own runs ask for a first compile again)
+        _held["depth"] += 1
+        try:
+            yield
+        finally:
+            _held["depth"] -= 1
+        return
+    try:
+        import fcntl
+
+        from .cache import numba
+
+        folder = Path(numba.config.CACHE_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / "compile.lock", "a+b")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:   # a file system without locks (some network mounts)
+            pass
+        _held["depth"] = 1
+        try:
+            yield
+        finally:
+            _held["depth"] = 0
+
+
+_held = {"depth": 0}
+
+
+def _warm_up() -> None:
     from ..engine import Engine
     from ..network.edgelist_loop import read_pairs
 
     kernel = engine_choice() != "numpy"
-    aside = _GraphsAside.start() if kernel else None
+    # a process that waited for another's compile loads it all: no second process to compile the loops aside
+    aside = _GraphsAside.start() if kernel and _nothing_compiled() else None
     if kernel:
         try:
             Engine(_tiny_scenario({"kind": "complete"}), 1, kernel=True).run()
