@@ -213,14 +213,14 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     room.page.wait_for_selector(".refsim-panel-B", state="detached")
     assert room.text(".refsim-day").startswith("Day 0 of 180")
 
-    # 2. K below 1 fades: play (x5 here; the lesson's x1 is played in step 3); from day 31 K appears, below 1,
+    # 2. K below 1 fades: play (x10 here; the lesson's x1 is played in step 3); from day 31 K appears, below 1,
     # too few customers to read at first; from 10 customers (day 86 on this seed, as docs/app.md says), red: the loop fades
-    room.play("5_0")
+    room.play("10_0")
     room.wait_day(40)
     room.pause()
     assert room.k("A") < 1.0
     assert "Too few customers" in room.text(".refsim-verdict-A")
-    room.play("5_0")
+    room.play("10_0")
     room.wait_day(100)
     room.pause()
     assert room.k("A") < 1.0
@@ -234,7 +234,7 @@ def test_the_lesson_of_docs_app_md_step_by_step(classroom):
     # change the seed: the run restarts on new people, and the story does not change
     room.page.fill(".refsim-seed input", "7")
     room.wait_text(".refsim-day", "^Day 0 ")
-    room.play("5_0")
+    room.play("10_0")
     room.wait_day(100)
     room.pause()
     assert room.k("A") < 1.0 and "fades" in room.text(".refsim-verdict-A")
