@@ -1958,6 +1958,13 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     assert "bar:\n2.5–97.5%" in side.get_title() and "on day 2" in side.get_title()
     dots = [line for line in side.lines if line.get_marker() == "o"]
     assert [float(d.get_ydata()[0]) for d in dots] == pytest.approx([values.mean()] * 2)
+    assert "band: 2.5–97.5%" in ax.get_title()
+    # one replicate: no band and no bar is drawn, and the titles do not announce them
+    lone = series[series["replicate"] == 0]
+    plots.incremental_value({"a": (lone, twin)}, Path("value.png"), final={"a": 12.0})
+    alone, alone_side = drawn[-1].axes
+    assert not alone.collections and "band:" not in alone.get_title() and "bar:" not in alone_side.get_title()
+    assert "one replicate" in alone.get_title() and "one replicate" in alone_side.get_title()
     assert dots[0].get_xdata()[0] != dots[1].get_xdata()[0]   # side by side, not one over the other
     assert ax.get_ylim()[1] < values.mean()   # the profit's axis is its own: the dots no longer stretch it
     fig.canvas.draw()

@@ -168,8 +168,11 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             side.errorbar([i], [value], fmt="o", color=line.get_color(), ms=5, **spread)
     ax.axhline(0, color="black", lw=0.8)
     # 'paired' above an --unpaired compare's footnote read as a contradiction: each design is paired with its own twin
+    # one replicate draws no band nor bar: the titles announced both all the same
+    several = max(series["replicate"].nunique() for series, _ in designs.values()) > 1
     ax.set(xlabel="day", ylabel="program − no-program twin [currency]",
-           title=f"Incremental profit to date, each run against its twin\n(line: mean, band: {SPREAD_TEXT} of replicates)")
+           title="Incremental profit to date, each run against its twin\n"
+                 + (f"(line: mean, band: {SPREAD_TEXT} of replicates)" if several else "(one replicate: no band)"))
     ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)
     if side is not None:
@@ -180,7 +183,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
         side.set_xlim(-0.75, len(designs) - 0.25)
         side.set_xticks([])
         side.yaxis.tick_right()
-        side.set_title(f"Incremental value\n{when}\n(dot: mean, bar:\n{SPREAD_TEXT}\nof replicates)", fontsize=8)
+        side.set_title(f"Incremental value\n{when}\n" + (f"(dot: mean, bar:\n{SPREAD_TEXT}\nof replicates)" if several
+                                                          else "(one replicate:\nno bar)"), fontsize=8)
         side.yaxis.set_label_position("right")   # its own scale: the left panel's label names the profit's
         side.set_ylabel("incremental value [currency]", fontsize=7)
         side.set_xlabel("profit + customer\nequity − rewards\nowed − rewards\nunpaid + referrals\nstill converting",
