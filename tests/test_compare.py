@@ -3891,3 +3891,30 @@ def test_an_unpaired_comparison_names_every_key_its_designs_differ_in():
     growth = small(name="growth", network={"kind": "powerlaw_cluster", "mean_degree": 10, "clustering": 0.5})
     differ = _unpaired_differences(SimpleNamespace(designs=[SimpleNamespace(scenario=ring), SimpleNamespace(scenario=growth)]))
     assert {"network.kind", "network.mean_degree"} <= set(differ), differ
+
+
+def test_the_value_plot_names_a_design_without_a_program_it_leaves_out(monkeypatch, tmp_path):
+    """A compare of no-program, a credit and a capped campaign drew 2 of its 3 designs in
+    incremental_value.png, with no word of the third: a design without a program is its
+    own twin, so its line is 0 by definition. The legend now names it as not drawn."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from simulator.report import plots
+    from simulator.report.compare import incremental_value_plot
+
+    drawn = []
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) and path or save(fig, tmp_path / path, rect))
+    series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
+    runs = pd.DataFrame({"replicate": [0, 1], "incremental_value": [3.0, 4.0], "payback_day": [np.nan, 2.0]})
+    none = small(name="none", program={"timing": {"kind": "never"}, "incentive": {"kind": "none"}})
+    designs = [SimpleNamespace(scenario=s, timeseries=series, baseline_timeseries=series.assign(cumulative_profit=0.0),
+                               runs=runs) for s in (none, small(name="credit"), small(name="other"))]
+    incremental_value_plot(designs, Path("value.png"))
+    labels = drawn[-1].legends[0].get_texts()
+    assert [t.get_text() for t in labels][-1] == "none: no program, so its own twin: 0 by definition (not drawn)"
+    assert len(labels) == 3 and not any(line.get_label().startswith("none") and len(line.get_xdata())
+                                        for line in drawn[-1].axes[0].lines)
+    incremental_value_plot(designs[1:], Path("value.png"))   # every design has a program: nothing to name
+    assert not any("not drawn" in t.get_text() for t in drawn[-1].legends[0].get_texts())

@@ -101,6 +101,7 @@ def incremental_value_plot(designs: list[Results], path: Path, paired: bool = Tr
     and given in the legend, or that it never paid back (designs without a program are
     their own twin and are left out)."""
     colors = {d.scenario.name: f"C{i % 10}" for i, d in enumerate(designs)}   # as in the folder's other plots
+    left_out = [d.scenario.name for d in designs if not has_program(d.scenario)]
     designs = [d for d in designs if has_program(d.scenario)] or designs
     return plots.incremental_value({d.scenario.name: (d.timeseries, d.baseline_timeseries) for d in designs}, path,
                                    payback={d.scenario.name: median_day(d.runs["payback_day"]) if "payback_day" in d.runs.columns
@@ -111,7 +112,7 @@ def incremental_value_plot(designs: list[Results], path: Path, paired: bool = Tr
                                               and has_program(d.scenario) and not nothing_to_pay_back(d.runs)},
                                    final={d.scenario.name: d.runs["incremental_value"].to_numpy(float)
                                           for d in designs if "incremental_value" in d.runs.columns}, colors=colors,
-                                   paired=paired)
+                                   paired=paired, left_out=left_out)
 
 
 def no_value_sentence(comparison: Comparison) -> str:

@@ -112,7 +112,7 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
 def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], path: Path, *,
                       payback: dict[str, float] | None = None, final: dict[str, float] | None = None,
                       paid_back: dict[str, float] | None = None, colors: dict[str, str] | None = None,
-                      paired: bool = True) -> Path:
+                      paired: bool = True, left_out: list[str] | None = None) -> Path:
     """Program minus its no-program twin, replicate by replicate on the same seed:
     cumulative profit to date (mean line, 2.5–97.5% band of the paired differences), the
     payback day marked (with ``paid_back``, the share of replicates that pay back, when
@@ -120,16 +120,20 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     pipeline) on the last day: ``final`` maps a name to every replicate's value (their mean as a dot, the
     2.5–97.5% of them as a bar) or to one value (a dot). ``designs`` maps a name to (timeseries, twin
     timeseries); ``colors`` a name to its colour; ``paired``: the designs ran on the same seeds (a
-    compare with --unpaired did not, and the footnote said they were told apart run by run)."""
+    compare with --unpaired did not, and the footnote said they were told apart run by run);
+    ``left_out``: designs without a program, their own twin, named in the legend as not
+    drawn (the legend showed 2 of a compare's 3 designs, with no word of the third)."""
     finals = {name: _finite((final or {}).get(name, np.nan)) for name in designs}
+    left_out = [name for name in left_out or () if name not in designs]
+    rows = len(designs) + len(left_out)
     if any(len(values) for values in finals.values()):
         # the value at the horizon in a panel of its own, on its own scale: beside values of 20,000 on one axis the
         # profit line's dip to -184 on day 81 (a payback on day 153) lay flat on 0, and the payback the legend named
         # could not be seen
-        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4 + LEGEND_ROW * len(designs)),
+        fig, (ax, side) = plt.subplots(1, 2, figsize=(8, 4 + LEGEND_ROW * rows),
                                        gridspec_kw={"width_ratios": [5, 1]})
     else:
-        (fig, ax), side = plt.subplots(figsize=(7, 4 + LEGEND_ROW * len(designs))), None
+        (fig, ax), side = plt.subplots(figsize=(7, 4 + LEGEND_ROW * rows)), None
     for i, (name, (series, twin)) in enumerate(designs.items()):
         program = series.pivot(index="day", columns="replicate", values="cumulative_profit")
         baseline = twin.pivot(index="day", columns="replicate", values="cumulative_profit")
@@ -166,6 +170,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
                                                           [np.quantile(values, SPREAD[1]) - value]], "capsize": 3}
             # side by side, so that designs' bars do not hide each other
             side.errorbar([i], [value], fmt="o", color=line.get_color(), ms=5, **spread)
+    for name in left_out:
+        ax.plot([], [], " ", label=f"{name}: no program, so its own twin: 0 by definition (not drawn)")
     ax.axhline(0, color="black", lw=0.8)
     # 'paired' above an --unpaired compare's footnote read as a contradiction: each design is paired with its own twin
     # one replicate draws no band nor bar: the titles announced both all the same
@@ -198,7 +204,7 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     foot = FOOTNOTE_HEIGHT if len(designs) > 1 else 0.0
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, foot / height), fontsize=8,
                frameon=False)
-    rect = (0, (foot + LEGEND_ROW * len(designs) + 0.1) / height, 1, 1)
+    rect = (0, (foot + LEGEND_ROW * rows + 0.1) / height, 1, 1)
     if len(designs) > 1:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
         told = ("designs are told apart run by run on the same seeds (report.md's verdict)" if paired else
