@@ -657,6 +657,21 @@ def test_a_no_program_design_says_why_its_panels_are_empty_and_each_bar_names_th
     labels = [t.get_text() for t in tornado.axes[1].get_yticklabels()]
     assert any("0.1 → 0.4 (own 0.4)" in label for label in labels), labels
     assert not any("own" in t.get_text() for t in tornado.axes[0].get_yticklabels() if "referrer_reward" in t.get_text())
+    # given the designs, a key one does not read is labelled so in its panel: its empty row read as measured, no effect
+    report.tornado_plot(result, "incremental_value", tmp_path / "tornado.png", designs=[none, design])
+    labels = {ax.get_title(): [t.get_text() for t in ax.get_yticklabels()] for ax in drawn[-1].axes[:2]}
+    assert all("not read by this design" in label for label in labels["none"]), labels   # no program reads neither
+    assert not any("not read" in label for label in labels["asked"]), labels
+    # and the Sobol ticks never run together: a whisker reaching -0.75 on a narrow panel printed "-0.75-0.50-0.25 0.00"
+    result.sobol.loc[result.sobol["design"] == "asked", ["S1", "S1_conf", "ST", "ST_conf"]] = [-0.5, 0.4, 0.3, 0.05]
+    report.sobol_plot(result, "incremental_value", tmp_path / "sobol.png")
+    figure = drawn[-1]
+    figure.canvas.draw()
+    for ax in figure.axes:
+        low, high = ax.get_xlim()
+        boxes = sorted((label.get_window_extent() for tick, label in zip(ax.get_xticks(), ax.get_xticklabels())
+                        if low <= tick <= high and label.get_text()), key=lambda box: box.x0)
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [label.get_text() for label in ax.get_xticklabels()]
 
 
 def test_a_tornado_panel_whose_design_never_gets_there_says_so_and_dots_the_ends_that_do(monkeypatch, tmp_path):

@@ -41,7 +41,7 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         for name, table in tables.items():
             if table is not None:
                 atomic_write_csv(path / f"{name}.csv", table)
-        figures = [tornado_plot(result, decision_metric, path / "tornado.png"),
+        figures = [tornado_plot(result, decision_metric, path / "tornado.png", designs=list(designs)),
                    sobol_plot(result, decision_metric, path / "sobol.png")]
         atomic_write_text(path / "report.md", sensitivity_markdown(result, metrics, decision_metric, settings, figures,
                                                                    designs=designs, sets=sets, set_notes=set_notes,
@@ -58,11 +58,16 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
     return Path(out)
 
 
-def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
+def tornado_plot(result: SensitivityResult, metric: str, path: Path, designs: list[Scenario] | None = None) -> Path:
     """One panel per design, in the study's order, on one x scale (bars compare across
     designs): the metric with each assumption alone at its low and high end (a
     categorical one at each of its choices, each bar named), the others as the design
-    has them, around the design as it is (the vertical line); widest swing on top."""
+    has them, around the design as it is (the vertical line); widest swing on top.
+    ``designs`` (the scenarios, in result.designs' order): a key a design does not read
+    (parameters.reads) is labelled so in its panel, where its empty row read as measured
+    and of no effect."""
+    scenarios = dict(zip(result.designs, designs or []))
+    keys = [p.key for p in result.parameters]
     table = result.tornado[result.tornado["metric"] == metric]
     points = tornado_points(result, metric)
     choices = {p.key: p.choices for p in result.parameters if p.kind == "categorical"}
@@ -91,6 +96,8 @@ def tornado_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
         # a categorical's choices are named at their bars: all of them in the label ran into the next panel
         ax.set_yticks(positions, [(f"{k}\nat each choice" if k in choices else f"{k}\n{_v(lo)} → {_v(hi)}")
                                   + (f" (own {_v(own)})" if _given(own) else "")
+                                  + ("\nnot read by this design" if design in scenarios
+                                     and not reads(scenarios[design], k, keys) else "")
                                   for k, lo, hi, own in zip(rows["parameter"], rows["value_low"], rows["value_high"],
                                                             rows.get("value_base", [None] * len(rows)))], fontsize=7)
         if math.isfinite(centre):
@@ -227,6 +234,10 @@ def sobol_plot(result: SensitivityResult, metric: str, path: Path) -> Path:
                         textcoords="offset points", ha="left", va="top", fontsize=7, color="tab:blue",
                         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
         ax.grid(alpha=0.3, axis="x")
+        # at most five ticks: whiskers reaching -0.75 ran the labels together ("-0.75-0.50-0.25 0.00")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         if _unmoved_rows(rows):
             _unmoved(ax, f"{metric} does not vary here:\nno variance to share out")
     fig.suptitle(f"Sobol indices: {metric}")
