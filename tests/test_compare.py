@@ -3638,6 +3638,16 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_nam
     long = rows.assign(design=["double-sided-store-credit-ten-dollars-each-with-weekly-reminder-variant"] * len(rows))
     plots.paired_intervals(long, Path("pairs.png"), reference="c")
     assert all(len(line) <= 48 for t in drawn[-1].axes[0].get_yticklabels() for line in t.get_text().split("\n"))
+    # a row far from 0 (a B2B cost 28 half-widths off) squeezed the verdict's row to a sliver: the axis stops at a few
+    # half-widths, and the far row is cut at the edge with its centre written there
+    far = pd.concat([rows, rows.iloc[[0]].assign(metric="program_cost", diff_mean=28.0, diff_ci_low=27.5,
+                                                   diff_ci_high=28.5, unpaired_ci_low=27.0, unpaired_ci_high=29.0)])
+    plots.paired_intervals(far, Path("pairs.png"), reference="c")
+    axes = drawn[-1].axes[0]
+    scale = (rows["unpaired_ci_high"] - rows["unpaired_ci_low"]) / 2
+    nearest = float(np.abs(np.r_[rows["diff_mean"] / scale - 1, rows["diff_mean"] / scale + 1]).max())
+    assert axes.get_xlim()[1] <= max(3.0, nearest) * 1.1 + 1e-9 and axes.get_xlim()[1] < 27, axes.get_xlim()
+    assert [t.get_text() for t in axes.texts] == ["→ at 28"]
     # nothing to draw (one replicate): said in the frame, not a blank one under a caption describing intervals
     plots.paired_intervals(rows.assign(unpaired_ci_low=math.nan, unpaired_ci_high=math.nan), Path("pairs.png"))
     assert [t.get_text() for t in drawn[-1].axes[0].texts] == [

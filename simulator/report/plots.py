@@ -375,6 +375,21 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
         # wrapped: a 73-character design name squeezed the axes to a third of the figure and cut its label off
         labels.append("\n".join(textwrap.wrap(f"{named}: {row['metric']}", 48)))
     ax.axvline(0, color="black", lw=0.8)
+    # a row far from 0 (a cost 28 half-widths off) squeezed every other row, the verdict's too, to a sliver: the axis
+    # stops at PAIRED_AXIS_LIMIT half-widths, and a row past it is cut at the edge, its centre written there
+    if len(rows):
+        centres = (rows["diff_mean"] / rows["scale"]).to_numpy(float)
+        ends = np.abs(np.c_[centres - 1, centres + 1, rows["diff_ci_low"] / rows["scale"],
+                            rows["diff_ci_high"] / rows["scale"]]).max(axis=1)
+        if np.nanmax(ends) > PAIRED_AXIS_LIMIT:
+            within = ends[ends <= PAIRED_AXIS_LIMIT]
+            limit = max(3.0, float(within.max()) if len(within) else 3.0) * 1.1
+            ax.set_xlim(-limit, limit)
+            for i, (centre, end) in enumerate(zip(centres, ends)):
+                if end > limit:
+                    ax.annotate(f"{'→' if centre > 0 else '←'} at {centre:.0f}", (limit if centre > 0 else -limit, i),
+                                xytext=(-3 if centre > 0 else 3, 6), textcoords="offset points",
+                                ha="right" if centre > 0 else "left", va="bottom", fontsize=7)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     if not len(rows):   # one replicate: a blank frame stood under a caption describing intervals
@@ -388,6 +403,10 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
            title="Common random numbers: paired (thick, blue) vs\nunpaired (thin, grey) intervals, 95% or the row's level")
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, path)
+
+
+#: paired_vs_unpaired.png's widest axis, in unpaired half-widths either side of 0.
+PAIRED_AXIS_LIMIT = 8.0
 
 
 def _level_key(value) -> tuple:

@@ -415,7 +415,9 @@ CAPTIONS = {
                           "unpaired one (thin), in unpaired half-widths: where the thick bar misses 0 and the thin "
                           "one does not, the common random numbers told the designs apart. Differences from a side "
                           "that is the same in every replicate (a no-program reference's incremental value) are "
-                          "left out: there is nothing to pair away.",
+                          "left out: there is nothing to pair away. A difference many half-widths from 0 (a cost "
+                          "that differs for sure) is cut at the axis's edge, its centre written there, so that "
+                          "it does not squeeze the other rows.",
     "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; an x is a trial that "
                    "breaks a constraint; beside the winner, its mean and 95% interval on fresh seeds, the figure "
                    "report.md gives.",
