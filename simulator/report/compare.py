@@ -1261,22 +1261,27 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
         # from the cheapest share the designs hold, where below 0.2: a file's own 0.15 fell outside 0.2:1, and
         # sensitivity read its tornado as standing outside the ranges
         tests.append(f"`--uncertain program.cost_shares.{cheapest}={min(0.2, lowest):g}:1`")
-    elif len(shares) == 1 and next(iter(shares))[1] < 1 and (
+    elif len({share for _, share in shares}) == 1 and next(iter(shares))[1] < 1 and (
             len(rewarded) < len(designs)
             or len({(largest_referral(s.program.incentive), s.program.incentive.budget) for s in rewarded}) > 1):
         # an optimised B2B credit ($316 and a $26,481 budget) beat the bundled one at the assumed 40% and lost, sure, at
-        # 100% (its budget ran out on day 331): the share was named only where the designs' shares differed
-        (kind, share), = shares
-        key = ("program.incentive.cost_share" if any(s.program.incentive.cost_share is not None for s in rewarded)
-               else f"program.cost_shares.{kind}")
+        # 100% (its budget ran out on day 331): the share was named only where the designs' shares differed; so was
+        # one shared by two types at their defaults (credit and organization, 40% each), where it flipped a "sure"
+        share = next(iter(shares))[1]
+        kind = ", ".join(dict.fromkeys(k for k, _ in shares))
+        keys = list(dict.fromkeys(
+            ["program.incentive.cost_share"] * any(s.program.incentive.cost_share is not None for s in rewarded)
+            + [f"program.cost_shares.{s.program.incentive.reward_type}" for s in rewarded
+               if s.program.incentive.cost_share is None]))
+        key = "`, `".join(keys)
         budgeted = any(s.program.incentive.budget is not None for s in rewarded)
         sized = len({largest_referral(s.program.incentive) for s in rewarded}) > 1
         notes.append(f"their rewards ({kind}) are assumed to cost the company {share:.0%} of their face value (`{key}`: "
-                     f"set it to your own cost), which sets "
+                     f"set {'it' if len(keys) == 1 else 'them'} to your own cost), which sets "
                      + " and ".join(["what a larger reward costs"] * sized + ["how long a budget lasts"] * budgeted
                                     + ["what a reward costs against a design that offers none"]
                                     * (len(rewarded) < len(designs))))
-        tests.append(f"`--uncertain {key}={min(0.2, share):g}:1`")
+        tests += [f"`--uncertain {one}={min(0.2, share):g}:1`" for one in keys]
 
     # each reward's type weight and the key it comes from: the design's own override, else the table for its audience
     weighted = {}
