@@ -1351,10 +1351,10 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert "cost_share" not in assumption_note(wrap(credit, credit.model_copy(update={"name": "again"})))
     # two types at one default share (organization and credit, 40% each): the share flipped a "sure", unsaid
     org = small(name="org", program={"incentive": {**single, "reward_type": "organization"}})
-    note = assumption_note(wrap(org, larger))
-    assert ("(`program.cost_shares.organization`, `program.cost_shares.credit`: set them to your own cost)" in note
-            and "--uncertain program.cost_shares.organization=0.2:1" in note
-            and "--uncertain program.cost_shares.credit=0.2:1" in note), note
+    mixed = assumption_note(wrap(org, larger))
+    assert ("(`program.cost_shares.organization`, `program.cost_shares.credit`: set them to your own cost)" in mixed
+            and "--uncertain program.cost_shares.organization=0.2:1" in mixed
+            and "--uncertain program.cost_shares.credit=0.2:1" in mixed), mixed
     assert "reward_type_weights" not in note   # cash and credit weigh alike for consumers (1 and 1)
     # a business's gift card against a reward to its organization: the assumed weights (0.3 against 1) decided most of
     # a $475,000 lead that the note put down to the cost shares alone
