@@ -625,7 +625,7 @@ def reads(scenario: Scenario, leaf: str) -> bool:
     """Whether ``scenario``'s runs depend on the program-block assumption ``leaf`` (a
     cost share or type weight of its own reward type and audience, the multiplier of a
     moment it asks at); the others as soon as it has a program. Where unsure, True."""
-    from .behaviour.timing import reminders_within
+    from .behaviour.timing import scenario_reminders
     from .config import has_program
 
     program = scenario.program
@@ -644,7 +644,7 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         moment = parts[2]
         if moment == "reminder":   # a reminder the horizon has no room for is never sent (reminders_within)
             reminders = getattr(program.timing, "reminders", None)
-            return reminders is None or reminders_within(program.timing, scenario.days, program.launch) > 0
+            return reminders is None or scenario_reminders(scenario) > 0
         if moment == "campaign":   # a campaign's asks, and the launch ask to existing customers of a timing that asks
             from .report.text import initial_count
 
@@ -670,7 +670,7 @@ def reads(scenario: Scenario, leaf: str) -> bool:
         repeated = program.timing.kind == "campaign" and len({d for d in program.timing.days if d <= scenario.days}) > 1
         # reminders all past the horizon send nothing: 2 reminders 200 days apart in a 180-day compare were said to
         # differ in fatigue from 3 weekly ones, 'partly one of worlds', where the report counted 0 of them sent
-        return reminders_within(program.timing, scenario.days, program.launch) > 0 or repeated
+        return scenario_reminders(scenario) > 0 or repeated
     if parts[1:3] == ["timing", "reach_share"]:   # a milestone's: no key of another timing
         return program.timing.kind == "milestone"
     node = program   # a lever's key is read only where the lever is set (no influencers: no reach_boost)

@@ -310,7 +310,7 @@ def _reminded(design: Scenario, key: str, varied: list[str]) -> bool:
     gives it later asks reads them all, and the interval of reminders it has is read (it
     decides whether they come). A sensitivity's worst point with reminders off was given
     'at program.timing.reminders.fatigue = 0.8559', one of tied points."""
-    from .behaviour.timing import reminders_within
+    from .behaviour.timing import scenario_reminders
 
     if key not in _REMINDER_ONLY + _LATER_ASK or any(v in _MAKES_LATER_ASKS or v.startswith("program.timing.days.")
                                                      for v in varied):
@@ -318,7 +318,7 @@ def _reminded(design: Scenario, key: str, varied: list[str]) -> bool:
     timing = getattr(design.program, "timing", None)
     if key == "program.timing.reminders.interval_days" and getattr(getattr(timing, "reminders", None), "count", 0) > 0:
         return True
-    if timing is not None and reminders_within(timing, design.days, design.program.launch) > 0:
+    if timing is not None and scenario_reminders(design) > 0:
         return True
     return key in _LATER_ASK and len(getattr(timing, "days", ())) > 1
 

@@ -1152,12 +1152,18 @@ def test_reminders_the_horizon_has_no_room_for_are_no_difference_of_worlds():
         "program.timing.reminders.annoyance (0.05 vs 0.2)", "program.timing.reminders.fatigue (0.9 vs 0.5)"]
 
 
-@pytest.mark.parametrize("timing, launch, sent", [
-    ({"kind": "campaign", "days": [55]}, "once", False),          # a campaign makes no launch ask: its push is the first
-    ({"kind": "at_purchase", "delay_days": 55}, "never", False),  # a joiner's first ask on day 56 at the earliest
-    ({"kind": "at_purchase", "delay_days": 55}, "once", True),    # the launch e-mail asks from day 1: reminders on day 8+
+@pytest.mark.parametrize("timing, launch, initial, sent", [
+    ({"kind": "campaign", "days": [55]}, "once", 40, False),          # no launch ask with a campaign: its push is first
+    ({"kind": "at_purchase", "delay_days": 55}, "never", 40, False),  # a joiner's first ask on day 57 at the earliest
+    ({"kind": "at_purchase", "delay_days": 55}, "once", 40, True),    # the launch e-mail asks from day 1: reminders day 8+
+    # nobody asked on day 0: a day-1 joiner's first ask comes delay + 2 days in (53 + 7 = 60 is sent, 54 + 7 is not)
+    ({"kind": "at_purchase", "delay_days": 51}, "never", 40, True),
+    ({"kind": "at_purchase", "delay_days": 52}, "never", 40, False),
+    ({"kind": "at_purchase", "delay_days": 52}, "once", 0, False),    # no customer on day 0: the launch asks nobody
+    ({"kind": "at_purchase", "delay_days": 52}, "as_new", 400, True),  # day 0's 400 asked as new on day 53, again on 60
+    ({"kind": "milestone", "delay_days": 53, "schedule": "fixed"}, "never", 40, False),
 ])
-def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launch, sent):
+def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launch, initial, sent):
     """A reminder 7 days after a push on day 55 of a 60-day run is never sent, yet
     reminders_within counted it from day 1, and compare said two such designs differed
     in fatigue, 'partly one of worlds', beside a tie in every replicate. The k-th reminder
@@ -1167,7 +1173,8 @@ def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launc
     from simulator.compare import world_differences
 
     def design(name, fatigue):
-        return small(name=name, days=60, program={
+        return small(name=name, days=60, population={"size": 2000, "initial_customers": initial},
+                     acquisition={"organic_rate": 0.003}, program={
             "timing": {**timing, "reminders": {"count": 1, "interval_days": 7, "fatigue": fatigue}},
             "launch": {"ask_existing": launch}})
 

@@ -63,6 +63,14 @@ def ask_lags(timing, days: int | None = None) -> tuple[int, int] | None:
     return first, last
 
 
+def scenario_reminders(scenario) -> int:
+    """reminders_within for a whole scenario: its horizon, its launch and whether anyone
+    is a customer on day 0 (initial customers or influencers, whom the launch asks)."""
+    program = scenario.program
+    existing = scenario.population.initial_count > 0 or getattr(program, "influencers", None) is not None
+    return reminders_within(program.timing, scenario.days, program.launch, existing=existing)
+
+
 def joiner_lag(timing) -> int | None:
     """The day after joining a design first asks (delay_days + 1; a fixed milestone's
     day; a geometric milestone's mean wait), as first_ask_day files them; None for a
@@ -73,34 +81,39 @@ def joiner_lag(timing) -> int | None:
     return max(delay, 1) if isinstance(timing, Milestone) and timing.schedule == "fixed" else delay + 1
 
 
-def earliest_ask(timing, launch=None) -> int | None:
+def earliest_ask(timing, launch=None, existing: bool = True) -> int | None:
     """The first day any customer can be asked: a campaign's first push; day 1 where a
     launch ask may reach the customers of day 0 (``launch``, program.launch: None reads
-    as the default, once, which asks from day 1); else a joiner's ask, ``joiner_lag``
-    after day 0 (a geometric milestone's wait can be a day: day 1). None: never asked."""
+    as the default, once, which asks from day 1; ``existing``: there are customers on day
+    0, initial ones or influencers); else a joiner's ask, ``joiner_lag`` after joining, on
+    day 0 where the day-0 customers are asked as new, else on day 1 at the earliest (a
+    geometric milestone's wait can be a single day). None: never asked."""
     if isinstance(timing, NeverAsk):
         return None
     if isinstance(timing, Campaign):
         return min(timing.days, default=None)
-    if launch is None or launch.ask_existing == "once" or (isinstance(timing, Milestone)
-                                                           and timing.schedule == "geometric"):
+    ask_existing = "once" if launch is None else launch.ask_existing
+    if existing and ask_existing == "once":
         return 1
-    return joiner_lag(timing)
+    joined = 0 if existing and ask_existing == "as_new" else 1   # under never, or with nobody on day 0: day 1
+    geometric = isinstance(timing, Milestone) and timing.schedule == "geometric"
+    return joined + (1 if geometric else joiner_lag(timing))
 
 
-def reminders_within(timing, days: int | None, launch=None, first: int | None = None) -> int:
+def reminders_within(timing, days: int | None, launch=None, first: int | None = None, existing: bool = True) -> int:
     """How many of a design's reminders can fall within a ``days``-day horizon: the k-th
     can only if first + k · interval_days ≤ days, ``first`` the earliest ask day
-    (earliest_ask with ``launch``, unless given; None for ``days``: no horizon, all of
-    them). A reminder 3,650 days after the ask of a 365-day run is never sent, and
-    reports named it as a difference between designs; so was one 7 days after a push on
-    day 55 of a 60-day run, counted from day 1."""
+    (earliest_ask with ``launch`` and ``existing``, unless given; None for ``days``: no
+    horizon, all of them). A reminder 3,650 days after the ask of a 365-day run is never
+    sent, and reports named it as a difference between designs; so was one 7 days after
+    a push on day 55 of a 60-day run, counted from day 1, and one after an ask on day 54
+    at the earliest (delay 52, nobody asked on day 0)."""
     reminders = getattr(timing, "reminders", None)
     if reminders is None or isinstance(timing, NeverAsk):
         return 0
     if days is None:
         return reminders.count
-    start = earliest_ask(timing, launch) if first is None else first
+    start = earliest_ask(timing, launch, existing) if first is None else first
     if start is None:
         return 0
     return min(reminders.count, max(0, (days - start) // reminders.interval_days))

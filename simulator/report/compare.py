@@ -1119,7 +1119,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     `--uncertain` ranges that test them (each within the key's bounds: a range past them is
     refused by `refsim sensitivity`)."""
     from ..behaviour.incentive import payment_delay, referee_reward, type_weight
-    from ..behaviour.timing import reminders_within
+    from ..behaviour.timing import scenario_reminders
 
     notes, tests = [], []
     timed = [d.scenario for d in designs if has_program(d.scenario)]
@@ -1175,7 +1175,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
     asking = [s for s in timed if s.program.timing.kind != "never"]
     reminders = {s.name: getattr(s.program.timing, "reminders", None) for s in asking}
     # the reminders the horizon has room for: one 3,650 days after the ask of a 365-day run is never sent
-    counts = {s.name: reminders_within(s.program.timing, s.days, s.program.launch) for s in asking}
+    counts = {s.name: scenario_reminders(s) for s in asking}
     if len(set(counts.values())) > 1:
         sent = next(r for name, r in reminders.items() if counts[name] > 0)
         listed = ", ".join(f"{name} {count}" for name, count in counts.items())
