@@ -97,13 +97,19 @@ def _settings_sets(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except ScenarioError as error:
             settings_file, place = kwargs.get("settings_file"), error.file or ""
-            if settings_file is None or kwargs.get("sets") or " with --set " not in place:
+            # "FILE with --set ITEM" (a value refused), "FILE with --set" (a path: the item leads the message) or
+            # "--set" (an empty path)
+            scenario, _, item = place.partition(" with --set")
+            if settings_file is None or kwargs.get("sets") or not (_ or place == "--set"):
                 raise
-            scenario, item = place.split(" with --set ", 1)
-            where = f"{error.key}: " if error.key else ""
-            message = error.message.replace("drop this --set", "drop this entry")
-            raise ScenarioError(f"{item} (set on {scenario}): {where}{message}", file=str(settings_file),
-                                key=_file_key(settings_file, "set")) from None
+            item = item.strip()
+            message = (f"{error.key}: " if error.key and item else "") + error.message.replace("drop this --set",
+                                                                                          "drop this entry")
+            if item:
+                message = f"{item} (set on {scenario}): {message}"
+            elif _:   # the message names the entry itself
+                message = f"{message} (set on {scenario})"
+            raise ScenarioError(message, file=str(settings_file), key=_file_key(settings_file, "set")) from None
 
     return wrapper
 

@@ -616,11 +616,14 @@ def test_decision_commands_refuse_workers_out_of_bounds_and_calibrates_two_draw_
         one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"), "study.yaml", *words)
     # a set: entry the scenario refuses was blamed on "--set days=0", a flag never typed, with no file or line
     for command, block in (("optimize", {"vary": {REWARD: "0:40"}}), ("sensitivity", {"uncertain": {REWARD: "0:40"}})):
-        for entry, words in (("days=0", "greater than or equal to 1"), ("nosuch=1", "unknown key 'nosuch'")):
+        for entry, words in (("days=0", "greater than or equal to 1"), ("nosuch=1", "unknown key 'nosuch'"),
+                             # a path the scenario cannot take was "FILE with --set: '...'", an empty one "--set: '=3'"
+                             ("program.channels.5.weight=0.1", "'5' is not an index of a list of 2 items"),
+                             ("=3", "empty key path")):
             settings.write_text(yaml.safe_dump({"scenario": DEFAULT, **block, "set": [entry]}, sort_keys=False))
             line = one_line_error(invoke(command, "--settings", settings, "--out", tmp_path / "x"),
-                                  f"study.yaml: set (line 4): {entry} (set on {DEFAULT})", words)
-            assert "--set" not in line, line
+                                  "study.yaml: set (line 4): ", entry, words)
+            assert "--set" not in line and (entry == "=3" or f"(set on {DEFAULT})" in line), line
     settings.write_text(yaml.safe_dump({"set": ["days=0"]}))
     one_line_error(invoke("calibrate", DEFAULT, "--data", pilot, "--fit", "program.base_share=0.05:0.6", "--settings",
                           settings, "--out", tmp_path / "x"), "study.yaml: set (line 1): days=0")
