@@ -529,7 +529,7 @@ def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str
         varied = next((p.key for p in parameters if key == p.key or key.startswith(p.key + ".")
                        or _block_sets(item, key, p.key)), None)
         if varied is not None:
-            where = "--set" if sets or settings_file is None else f"{settings_file}: set"
+            where = "--set" if sets or settings_file is None else f"{settings_file}: {_file_key(settings_file, 'set')}"
             this = "this --set" if sets or settings_file is None else "this item"
             raise ScenarioError(f"the study varies {varied} ({ranged}), so {this} would be overwritten in every run; "
                                 f"drop it, or give {ranged} the range you mean", file=where, key=item)
@@ -554,7 +554,7 @@ def _tornado_centres(items: list[str], parameters, sets: list[str], settings_fil
         parameter = next((p for p in parameters if p.key == _set_key(item)), None)
         if parameter is None:
             continue
-        where = "--set" if sets or settings_file is None else f"{settings_file}: set"
+        where = "--set" if sets or settings_file is None else f"{settings_file}: {_file_key(settings_file, 'set')}"
         try:
             value = yaml.safe_load(str(item).partition("=")[2])
         except yaml.YAMLError:
@@ -566,7 +566,8 @@ def _tornado_centres(items: list[str], parameters, sets: list[str], settings_fil
             inside = (isinstance(value, (int, float)) and not isinstance(value, bool)
                       and parameter.low - room <= value <= parameter.high + room)
         if not inside:
-            raise ScenarioError(f"sensitivity varies {parameter.describe()}, and a --set of it places the tornado's "
+            given = "a --set" if where == "--set" else "a set: entry"
+            raise ScenarioError(f"sensitivity varies {parameter.describe()}, and {given} of it places the tornado's "
                                 f"centre, which must lie in that range", file=where, key=item)
         centres.append(item)
     return centres

@@ -2963,7 +2963,8 @@ def test_a_set_of_a_key_the_study_varies_is_refused(tmp_path, command, flag, stu
     item = block if command == "sensitivity" else f"{REWARD}=5"
     settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], item]}))   # a --set would win over all of set:
     one_line_error(invoke(command, DEFAULT, *study, "--settings", settings, "--out", tmp_path / "s"),
-                   f"{settings}: set: {item}: the study varies {REWARD} ({flag}), so this item would be overwritten")
+                   f"{settings}: set (line 1): {item}: the study varies {REWARD} ({flag}), so this item would be "
+                   f"overwritten")   # the line, as the file's other mistakes name it
     # the range from the file too: named as the file's, not as a flag never typed
     key = flag.lstrip("-")
     settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], item], key: {REWARD: "0:40"}}))
@@ -3073,6 +3074,12 @@ def test_sensitivity_takes_a_set_of_an_uncertain_key_as_the_tornado_centre_insid
                           "must lie in that range")
     assert "program.base_share in [0.1, 0.4]" in line and "--set" in line, line
     assert not (tmp_path / "out").exists()
+    settings = tmp_path / "centre.yaml"   # a settings file's entry: named at its line, not as a --set never typed
+    settings.write_text(yaml.safe_dump({"set": [*TINY[1::2], "program.base_share=0.5"]}))   # --set would win over it
+    bare = [a for a in args if a not in TINY]
+    line = one_line_error(invoke(*bare, "--settings", settings, "--out", tmp_path / "out"),
+                          "centre.yaml: set (line 1): program.base_share=0.5: ", "a set: entry of it places")
+    assert "--set" not in line, line
     one_line_error(invoke(*args, "--uncertain", "program.cost_shares.credit=0.2:1", "--set",
                           "program.cost_shares={credit: 0.5}", "--out", tmp_path / "b"),
                    "would be overwritten in every run")
