@@ -363,9 +363,21 @@ def _quote_closing_on(text: str, line: int):
     return found
 
 
+#: A plain decimal the YAML 1.2 core schema reads as an int (at most MAX_INT_DIGITS digits) or
+#: a float (digits, a point, digits; no exponent): read without the parser.
+PLAIN_INT = re.compile(r"-?[0-9]{1,19}")
+PLAIN_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
 def load_value(raw: str, source: str = "--set") -> Any:
     """A ``--set`` value: strict YAML when it parses, else the text itself (so that
-    ``--set name=a: b`` sets a string). Size, depth, alias and integer limits still refuse."""
+    ``--set name=a: b`` sets a string). Size, depth, alias and integer limits still refuse.
+    A plain decimal is read as the parser reads it, without it: a study applies its
+    points' values as such text, and the parser took a quarter of a millisecond a value."""
+    if PLAIN_INT.fullmatch(raw):
+        return int(raw, 10)
+    if PLAIN_FLOAT.fullmatch(raw):
+        return float(raw)
     if not raw.strip():
         return raw
     try:
