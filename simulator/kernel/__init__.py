@@ -166,6 +166,9 @@ def warm_up() -> None:
     On a first run (nothing cached) a second process compiles the graph loops while
     this one compiles the kernel on a network no compiled loop builds (``complete``);
     this process then loads the loops from the second's cache."""
+    if not _nothing_compiled():   # loading from the cache: every process at once, no turns to take
+        _warm_up()
+        return
     with _compiling():
         _warm_up()
 
