@@ -1510,6 +1510,10 @@ def test_a_winner_that_falls_short_on_fresh_seeds_is_said_to_be_flattered_by_its
     level = trials.assign(incremental_value_rung0_mean=10612.0)
     (_, line) = fresh_seed_lines(SimpleNamespace(**{**vars(result), "trials": level}), fresh(7684.0))
     assert "winner's curse" not in line and "every trial scored the same there, so no choice flattered it" in line, line
+    # the only trial apart from it scored far below its interval (a budget that ran out): no close choice either
+    far = trials.assign(incremental_value_mean=[5000.0, 10612.0], incremental_value_rung0_mean=[5000.0, 10612.0])
+    (_, line) = fresh_seed_lines(SimpleNamespace(**{**vars(result), "trials": far}), fresh(7684.0))
+    assert "winner's curse" not in line and "fell outside its interval, so no close choice flattered it" in line, line
     cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12,
                            constraints=[])
     assert fresh_seed_lines(cost, fresh(14000.0)) and not fresh_seed_lines(cost, fresh(7684.0))

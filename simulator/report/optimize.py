@@ -813,10 +813,20 @@ def fresh_seed_lines(result: OptimizeResult, confirmation) -> list[str]:
         return lines
     found = _level_with_winner(result)
     # every trial level with the winner: nothing was chosen, so nothing was flattered; the winner's curse was blamed
-    # for a gap that was the shared search seeds' luck (8 budgets above any spend, all scoring 1,342,607)
-    why = ("every trial scored the same there, so no choice flattered it: the search's seeds, which every trial shared, "
-           "were luckier than the fresh ones" if found is not None and bool(found[1].all()) else
-           "the best of many trials is flattered by the seeds it was chosen on (the winner's curse)")
+    # for a gap that was the shared search seeds' luck (8 budgets above any spend, all scoring 1,342,607). So it was
+    # where the only trials apart from it scored well below its interval (a budget that ran out): no close choice
+    luck = "the search's seeds, which every trial shared, were luckier than the fresh ones"
+    why = "the best of many trials is flattered by the seeds it was chosen on (the winner's curse)"
+    if found is not None:
+        done, same, _ = found
+        apart = done.loc[~same, f"{objective.metric}_mean"].to_numpy(float) \
+            if f"{objective.metric}_mean" in done else np.array([])
+        close = (apart >= low) if objective.direction == "maximize" else (apart <= high)
+        if bool(same.all()):
+            why = f"every trial scored the same there, so no choice flattered it: {luck}"
+        elif not close.any():
+            why = (f"every trial that scored otherwise fell outside its interval, so no close choice flattered it: "
+                   f"{luck}")
     return lines + ["", f"In the search it scored {fmt(searched)} on `{objective.metric}` (95% interval "
                         f"{span_text(low, high)} over its {int(row['replicates'])} replicates), against {fmt(mean)} on "
                         f"the fresh seeds: {why}. The fresh-seed figure is the one to expect at launch."]
