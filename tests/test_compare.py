@@ -3941,3 +3941,26 @@ def test_the_value_plot_names_a_design_without_a_program_it_leaves_out(monkeypat
                                         for line in drawn[-1].axes[0].lines)
     incremental_value_plot(designs[1:], Path("value.png"))   # every design has a program: nothing to name
     assert not any("not drawn" in t.get_text() for t in drawn[-1].legends[0].get_texts())
+
+
+def test_a_tie_between_budgets_that_never_ran_out_says_it_holds_at_these_assumptions():
+    """$500 and $2,000 budgets gave identical runs at the assumed 40% cost share, and
+    compare said they tie, with no word that at a share of 1 the $500 one ran out on day
+    41 and the two differed. A tie between budgets that ran out in no run now says it
+    holds at these assumptions, with the range that tests it; a tie of identical designs
+    says nothing of budgets."""
+    from simulator.compare import compare
+    from simulator.report.compare import verdict_line
+
+    def design(name, budget):
+        return small(name=name, days=60, population={"size": 800, "initial_customers": 20},
+                     program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                            "budget": budget}})
+
+    tied = compare([design("small-budget", 20_000), design("large-budget", 90_000)], replicates=2, seed=4)
+    assert tied.designs[0].runs["budget_exhausted_day"].isna().all()   # the case: neither budget binds
+    line = verdict_line(tied)
+    assert "tie on incremental_value" in line and "differ in budgets that ran out in none of these runs" in line, line
+    assert "--uncertain program.cost_shares.credit=0.2:1" in line, line
+    same = compare([design("one", 20_000), design("two", 20_000)], replicates=2, seed=4)
+    assert "tie on" in verdict_line(same) and "budgets" not in verdict_line(same)

@@ -345,6 +345,33 @@ def _count(share: float, replicates: int) -> str:
     return f"{round(share * replicates):,}"
 
 
+def unbound_budgets(designs: list[Results], names) -> str:
+    """Where designs that give identical values in every replicate differ in a budget
+    (total or monthly) that ran out in none of their runs: that the tie holds at these
+    assumptions only, and the range that tests it. $500 and $2,000 budgets tied at the
+    assumed 40% cost share, and at 100% the $500 one ran out on day 41 and the two
+    differed; the tie was said with no word of it ('' otherwise)."""
+    chosen = [_design(designs, name) for name in names]
+    incentives = [getattr(d.scenario.program, "incentive", None) for d in chosen if has_program(d.scenario)]
+    budgets = {(getattr(i, "budget", None), getattr(i, "budget_per_month", None)) for i in incentives}
+    if len(chosen) < 2 or len(budgets) < 2 or any(
+            np.isfinite(d.runs["budget_exhausted_day"].to_numpy(float)).any()
+            for d in chosen if "budget_exhausted_day" in d.runs.columns):
+        return ""
+    priced = [i for i in incentives if getattr(i, "reward_type", None) is not None]
+    share = min((d.scenario.program.cost_share() for d in chosen if has_program(d.scenario)), default=1.0)
+    if priced and share < 1:
+        first = priced[0]
+        key = ("program.incentive.cost_share" if first.cost_share is not None
+               else f"program.cost_shares.{first.reward_type}")
+        test = f"--uncertain {key}={min(0.2, share):g}:1"
+    else:
+        test = "--uncertain program.incentive.max_uplift=0.5:2"
+    return (f" (they differ in budgets that ran out in none of these runs; a budget binds sooner where a reward costs "
+            f"the company more or moves more people, so the tie holds at these assumptions: test it with "
+            f"`refsim sensitivity` {test})")
+
+
 def has_ranking(comparison: Comparison) -> bool:
     """Whether the verdict ranks designs: not where every other design gives the best's
     values in every replicate ("the ranking rests on ... at purchase ×1, onboarding ×1,
@@ -365,7 +392,9 @@ def verdict_line(comparison: Comparison) -> str | None:
         # "best on ...: a" named whichever design was listed first, where report.md said they tie
         return (f"{_names([decision.best, *decision.copies])} tie on {decision.metric} ({fmt(decision.mean)}): "
                 f"{_names(decision.copies)} {'gives' if len(decision.copies) == 1 else 'give'} {decision.best}'s values "
-                f"in every replicate (no runner-up)" + all_lose(decision, "; "))
+                f"in every replicate (no runner-up)"
+                + unbound_budgets(comparison.designs, [decision.best, *decision.copies]).replace("`", "")
+                + all_lose(decision, "; "))
     kind = "paired" if comparison.paired else "unpaired"
     if decision.tied_with:
         rest = [n for n in decision.not_told_apart if n not in decision.tied_with]
@@ -442,7 +471,8 @@ def winners(comparison: Comparison) -> list[str]:
         low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if not others:
             # every other design a copy of the best (four designs all paying back on day 1)
-            lines.append(f"- **{metric}**: {_names([best, *copies])} give identical results on every replicate.")
+            lines.append(f"- **{metric}**: {_names([best, *copies])} give identical results on every replicate"
+                         f"{unbound_budgets(designs, [best, *copies])}.")
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
