@@ -902,6 +902,7 @@ def compare(
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Run each design's no-program twin on the same seeds, for incremental_value, the verdict metric (default). --no-baseline saves the twins' runs (a third of a two-design compare's, whose designs share a twin on each seed); the verdict then ranks on net_value (profit plus customer equity, less rewards owed: incremental value's terms without the twin, so between designs sharing a twin the same ranking)."),
     precision: float = typer.Option(0.05, "--precision", help="Target half-width of the 95% interval, as a share of the mean difference, for the replicates-needed estimate."),
     unpaired: bool = typer.Option(False, "--unpaired", help="Compare designs that differ in population, network, days or seed (refused otherwise): each runs on its own seeds (with --seed S, each design a seed of its own derived from S) and the unpaired (Welch) intervals decide."),
+    metric: Optional[str] = typer.Option(None, "--metric", hidden=True),
 ):
     """Compare designs on the same replicate seeds (common random numbers) and say which to launch, and how sure that is.
 
@@ -931,6 +932,11 @@ def compare(
     from .limits import check_memory, check_options
 
     started = dt.datetime.now()
+    if metric is not None:
+        # click answered "No such option: --metric (Possible options: --set)", a hint that led nowhere
+        raise ScenarioError(f"compare has no --metric: it ranks designs on incremental_value (net_value with "
+                            f"--no-baseline) and gives every metric, {metric!r} among them if it is one, in "
+                            f"comparison.csv; sensitivity's and sweep's --metric choose another", key="--metric")
     check_options(replicates=replicates, seed=seed, workers=workers)
     if out_dir is not None:
         check_out_dir(out_dir)

@@ -2653,3 +2653,15 @@ def test_an_undefined_value_draws_no_numpy_warning_from_the_loyalty_note():
         warnings.simplefilter("error")
         assert np.isnan(loyalty_value(runs))
         assert referred_loyalty_tests(small(), runs) == []
+
+
+def test_compare_given_a_metric_says_what_it_ranks_on(tmp_path):
+    """`refsim compare A B --metric customers_final` was answered by click: "No such
+    option: --metric (Possible options: --set)", a hint that led nowhere. It now says
+    what compare ranks on and where the other metrics are, in one line, and runs nothing."""
+    result = CliRunner().invoke(app, ["compare", "scenarios/default.yaml", "scenarios/no-program.yaml", "--metric",
+                                      "customers_final", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and not (tmp_path / "c").exists()
+    (line,) = result.stderr.strip().splitlines()
+    assert "it ranks designs on incremental_value (net_value with --no-baseline)" in line and "comparison.csv" in line
+    assert "--metric" not in CliRunner().invoke(app, ["compare", "--help"]).stdout   # not an option to offer
