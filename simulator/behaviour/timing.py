@@ -30,24 +30,26 @@ def first_ask_day(timing, day: int, count: int, rng: np.random.Generator) -> np.
     raise TypeError(f"unknown timing kind {timing.kind!r}")
 
 
-def late_asks(timing, window: int, days: int | None = None) -> tuple[int, int] | None:
+def late_asks(timing, window: int, days: int | None = None, joined: int = 0) -> tuple[int, int] | None:
     """(first, last) ask day after joining, as first_ask_day files them (delay_days + 1;
     a geometric milestone's mean; a fixed one's day), when a design asks late against K's
     ``window``: its first ask at half the window or later, or its last reminder past it.
     A campaign's first is the mean wait from joining to its next push (campaign_wait, over
     its days within the horizon ``days``). None for a design that asks early or never."""
-    lags = ask_lags(timing, days)
+    lags = ask_lags(timing, days, joined)
     if lags is None:
         return None
     first, last = lags
     return (first, last) if first >= window / 2 or last >= window else None
 
 
-def ask_lags(timing, days: int | None = None) -> tuple[int, int] | None:
+def ask_lags(timing, days: int | None = None, joined: int = 0) -> tuple[int, int] | None:
     """(first, last) ask day after joining, as first_ask_day files them: delay_days + 1
     (a geometric milestone's mean), a fixed milestone's day, a campaign's mean wait
-    (campaign_wait); the last adds the reminders the horizon ``days`` has room for. None
-    for a design that never asks a joiner."""
+    (campaign_wait); the last adds the reminders the horizon ``days`` has room for after
+    the ask of one joining on day ``joined`` (first_joining_day: 1 unless day 0's
+    customers are asked as new; counted from day 0, a reminder due on day 61 of a 60-day
+    run was said to be the design's last ask). None for a design that never asks a joiner."""
     if isinstance(timing, Campaign):
         first = campaign_wait(timing, days)
         if first is None:
@@ -57,7 +59,7 @@ def ask_lags(timing, days: int | None = None) -> tuple[int, int] | None:
         first = joiner_lag(timing)
         if first is None:
             return None
-        sent = reminders_within(timing, days, first=first)   # a joiner's: from its own first ask
+        sent = reminders_within(timing, days, first=joined + first)   # a joiner's: from its own first ask
     reminders = getattr(timing, "reminders", None)
     last = first + (sent * reminders.interval_days if reminders is not None else 0)
     return first, last
@@ -67,8 +69,21 @@ def scenario_reminders(scenario) -> int:
     """reminders_within for a whole scenario: its horizon, its launch and whether anyone
     is a customer on day 0 (initial customers or influencers, whom the launch asks)."""
     program = scenario.program
-    existing = scenario.population.initial_count > 0 or getattr(program, "influencers", None) is not None
-    return reminders_within(program.timing, scenario.days, program.launch, existing=existing)
+    return reminders_within(program.timing, scenario.days, program.launch, existing=has_day_zero_customers(scenario))
+
+
+def has_day_zero_customers(scenario) -> bool:
+    """Whether anyone is a customer on day 0: initial customers, or influencers (a count
+    of 0 adds none: `influencers: {count: 0}` was taken for some)."""
+    influencers = getattr(scenario.program, "influencers", None)
+    return scenario.population.initial_count > 0 or (influencers is not None and getattr(influencers, "count", 1) > 0)
+
+
+def first_joining_day(scenario) -> int:
+    """The first day a customer joins who is asked as a joiner: day 0 where the launch
+    asks day 0's customers as new (`as_new`), else day 1 (they are asked once at launch,
+    or never)."""
+    return 0 if has_day_zero_customers(scenario) and scenario.program.launch.ask_existing == "as_new" else 1
 
 
 def joiner_lag(timing) -> int | None:

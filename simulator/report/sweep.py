@@ -639,7 +639,7 @@ def _late_ask_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) -> str
     far apart), while others do not: their K reads low by construction, as compare says
     (which does not rank it). A grid over ask timings marked the milestone points worse on
     K, 0.06-0.11 against 0.28, and the report never named the window."""
-    from ..behaviour.timing import late_asks
+    from ..behaviour.timing import first_joining_day, late_asks
     from ..sweep import scenario_at
 
     ranked = [m for m in ("k_factor", "program_k") if len(best) and m in set(best["metric"])]
@@ -652,7 +652,7 @@ def _late_ask_note(sweep: Sweep, frame: pd.DataFrame, best: pd.DataFrame) -> str
     late, early = [], []
     for point, runs in frame.groupby("point_id", sort=True):
         scenario = scenario_at(sweep, runs.iloc[0])
-        (late if late_asks(scenario.program.timing, scenario.k_window_days, scenario.days) is not None
+        (late if late_asks(scenario.program.timing, scenario.k_window_days, scenario.days, first_joining_day(scenario)) is not None
          else early).append(int(point))
     if not late or not early:
         return ""

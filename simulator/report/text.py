@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..behaviour.budget import months_begun
+from ..behaviour.timing import first_joining_day
 from ..config import has_program
 from ..yaml_reader import flow
 from ..metrics import SUMMARY_METRICS
@@ -1329,7 +1330,7 @@ def k_window_note(scenario) -> str:
     window = scenario.k_window_days
     # the ask comes first: a deal closes about its wait plus the pipeline after joining (b2b-organization's milestone
     # ask at 46 days and 65-day pipeline read K 25% low at a 180-day window, with no note)
-    lags = ask_lags(scenario.program.timing, scenario.days)
+    lags = ask_lags(scenario.program.timing, scenario.days, first_joining_day(scenario))
     first = lags[0] if lags is not None else 0
     if mean <= 0 or mean + first < window / 2:
         return ""
@@ -1443,7 +1444,7 @@ def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
     from ..behaviour.timing import late_asks
 
     window = scenario.k_window_days
-    late = late_asks(scenario.program.timing, window, scenario.days)
+    late = late_asks(scenario.program.timing, window, scenario.days, first_joining_day(scenario))
     if late is None:
         return ""
     first, last = late
@@ -1605,7 +1606,7 @@ def k_plot_note(scenario, runs=None, timeseries=None) -> str:
     from ..behaviour.timing import late_asks
 
     window = scenario.k_window_days
-    if late_asks(scenario.program.timing, window, scenario.days) is not None:
+    if late_asks(scenario.program.timing, window, scenario.days, first_joining_day(scenario)) is not None:
         return f"K reads low here: it counts referrals made within {window} days of joining, and this design asks later"
     if k_window_note(scenario):
         # the ask's wait and the pipeline together: "deals take longer to close" was untrue of a 65-day pipeline beside
@@ -1767,14 +1768,14 @@ def asking_note(designs) -> str:
             f"keeps asking gains more from a longer horizon; compare at the span you would run it (`--set days=...`).")
 
 
-def joiner_asks(timing, days: int) -> tuple[int, int] | None:
+def joiner_asks(timing, days: int, joined: int = 0) -> tuple[int, int] | None:
     """ask_lags of a design that asks its joiners at days after joining; None for a
     campaign, which asks on calendar days: whoever joins after its last push is never
     asked, which asking_note and k_budget_note say (its mean wait to the next push read
     "the 9% who joined in the last 15 days" beside 45% who joined after the last push)."""
     from ..behaviour.timing import ask_lags
 
-    return None if timing.kind == "campaign" else ask_lags(timing, days)
+    return None if timing.kind == "campaign" else ask_lags(timing, days, joined)
 
 
 def asks_apart(low: float, high: float, days: int) -> bool:
@@ -1797,7 +1798,7 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
         series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
-        if (lag := joiner_asks(design.scenario.program.timing, int(design.scenario.days))) is not None:
+        if (lag := joiner_asks(design.scenario.program.timing, int(design.scenario.days), first_joining_day(design.scenario))) is not None:
             lags[design.scenario.name] = lag
     for index in (0, 1):
         early = min(lags, key=lambda name: lags[name][index], default=None)
@@ -1845,7 +1846,7 @@ def horizon_note_of_ends(base, ends: dict, build) -> str:
             scenario = build(dict(zip(ends, combo)))
         except (ScenarioError, ValueError):
             continue   # a combination the schema refuses is no design the study runs
-        if (lag := joiner_asks(scenario.program.timing, days)) is not None:
+        if (lag := joiner_asks(scenario.program.timing, days, first_joining_day(scenario))) is not None:
             lags.append(lag)
     for index, what in ((0, "first ask a customer"), (1, "make their last ask of a customer")):
         low, high = min((lag[index] for lag in lags), default=0), max((lag[index] for lag in lags), default=0)
@@ -1874,7 +1875,7 @@ def ask_lag_note(designs) -> str:
     # the later design's own horizon: 'the 55% of its joiners who joined in the last 46 days of the 365' was said of a
     # 730-day design compared unpaired with a 365-day one (5.8% of its joiners came in its own last 46 days)
     days = int(scenario[late].days)
-    lags = {name: joiner_asks(scenario[name].program.timing, int(scenario[name].days))[index] for name in (late, early)}
+    lags = {name: joiner_asks(scenario[name].program.timing, int(scenario[name].days), first_joining_day(scenario[name]))[index] for name in (late, early)}
     spans = (f"{days} days" if scenario[early].days == days else
              f"{days} days ({late}) and {int(scenario[early].days)} days ({early})")
     lag = min(lags[late], days)
