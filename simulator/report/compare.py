@@ -1311,7 +1311,12 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                      + " and ".join(["what a larger reward costs"] * sized + ["how long a budget lasts"] * budgeted
                                     + ["what a reward costs against a design that offers none"]
                                     * (len(rewarded) < len(designs))))
-        tests += [f"`--uncertain {one}={min(0.2, share):g}:1`" for one in keys]
+        # sensitivity sets a key alike in every design, and refuses one some designs hold and others lack (a share set
+        # in one file's incentive and left to the table in another's): the printed command stopped on it
+        every = all(getattr(getattr(d.scenario.program, "incentive", None), "cost_share", None) is not None
+                    for d in designs)
+        tests += [f"`--uncertain {one}={min(0.2, share):g}:1`" for one in keys
+                  if one != "program.incentive.cost_share" or every]
 
     # each reward's type weight and the key it comes from: the design's own override, else the table for its audience
     weighted = {}
