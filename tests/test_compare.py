@@ -1162,6 +1162,8 @@ def test_reminders_the_horizon_has_no_room_for_are_no_difference_of_worlds():
     ({"kind": "at_purchase", "delay_days": 52}, "once", 0, False),    # no customer on day 0: the launch asks nobody
     ({"kind": "at_purchase", "delay_days": 52}, "as_new", 400, True),  # day 0's 400 asked as new on day 53, again on 60
     ({"kind": "milestone", "delay_days": 53, "schedule": "fixed"}, "never", 40, False),
+    # influencers: {count: 0} brings nobody on day 0 (it was taken for customers the launch asks on day 1)
+    ({"kind": "onboarding", "delay_days": 52, "influencers": {"count": 0}}, "once", 0, False),
 ])
 def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launch, initial, sent):
     """A reminder 7 days after a push on day 55 of a 60-day run is never sent, yet
@@ -1172,11 +1174,14 @@ def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launc
     exactly where a reminder is counted."""
     from simulator.compare import world_differences
 
+    timing = dict(timing)
+    levers = {"influencers": timing.pop("influencers")} if "influencers" in timing else {}
+
     def design(name, fatigue):
         return small(name=name, days=60, population={"size": 2000, "initial_customers": initial},
                      acquisition={"organic_rate": 0.003}, program={
             "timing": {**timing, "reminders": {"count": 1, "interval_days": 7, "fatigue": fatigue}},
-            "launch": {"ask_existing": launch}})
+            "launch": {"ask_existing": launch}, **levers})
 
     tired, fresh = design("tired", 0.5), design("fresh", 0.9)
     named = world_differences(fresh, tired)
@@ -1186,6 +1191,14 @@ def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launc
     runs = [simulate(d, replicates=1, seed=3, people=False, baseline=False).timeseries for d in (tired, fresh)]
     assert runs[0].drop(columns="scenario", errors="ignore").equals(
         runs[1].drop(columns="scenario", errors="ignore")) is not sent
+    # the ask-lag notes' last ask after joining: a joiner's reminder from its own first ask, on day 1 at the earliest
+    # unless day 0's customers are asked as new (a reminder due on day 61 of 60 was called the last ask)
+    from simulator.behaviour.timing import ask_lags, first_joining_day
+
+    lags = ask_lags(tired.program.timing, tired.days, first_joining_day(tired))
+    if lags is not None and timing["kind"] != "campaign":
+        first, last = lags
+        assert last == first + 7 * ((first_joining_day(tired) + first + 7) <= tired.days), (lags, timing, launch)
 
 
 def test_designs_that_differ_in_an_assumption_of_the_program_block_are_said_to_compare_worlds():
@@ -1358,6 +1371,13 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     assert "cost_share" not in assumption_note(wrap(credit, credit.model_copy(update={"name": "again"})))
     # two types at one default share (organization and credit, 40% each): the share flipped a "sure", unsaid
     org = small(name="org", program={"incentive": {**single, "reward_type": "organization"}})
+    # a share set in one design's incentive and left to the table in another's: named, but no range for the incentive's
+    # key, which sensitivity refuses where the designs differ in it (the printed command stopped on it)
+    own = small(name="own", program={"incentive": {**single, "reward_type": "organization", "cost_share": 0.4}})
+    own_note = assumption_note(wrap(own, larger))
+    assert "`program.incentive.cost_share`, `program.cost_shares.credit`" in own_note, own_note
+    assert ("--uncertain program.cost_shares.credit=0.2:1" in own_note
+            and "--uncertain program.incentive.cost_share" not in own_note), own_note
     mixed = assumption_note(wrap(org, larger))
     assert ("(`program.cost_shares.organization`, `program.cost_shares.credit`: set them to your own cost)" in mixed
             and "--uncertain program.cost_shares.organization=0.2:1" in mixed
@@ -1978,6 +1998,11 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     alone, alone_side = drawn[-1].axes
     assert not alone.collections and "band:" not in alone.get_title() and "bar:" not in alone_side.get_title()
     assert "one replicate" in alone.get_title() and "one replicate" in alone_side.get_title()
+    # two designs on one replicate each: no footnote on bands, and a payback day that is no median
+    plots.incremental_value({"a": (lone, twin), "b": (lone, twin)}, Path("value.png"), final={"a": 12.0, "b": 3.0},
+                            payback={"a": 2.0, "b": 2.0})
+    assert not any("overlapping bands" in t.get_text() for t in drawn[-1].texts)
+    assert [t.get_text() for t in drawn[-1].legends[0].get_texts()][0] == "a: payback day 2"
     assert dots[0].get_xdata()[0] != dots[1].get_xdata()[0]   # side by side, not one over the other
     assert ax.get_ylim()[1] < values.mean()   # the profit's axis is its own: the dots no longer stretch it
     fig.canvas.draw()

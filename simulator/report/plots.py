@@ -148,7 +148,7 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             # "payback day 116 (67% of replicates)" read as two thirds paid back by day 116: it is the median of those
             # beside a mean payback in comparison.csv, an unlabelled day read as another figure for the same thing
             # a count, as report.md gives it: "62%" was 5 of 8
-            label = (f"{name}: median payback day {day:.0f}"
+            label = (f"{name}: {'median ' if gap.shape[1] > 1 else ''}payback day {day:.0f}"
                      + (f" (of the {round(share * gap.shape[1])} of {gap.shape[1]} replicates that pay back)"
                         if share < 1 else ""))
         elif paid_back is not None and name in paid_back and share == 0:
@@ -201,11 +201,12 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     # money from day 0 drew its line and band under it, and under the left panel alone long names ran off the figure
     # and under the right panel's label
     height = fig.get_figheight()
-    foot = FOOTNOTE_HEIGHT if len(designs) > 1 else 0.0
+    # bands and bars are drawn from two replicates on: with one the footnote spoke of none
+    foot = FOOTNOTE_HEIGHT if len(designs) > 1 and several else 0.0
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, foot / height), fontsize=8,
                frameon=False)
     rect = (0, (foot + LEGEND_ROW * rows + 0.1) / height, 1, 1)
-    if len(designs) > 1:
+    if len(designs) > 1 and several:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
         told = ("designs are told apart run by run on the same seeds (report.md's verdict)" if paired else
                 "the designs ran on their own seeds (--unpaired), and report.md's verdict compares their means "
