@@ -484,6 +484,12 @@ def _check_pairs(parameter: Parameter, value: Any, beside: Parameter, base: Scen
         try:
             apply_values(base, {parameter.key: value, beside.key: other}, parameters=[parameter, beside])
         except ScenarioError as error:
+            if (alone := _refused(beside, base, other)) is not None:
+                # the other key's end fails on its own: the mistake is that key's, whichever flag came first
+                # (base_share=0.1:3 was blamed on the reward range listed before it)
+                raise ScenarioError(f"value {other!r} does not fit the scenario {base.name}: {alone.message}"
+                                    + (f" (at {alone.key})" if alone.key and alone.key != beside.key else ""),
+                                    file=source, key=beside.key) from None
             raise ScenarioError(f"value {value!r} with {beside.key} at {other!r} (an end of each range, which the study "
                                 f"runs together) does not fit the scenario {base.name}: {error.message}; give ranges "
                                 f"whose ends fit together", file=source, key=parameter.key) from None

@@ -3295,3 +3295,21 @@ def test_a_constraint_no_run_can_break_is_said_to_rule_nothing_out():
     varied = SimpleNamespace(**{**vars(result), "best": {"days": 500, "population.size": 9000},
                                 "constraints": [parse_constraint(c) for c in limits[:2]]})
     assert unbinding_note(varied) == ""
+
+
+def test_a_range_outside_its_own_bounds_is_named_whichever_flag_comes_first(tmp_path):
+    """`--uncertain program.incentive.referrer_reward=5:30 --uncertain
+    program.base_share=0.1:3` blamed the reward ("value 5.0 with program.base_share at
+    3.0 ... give ranges whose ends fit together"), and a settings file cited the
+    reward's line; with the flags swapped it named base_share. The key whose end fails
+    on its own is named, in either order, and in a settings file at its own line."""
+    reward, share = f"{REWARD}=5:30", "program.base_share=0.1:3"
+    for flags in ([reward, share], [share, reward]):
+        line = one_line_error(invoke("sensitivity", DEFAULT, *TINY, *[a for f in flags for a in ("--uncertain", f)],
+                                     "--out", tmp_path / "x"), "--uncertain: program.base_share: value 3.0")
+        assert REWARD not in line, line
+    settings = tmp_path / "study.yaml"
+    settings.write_text(yaml.safe_dump({"scenario": DEFAULT, "uncertain": {REWARD: "5:30", "program.base_share": "0.1:3"}},
+                                       sort_keys=False))
+    one_line_error(invoke("sensitivity", "--settings", settings, *TINY, "--out", tmp_path / "x"),
+                   "study.yaml: program.base_share (line 4): value 3.0")
