@@ -484,15 +484,29 @@ def _check_pairs(parameter: Parameter, value: Any, beside: Parameter, base: Scen
         try:
             apply_values(base, {parameter.key: value, beside.key: other}, parameters=[parameter, beside])
         except ScenarioError as error:
-            if (alone := _refused(beside, base, other)) is not None:
-                # the other key's end fails on its own: the mistake is that key's, whichever flag came first
-                # (base_share=0.1:3 was blamed on the reward range listed before it)
+            if (alone := _refused(beside, base, other)) is not None and all(
+                    _pair_refused(parameter, mine, beside, other, base) for mine in _ends(parameter)):
+                # the other key's end fails on its own and beside every value of this one: the mistake is that key's,
+                # whichever flag came first (base_share=0.1:3 was blamed on the reward range listed before it)
                 raise ScenarioError(f"value {other!r} does not fit the scenario {base.name}: {alone.message}"
                                     + (f" (at {alone.key})" if alone.key and alone.key != beside.key else ""),
                                     file=source, key=beside.key) from None
             raise ScenarioError(f"value {value!r} with {beside.key} at {other!r} (an end of each range, which the study "
                                 f"runs together) does not fit the scenario {base.name}: {error.message}; give ranges "
                                 f"whose ends fit together", file=source, key=parameter.key) from None
+
+
+def _ends(parameter: Parameter) -> tuple:
+    """A range's two ends, or a categorical key's choices."""
+    return parameter.choices if parameter.kind == "categorical" else (parameter.from_unit(0.0), parameter.from_unit(1.0))
+
+
+def _pair_refused(parameter: Parameter, value: Any, beside: Parameter, other: Any, base: Scenario) -> bool:
+    try:
+        apply_values(base, {parameter.key: value, beside.key: other}, parameters=[parameter, beside])
+    except ScenarioError:
+        return True
+    return False
 
 
 def _refused(parameter: Parameter, base: Scenario, value: Any) -> ScenarioError | None:
