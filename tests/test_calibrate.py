@@ -716,8 +716,32 @@ def test_a_posterior_piled_against_an_end_of_the_prior_is_not_said_to_pin_the_va
     assert "Once the fit is sound (the warning above: fit again as it says), choose a design on it:" in header, header
     from simulator.report.calibrate import next_steps_text
 
-    assert "once the fit is sound (the warning above: fit again as it says), chooses a design on it" in \
-        next_steps_text(with_intervals(calibration), base)
+    assert "chooses a design on it once the fit is sound (the warning above: fit again as it says)" in \
+        next_steps_text(with_intervals(calibration), base)   # ("... once the fit is sound ..., chooses" read garbled)
+    # and its description carries the warning, which a compare of the file quotes: it read as a sound calibration
+    from simulator.report.calibrate import calibrated_scenario
+    from simulator.report.text import calibrated_note
+
+    flagged = calibrated_scenario(with_intervals(calibration), base, "pilot.csv")
+    assert "Its fit is flagged: the posterior presses against a range's edge" in flagged.description
+    note = calibrated_note(flagged)
+    assert "a fit that calibrate flagged (the posterior presses against a range's edge)" in note and \
+        "not to be used as they stand" in note, note
+    # a fitted key of one timing kind: the --set that carries it to other designs says where it goes instead, for a
+    # compare refuses a --set of a key a design lacks (a milestone's reach_share beside an onboarding design)
+    milestone = base.model_copy(update={"program": base.program.model_copy(update={
+        "timing": Scenario.model_validate({**base.model_dump(mode="json"), "program": {
+            **base.model_dump(mode="json")["program"], "timing": {"kind": "milestone"}}}).program.timing})})
+    reach = parse_parameters(["program.timing.reach_share=0.2:1"], milestone, source="--fit")
+    fit = _fake_calibration(pd.DataFrame({"program.timing.reach_share": np.linspace(0.55, 0.65, 100)}), reach)
+    fit.intervals = pd.DataFrame({"parameter": ["program.timing.reach_share"], "low": [0.56], "median": [0.6],
+                                  "high": [0.64], "level": [0.9]})
+    header = " ".join(line.lstrip("# ").strip() for line in calibrated_yaml(fit, milestone, "p.csv").splitlines()
+                      if line.startswith("#"))
+    assert "goes instead in the files of the designs that have it" in header, header
+    assert "goes instead" not in written   # base_share: every design has it
+    assert "flagged" not in calibrated_note(calibrated_scenario(with_intervals(
+        _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)), base, "p.csv"))
     inside = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.55, 0.65, 100)}), parameters)
     sound = calibrated_yaml(with_intervals(inside), base, "pilot.csv")
     assert "WARNING" not in sound and "this file does not. Choose a design on it:" in " ".join(

@@ -108,6 +108,19 @@ def _three_figures(value: float, *, up: bool) -> str:
     return f"{figures_rounded(value, 3, up=up):.3g}"
 
 
+#: In a calibrated file's description, before the warnings calibrate gave of its fit.
+FIT_WARNED = " Its fit is flagged: "
+#: After the --set of the fitted values: compare gives a --set to every design, and refuses one a design lacks.
+KIND_KEYS_ASIDE = (" (compare gives a --set to every design: a key of one kind of timing or reward, such as a "
+                   "milestone's reach_share, goes instead in the files of the designs that have it)")
+
+
+def _kind_specific(key: str) -> bool:
+    """A key of one kind of timing or reward (a milestone's reach_share), which designs of
+    another kind lack."""
+    return key.startswith(("program.timing.", "program.incentive."))
+
+
 def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str) -> Scenario:
     """``base`` with each fitted key at its posterior median (calibrated_values), named
     ``<base>-calibrated`` and keeping the base's seed, so that a compare of the two pairs:
@@ -120,6 +133,15 @@ def calibrated_scenario(calibration: Calibration, base: Scenario, data_file: str
     described = (f"{base.name} {CALIBRATED_BY}{Path(data_file).name}: "
                  + ", ".join(f"{k} = {v:g}" for k, v in values.items())
                  + " (posterior medians).")
+    # a compare of this file quoted the fit as sound beside a "sure" verdict where calibrate had warned it is not
+    flags = ([f"the model {not_reproduced(calibration)} the pilot (predictive_misfit {calibration.misfit:.3g})"]
+             * (not reproduces(calibration))
+             + ["the posterior presses against a range's edge"] * bool(at_the_edge(calibration))
+             + ["too few particles carry the posterior"]
+             * bool(rough_particles_sentence(len(calibration.particles), float(calibration.intervals["level"].iloc[0]),
+                                             particle_weights(calibration))))
+    if flags:
+        described += f"{FIT_WARNED}{'; '.join(flags)}: these values are not to be used as they stand."
     if base.description.strip():
         described += f"{BASE_READ}{base.description.strip()}"
     return scenario.model_copy(update={"name": suffixed_name(base.name, "-calibrated"),
@@ -204,13 +226,14 @@ def next_steps_text(calibration: Calibration, base: Scenario, designs: Sequence[
     level = float(intervals["level"].iloc[0]) if "level" in intervals and len(intervals) else 0.9
     warned = (not reproduces(calibration) or bool(at_the_edge(calibration))
               or bool(rough_particles_sentence(len(calibration.particles), level, particle_weights(calibration))))
-    choose = ("once the fit is sound (the warning above: fit again as it says), chooses a design on it" if warned
+    choose = ("chooses a design on it once the fit is sound (the warning above: fit again as it says)" if warned
               else "chooses a design on it")
     text += (f"calibrated.yaml, in this folder, holds {base.name} with each fitted key at its posterior median"
              + (f" and the --set items the fit ran with ({', '.join(f'`{item}`' for item in sets)})" if sets else "")
              + f", a scenario every command takes: `{commands[0]}` {choose}."
              + (f" Any other design compared with it needs the fitted values of the world too, which the pilot "
-                f"measured of the customers, not of one design: `{set_options([*sets, *fitted])}`." if fitted else ""))
+                f"measured of the customers, not of one design: `{set_options([*sets, *fitted])}`"
+                + KIND_KEYS_ASIDE * any(_kind_specific(p.key) for p in calibration.parameters) + "." if fitted else ""))
     if chosen := fitted_choices_sentence(calibration):
         text += " " + chosen
     if len(commands) > 1:
@@ -258,7 +281,8 @@ def calibrated_yaml(calibration: Calibration, base: Scenario, data_file: str, de
                       + (", and the fitted values of the world; give them all" if fitted else "; give them")
                       if sets else "Built in: the fitted values of the world; give them")
                      + " to any other design compared with it" + (" (the pilot measured the customers, not one design)"
-                                                                  if fitted else "") + ":")
+                                                                  if fitted else "")
+                     + KIND_KEYS_ASIDE * any(_kind_specific(p.key) for p in calibration.parameters) + ":")
         lines.append(RAW + set_options([*sets, *fitted]))   # on a line of its own, to copy
     warned = any(line.startswith("WARNING: ") for line in lines)
     # the commands below take these values as they stand: after a warning that they are not to be used so, 'Choose a

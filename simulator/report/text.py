@@ -2778,6 +2778,12 @@ def calibrated_note(scenario) -> str:
     # to another value, as optimize's advice has it made, was described with the winner's trial and values
     text = next(part for part in text.split(BASE_READ) if CALIBRATED_BY in part)
     fitted = text.split(" (posterior medians).")[0]   # '<base> calibrated by refsim calibrate to <pilot>: key = value'
+    from .calibrate import FIT_WARNED
+
+    if FIT_WARNED in text:   # calibrate warned the fit is not sound: said so, where it read as a sound calibration
+        flagged = text.split(FIT_WARNED, 1)[1].split(": these values")[0]
+        return (f"{fitted}: posterior medians of a fit that calibrate flagged ({flagged}), so these values are not to "
+                f"be used as they stand: fit again as calibrate's report.md says before reading this verdict")
     return (f"{fitted}: posterior medians of a fit, each value uncertain within the interval that calibrate's "
             f"report.md and the header of calibrated.yaml give (test it with `refsim sensitivity` over those intervals)")
 
