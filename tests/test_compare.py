@@ -1376,8 +1376,15 @@ def test_a_ranking_that_rests_on_an_assumed_size_names_it():
     own = small(name="own", program={"incentive": {**single, "reward_type": "organization", "cost_share": 0.4}})
     own_note = assumption_note(wrap(own, larger))
     assert "`program.incentive.cost_share`, `program.cost_shares.credit`" in own_note, own_note
-    assert ("--uncertain program.cost_shares.credit=0.2:1" in own_note
-            and "--uncertain program.incentive.cost_share" not in own_note), own_note
+    # and no range of the table's share either, which would move the design that takes it alone
+    assert "--uncertain program.cost_shares.credit" not in own_note and "--uncertain program.incentive.cost_share" \
+        not in own_note and "no one range moves them together" in own_note, own_note
+    # every priced design sets its own: its key has a range, a no-program design beside them or not
+    both = [small(name=n, program={"incentive": {**single, "reward_type": "credit", "referrer_reward": r,
+                                                 "cost_share": 0.5}}) for n, r in (("ten", 10), ("twenty", 20))]
+    none = small(name="none", program={"timing": {"kind": "never"}, "incentive": {"kind": "none"}})
+    for group in (both, [*both, none]):
+        assert "--uncertain program.incentive.cost_share=0.2:1" in assumption_note(wrap(*group)), group
     mixed = assumption_note(wrap(org, larger))
     assert ("(`program.cost_shares.organization`, `program.cost_shares.credit`: set them to your own cost)" in mixed
             and "--uncertain program.cost_shares.organization=0.2:1" in mixed
@@ -3989,3 +3996,10 @@ def test_a_tie_between_budgets_that_never_ran_out_says_it_holds_at_these_assumpt
     assert "--uncertain program.cost_shares.credit=0.2:1" in line, line
     same = compare([design("one", 20_000), design("two", 20_000)], replicates=2, seed=4)
     assert "tie on" in verdict_line(same) and "budgets" not in verdict_line(same)
+    # a share set in one file and left to the table in the other: no one key moves both, and sensitivity refuses the
+    # incentive's key where the designs differ in it; the test falls back to how much a reward moves people
+    own = design("own-share", 90_000)
+    own = own.model_copy(update={"program": own.program.model_copy(update={
+        "incentive": own.program.incentive.model_copy(update={"cost_share": 0.4})})})
+    line = verdict_line(compare([design("small-budget", 20_000), own], replicates=2, seed=4))
+    assert "--uncertain program.incentive.max_uplift=0.5:2" in line and "cost_share" not in line, line

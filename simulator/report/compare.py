@@ -345,6 +345,10 @@ def _count(share: float, replicates: int) -> str:
     return f"{round(share * replicates):,}"
 
 
+#: The metrics a compare's verdict ranks on (with and without the twins).
+VERDICT_METRICS = ("incremental_value", "net_value")
+
+
 def unbound_budgets(designs: list[Results], names) -> str:
     """Where designs that give identical values in every replicate differ in a budget
     (total or monthly) that ran out in none of their runs: that the tie holds at these
@@ -360,16 +364,17 @@ def unbound_budgets(designs: list[Results], names) -> str:
         return ""
     priced = [i for i in incentives if getattr(i, "reward_type", None) is not None]
     share = min((d.scenario.program.cost_share() for d in chosen if has_program(d.scenario)), default=1.0)
-    if priced and share < 1:
-        first = priced[0]
-        key = ("program.incentive.cost_share" if first.cost_share is not None
-               else f"program.cost_shares.{first.reward_type}")
-        test = f"--uncertain {key}={min(0.2, share):g}:1"
+    # one key that moves every priced design's share alike (a share set in one file and left to the table in another
+    # has none: sensitivity refused the incentive's key, and the table's moved one design only)
+    keys = {"program.incentive.cost_share" if i.cost_share is not None else f"program.cost_shares.{i.reward_type}"
+            for i in priced}
+    if priced and share < 1 and len(keys) == 1:
+        test = f"--uncertain {keys.pop()}={min(0.2, share):g}:1"
     else:
         test = "--uncertain program.incentive.max_uplift=0.5:2"
     return (f" (they differ in budgets that ran out in none of these runs; a budget binds sooner where a reward costs "
             f"the company more or moves more people, so the tie holds at these assumptions: test it with "
-            f"`refsim sensitivity` {test})")
+            f"`refsim sensitivity` of these designs, {test})")
 
 
 def has_ranking(comparison: Comparison) -> bool:
@@ -471,8 +476,9 @@ def winners(comparison: Comparison) -> list[str]:
         low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if not others:
             # every other design a copy of the best (four designs all paying back on day 1)
+            # said on the verdict's metric (it stood on each of 21 metric lines, a budget's reach or not)
             lines.append(f"- **{metric}**: {_names([best, *copies])} give identical results on every replicate"
-                         f"{unbound_budgets(designs, [best, *copies])}.")
+                         f"{unbound_budgets(designs, [best, *copies]) if metric in VERDICT_METRICS else ''}.")
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
@@ -1312,11 +1318,13 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                                     + ["what a reward costs against a design that offers none"]
                                     * (len(rewarded) < len(designs))))
         # sensitivity sets a key alike in every design, and refuses one some designs hold and others lack (a share set
-        # in one file's incentive and left to the table in another's): the printed command stopped on it
-        every = all(getattr(getattr(d.scenario.program, "incentive", None), "cost_share", None) is not None
-                    for d in designs)
-        tests += [f"`--uncertain {one}={min(0.2, share):g}:1`" for one in keys
-                  if one != "program.incentive.cost_share" or every]
+        # in one file's incentive and left to the table in another's): the printed command stopped on it; and a range
+        # of the table's share alone moves the designs that take it, not one that sets its own
+        if "program.incentive.cost_share" in keys and len(keys) > 1:
+            notes[-1] += ("; one design sets its own share and another takes the table's, so no one range moves them "
+                          "together: set the share alike in their files to test it")
+        else:   # each type's share in the table, or every design's own
+            tests += [f"`--uncertain {one}={min(0.2, share):g}:1`" for one in keys]
 
     # each reward's type weight and the key it comes from: the design's own override, else the table for its audience
     weighted = {}
