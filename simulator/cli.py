@@ -1016,6 +1016,11 @@ def compare(
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     if unpaid := unpaid_lead_sentence(comparison, decision):   # a profit lead that is rewards not yet paid
         out.print(f"  note: {unpaid}", markup=False)
+    from .report.text import calibrated_note
+
+    for design in comparison.designs:   # a fit calibrate flagged: report.md said it, the console's "sure" stood alone
+        if "calibrate flagged" in (note := calibrated_note(design.scenario)):
+            out.print(f"  note: {note.replace('`', '')}", markup=False)
     from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone

@@ -1105,6 +1105,10 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     assert (f"**{calibrated.name}**: {base.name} calibrated by refsim calibrate to {Path(pilot).name}: "
             f"program.base_share = {calibrated.program.base_share:g}: posterior medians of a fit") in report, report
     assert "calibrated by" not in report.split(f"**{calibrated.name}**: {base.name} calibrated")[0]   # the base: no such note
+    # this small fit is flagged (too few particles): report.md and, beside its verdict, the console say so (report.md
+    # alone did, and the console's verdict read as resting on a sound calibration)
+    said = "posterior medians of a fit that calibrate flagged (too few particles carry the posterior)"
+    assert said in report and said in " ".join(compared.split()), compared
     # optimize's best.yaml on it quotes the calibrated description after its own: the note takes the calibrated part
     # (a copy set to another value, as optimize's advice has it made, was described with the winner's trial and values)
     from types import SimpleNamespace
