@@ -315,8 +315,11 @@ def test_ctrl_c_on_a_sweep_on_a_local_dask_cluster_is_quiet_then_the_rerun_resum
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once runs are
     saved: "interrupted" and how to resume, exit 130, and nothing after it; the resource
     tracker printed "There appear to be 12 leaked semaphore objects" when the local
-    cluster's nanny queues were still alive as the command left. The rerun resumes."""
-    path = write_sweep(tmp_path, values=range(0, 1200, 2), replicates=2)
+    cluster's nanny queues were still alive as the command left. The rerun resumes. The
+    sweep is long enough that the signal lands while it runs: 1,200 runs finished within
+    the moment between the first saved part and the signal once a point's values were
+    applied faster ("interrupted as the command finished", exit 0)."""
+    path = write_sweep(tmp_path, values=range(0, 1200, 2), replicates=6)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--executor", "dask",
                "--workers", "2"]
