@@ -279,7 +279,12 @@ _LATER_ASK = ("program.timing.reminders.fatigue", "program.timing.reminders.anno
 #: Keys whose variation can give a design reminders within its horizon or a second push.
 _MAKES_LATER_ASKS = ("program", "program.timing", "program.timing.kind", "program.timing.reminders",
                      "program.timing.reminders.count", "program.timing.reminders.interval_days", "program.timing.days",
-                     "days")
+                     "days",
+                     # what moves the earliest ask, from which reminders are counted (behaviour.timing.earliest_ask): a
+                     # study of the delay read fatigue as unread where the base's delay left no reminder room
+                     "program.timing.delay_days", "program.timing.schedule", "program.launch",
+                     "program.launch.ask_existing", "population", "population.initial_customers", "program.influencers",
+                     "program.influencers.count")
 
 
 def _moves_moment(key: str, varied: str, design: Scenario) -> bool:

@@ -1191,6 +1191,11 @@ def test_a_reminder_counted_from_the_first_ask_the_design_can_make(timing, launc
     runs = [simulate(d, replicates=1, seed=3, people=False, baseline=False).timeseries for d in (tired, fresh)]
     assert runs[0].drop(columns="scenario", errors="ignore").equals(
         runs[1].drop(columns="scenario", errors="ignore")) is not sent
+    # a study that varies what moves the earliest ask reads the reminders' keys, whatever the base's room for them
+    from simulator.parameters import reads
+
+    for varied in ("program.timing.delay_days", "program.launch.ask_existing", "population.initial_customers"):
+        assert reads(tired, "program.timing.reminders.fatigue", ["program.timing.reminders.fatigue", varied]), varied
     # the ask-lag notes' last ask after joining: a joiner's reminder from its own first ask, on day 1 at the earliest
     # unless day 0's customers are asked as new (a reminder due on day 61 of 60 was called the last ask)
     from simulator.behaviour.timing import ask_lags, first_joining_day
