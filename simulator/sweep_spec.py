@@ -497,6 +497,11 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         raise describe(error, data, source, text, model=SweepSpec, what="sweep") from None
     where = lambda *keys: key_at(".".join(map(str, keys)), list(keys), text)  # noqa: E731
     keys = list(spec.parameters)
+    for key in keys:   # the runs strip a key as --set does, while the checks and notes read it as written: a key
+        # 'program.incentive.referrer_reward ' was said to be read by no run, and beside the plain key it overwrote it
+        if key != key.strip():
+            raise ScenarioError(f"'{key}' has blank space around it; write the key path without it: "
+                                f"{key.strip()}", file=source, key=where("parameters", key))
     for i, key in enumerate(keys):   # each run sets the keys in the file's order: a block set after a key in it wins
         block = next((k for k in keys[i + 1:] if key.startswith(k + ".")), None)
         if block is not None:

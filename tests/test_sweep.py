@@ -2369,6 +2369,12 @@ def test_a_parameter_of_the_wrong_shape_says_which_shape_to_write(tmp_path, bloc
      ["'values' sits beside it as a parameter of its own: indent 'values:' under 'program.base_share:'"]),
     ({"program.base_share": None, "low": 0.1, "high": 0.2}, "parameters.program.base_share",
      ["indent 'low:' under 'program.base_share:' (or write program.base_share: {low: ..., high: ...})"]),
+    # the runs strip a key as --set does, the checks did not: 'program.base_share ' was said to be read by no run,
+    # and beside the plain key it overwrote its values in every run
+    ({"program.base_share ": {"values": [0.1, 0.3]}}, "parameters.program.base_share ",
+     ["'program.base_share ' has blank space around it; write the key path without it: program.base_share"]),
+    ({"program.base_share": {"values": [0.1, 0.2]}, " program.base_share": {"values": [0.3, 0.4]}},
+     "parameters. program.base_share", ["' program.base_share' has blank space around it"]),
 ])
 def test_a_sweep_files_shape_mistakes_read_as_what_to_write(tmp_path, parameters, where, words):
     """An empty key was answered with --set's syntax ('write key.path=value'), an empty
