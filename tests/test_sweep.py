@@ -4364,3 +4364,24 @@ def test_a_seed_drawn_through_set_seed_null_is_pinned_by_the_manifests_own_comma
     assert again.exit_code == 0 and "0 run now, 6 already done" in again.stdout, again.output
     pd.testing.assert_frame_equal(run_frame(out), first)
     one_line_error(runner.invoke(app, [*command, "--set", f"seed={drawn + 1}"]), "holds a different sweep")
+
+
+@pytest.mark.parametrize("assumptions, dotted", [([], {"customers_final": True, "payback_day": False}),
+                                                 (["program.incentive.referrer_reward"], {"customers_final": False,
+                                                                                          "payback_day": False})])
+def test_a_figures_caption_promises_a_paired_band_only_where_the_figure_draws_one(tmp_path, assumptions, dotted):
+    """On common seeds the caption of payback_day.png promised "a 95% band of each level's
+    paired difference from the best level, whose mean is dotted", as for every metric; the
+    figure draws each level's own interval for a payback day (ranked by report.md's test),
+    and for an assumption's panel, with no dotted line to miss."""
+    path = write_sweep(tmp_path, metrics=["customers_final", "payback_day"], common_random_numbers=True,
+                       assumptions=assumptions)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "out" / "report.md").read_text().splitlines()
+    for metric, paired in dotted.items():
+        caption = lines[lines.index(f"![{metric}]({metric}.png)") + 1]   # the figure, then its caption
+        assert ("whose mean is dotted" in caption) is paired, caption
+        # a payback day's levels are told apart by report.md's test, said where the choice is swept
+        assert ("which levels are told apart from the best: report.md" in caption) is \
+            (metric == "payback_day" and not assumptions), caption

@@ -560,6 +560,14 @@ def one_run_per_level(runs: pd.DataFrame, parameters: list[str], metric: str, di
     return bool(len(runs)) and all(runs.groupby(k)[metric].count().max() <= 1 for k in parameters if discrete[k])
 
 
+def paired_bands(paired: bool, parameters: list[str], assumptions: tuple[str, ...], metric: str) -> bool:
+    """Whether :func:`sweep_metric` bands a choice's levels by their paired difference from
+    the best (its caption says what it draws). A payback day or a cost per extra customer
+    keeps each level's own interval (the ranked test is report.md's), as does an
+    assumption's panel: with no choice swept, no panel is paired."""
+    return bool(paired and any(k not in assumptions for k in parameters) and metric not in UNDEFINED_IS_WORST)
+
+
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
                  minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None,
@@ -674,8 +682,7 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     worded = [not pd.api.types.is_numeric_dtype(ok[k]) or pd.api.types.is_bool_dtype(ok[k])
               for k in parameters if discrete[k]]
     band = "bars" if worded and all(worded) else "band or bars" if any(worded) else "band"
-    # a payback day or a cost per extra customer keeps each level's own interval (the ranked test is report.md's)
-    bands_paired = paired and choices and metric not in UNDEFINED_IS_WORST
+    bands_paired = paired_bands(paired, parameters, assumptions, metric)
     # one run at every level (one parameter, one replicate): no interval anywhere, said so, not promised
     lone = one_run_per_level(ok, parameters, metric, discrete)
     banded = "mean of one run per level: no interval" if lone else \

@@ -197,8 +197,13 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                               order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
             # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
             sampled = None if len(set(discrete.values())) > 1 else not any(discrete.values())   # None: both kinds
-            captions[metric] = sweep_caption(metric, sampled=sampled, paired=paired, by=by, defined=defined or False,
-                                             lone=plots.one_run_per_level(ok, sweep.parameters, metric, discrete))
+            # the caption says what the figure draws: a paired band where it draws one
+            banded = plots.paired_bands(paired, sweep.parameters, tuple(assumptions), metric)
+            choices = [k for k in sweep.parameters if k not in assumptions]
+            captions[metric] = sweep_caption(metric, sampled=sampled, paired=banded, by=by, defined=defined or False,
+                                             lone=plots.one_run_per_level(ok, sweep.parameters, metric, discrete),
+                                             told_apart_in_report=paired and bool(choices) and not banded,
+                                             assumption_panels=banded and len(choices) < len(sweep.parameters))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}

@@ -450,13 +450,16 @@ def caption(stem: str) -> str:
 
 def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = False, paired: bool = False,
                   by: str | None = None, defined: bool | str = False, outlined: bool = False,
-                  lone: bool = False) -> str:
+                  lone: bool = False, told_apart_in_report: bool = False, assumption_panels: bool = False) -> str:
     """The line under a sweep's ``<metric>.png`` (``heatmap``: ``<metric>_heatmap.png``), as
     the figure is drawn: a band per level, or for ``sampled`` ranges every run and each
     point's mean (None: some panels are value lists, some sampled ranges); a ``paired`` band
     (common random numbers) of the difference from the best
-    level; one line per value of the assumption ``by``; means over the runs that have a
-    ``defined`` day; the ``outlined`` best point. A cost's map is yellow at its highest,
+    level (``assumption_panels``: an assumption's panel keeps its own interval), or a
+    band of each level's own mean with the levels ``told_apart_in_report`` (a payback day
+    or a cost per extra customer, ranked by report.md's test, not by a band: the figure
+    draws no paired band or dotted line for them); one line per value of the assumption
+    ``by``; means over the runs that have a ``defined`` day; the ``outlined`` best point. A cost's map is yellow at its highest,
     not at a better end: the report ranks no level of it."""
     from ..compare import LOWER_IS_BETTER, UNRANKED
 
@@ -478,7 +481,10 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = 
     # ``lone``: one run at every level, no band drawn (the caption promised one)
     band = ("no band: one run per level gives no interval" if lone else
             "a 95% band of each level's paired difference from the best level, whose mean is dotted: a band that "
-            "misses the dotted line is a level told apart from the best" if paired else "a 95% band")
+            "misses the dotted line is a level told apart from the best"
+            + (" (an assumption's panel: its own 95% band)" if assumption_panels else "") if paired else
+            "a 95% band of each level's own mean (which levels are told apart from the best: report.md)"
+            if told_apart_in_report else "a 95% band")
     if sampled is None:   # a sampled sweep with a value list: each panel as it is drawn
         return (f"{metric} against each swept parameter: for a list of values, its mean per value{days} and {band}; "
                 f"for a sampled range, every run (grey) and each point's mean; the other parameters vary from point to "
