@@ -836,7 +836,8 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
     assumptions: its lowest and highest point mean (and where), and Spearman's rank
     correlation between each numeric parameter and the point means, with its
     two-sided p-value in column ``<parameter> p`` (NaN for a parameter with text
-    values or a metric with fewer than three finite means)."""
+    values or a metric with fewer than three finite means); ``points``: how many points
+    have a finite mean, the ones all of these are over."""
     rows = []
     for metric in sweep.metrics:
         means = summary[f"{metric}_mean"].astype(float)
@@ -844,7 +845,8 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
         if not finite.any():
             continue
         row = {"metric": metric, "low": means[finite].min(), "low_point": int(summary.loc[means[finite].idxmin(), "point_id"]),
-               "high": means[finite].max(), "high_point": int(summary.loc[means[finite].idxmax(), "point_id"])}
+               "high": means[finite].max(), "high_point": int(summary.loc[means[finite].idxmax(), "point_id"]),
+               "points": int(finite.sum())}
         for key in sweep.parameters:
             values = pd.to_numeric(summary[key], errors="coerce").to_numpy(dtype=float)
             usable = finite & np.isfinite(values)
@@ -854,7 +856,7 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
                 p = _by_value(summary[key][finite].astype(str).to_numpy(), means[finite].to_numpy())
             row[key], row[f"{key} p"] = rho, p
         rows.append(row)
-    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point",
+    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", "points",
                                        *[c for key in sweep.parameters for c in (key, f"{key} p")]])
 
 

@@ -4385,3 +4385,23 @@ def test_a_figures_caption_promises_a_paired_band_only_where_the_figure_draws_on
         # a payback day's levels are told apart by report.md's test, said where the choice is swept
         assert ("which levels are told apart from the best: report.md" in caption) is \
             (metric == "payback_day" and not assumptions), caption
+
+
+def test_an_assumption_sweeps_range_is_over_the_points_that_ran_and_says_how_many_failed(tmp_path):
+    """A grid of promoters × passives where three points clash (shares above 1) read "ranges
+    from … over the 9 points": the range and the correlations are over the 6 that ran."""
+    base = {**BASE, "satisfaction": {"kind": "nps_mix", "promoters": 0.5, "passives": 0.35}}
+    path = write_sweep(tmp_path, base=base, metrics=["customers_final"],
+                       parameters={"satisfaction.promoters": {"values": [0.5, 0.6, 0.7]},
+                                   "satisfaction.passives": {"values": [0.2, 0.35, 0.45]}},
+                       assumptions=["satisfaction.promoters", "satisfaction.passives"])
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(tmp_path / "out" / "points.csv")
+    failed = points["runs_ok"] == 0
+    # the clashing points by hand: 0.6 + 0.45, 0.7 + 0.35 and 0.7 + 0.45 are above 1
+    assert sorted(zip(points.loc[failed, "satisfaction.promoters"], points.loc[failed, "satisfaction.passives"])) == \
+        [(0.6, 0.45), (0.7, 0.35), (0.7, 0.45)]
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "over the 6 of 9 points that have it (3 failed in every run)" in report, report[:1500]
+    assert "over the 9 points" not in report

@@ -898,6 +898,19 @@ def _why_none(sweep: Sweep) -> str:
     return f": {undefined_value_reason(base)}"
 
 
+def _points_with_it(row: dict, summary: pd.DataFrame) -> str:
+    """The points an assumption sweep's range and correlations are over: all of them, or
+    those with a mean (a point whose runs all failed has none; it read "over the 9
+    points" where 3 had failed in every run)."""
+    points, failed = int(row["points"]), int((summary["runs_ok"] == 0).sum()) if "runs_ok" in summary else 0
+    if points == len(summary):
+        return f"{points} points"
+    why = [f"{failed} failed in every run"] if failed else []
+    if len(summary) - points > failed:
+        why.append(f"{len(summary) - points - failed} without a value in any run")
+    return f"{points} of {len(summary)} points that have it ({', '.join(why)})"
+
+
 def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     """The first paragraph of a sweep over assumptions alone: the objective's range over
     the points and the parameters it moves with most."""
@@ -909,7 +922,7 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     row = row[0]
     label = metric_label(sweep.objective, _horizon(sweep))
     text += (f" {label} ranges from {fmt(row['low'])} (point {row['low_point']}) to {fmt(row['high'])} (point "
-             f"{row['high_point']}) over the {len(summary)} points")
+             f"{row['high_point']}) over the {_points_with_it(row, summary)}")
     ranked = _ranked_effects(row, sweep.parameters)
     if ranked:
         text += "; it moves most with " + ", then ".join(_effect_text(row, k) for k, _ in ranked[:3])
