@@ -19,7 +19,6 @@ import json
 import math
 import os
 import re
-import reprlib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -624,7 +623,7 @@ def _check_method(spec: SweepSpec, source: str, where) -> None:
                 texts = [value_key(v) for v in parameter.values]   # 10 and 10.0 run the same point
                 repeated = next((v for i, v in enumerate(parameter.values) if texts[i] in texts[:i]), None)
                 if len(set(texts)) < len(texts):
-                    raise ScenarioError(f"{reprlib.repr(repeated)} is listed more than once; a grid runs each value "
+                    raise ScenarioError(f"{shown_value(repeated)} is listed more than once; a grid runs each value "
                                         f"once, so give each once", file=source, key=where("parameters", key, "values"))
     else:
         if spec.samples is None:
@@ -838,7 +837,7 @@ def _check_parameters(sweep: Sweep, where) -> None:
                     and any(fits(other) for other in candidates if other != value)):
                 # fits the base alone, and no point beside a parameter of one value (the others fit some: a grid of
                 # which no point fits is said whole below)
-                raise ScenarioError(f"value {reprlib.repr(value)} does not fit beside the values every point sets "
+                raise ScenarioError(f"value {shown_value(value)} does not fit beside the values every point sets "
                                     f"on the base scenario {_base_name(sweep)}: {fixed.message}",
                                     file=sweep.source, key=where("parameters", key)) from None
             if error is None:
@@ -855,15 +854,15 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 there = "" if own or at == key or at.startswith("line ") else f" (at {at}; the sweep varies nothing else)"
                 # a misspelt key is the key's mistake, whatever the value: "value 0 does not fit" sent the reader to
                 # the value before its "did you mean" named the key
-                what = "the swept key" if error.message.startswith("unknown key") else f"value {reprlib.repr(value)}"
+                what = "the swept key" if error.message.startswith("unknown key") else f"value {shown_value(value)}"
                 raise ScenarioError(f"{what} does not fit the base scenario {_base_name(sweep)}: "
                                     f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
             if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value, error)) is not None:
                 others, refusal = clash
                 if refusal.message == error.message:   # the value's own mistake (out of its bounds), whatever the others
-                    raise ScenarioError(f"value {reprlib.repr(value)} does not fit the base scenario {_base_name(sweep)}: "
+                    raise ScenarioError(f"value {shown_value(value)} does not fit the base scenario {_base_name(sweep)}: "
                                         f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
-                raise ScenarioError(f"value {reprlib.repr(value)} fits none of the other swept values on the base scenario "
+                raise ScenarioError(f"value {shown_value(value)} fits none of the other swept values on the base scenario "
                                     f"{_base_name(sweep)} (with {others}: {refusal.message}); every run with it would fail",
                                     file=sweep.source, key=where("parameters", key)) from None
     _check_some_point_fits(sweep, where)
@@ -999,7 +998,7 @@ def _check_some_point_fits(sweep: Sweep, where) -> None:
 
 def _point_text(values: dict) -> str:
     """A combination of swept values as an error names it: 'k = v, k2 = v2'."""
-    return ", ".join(f"{k} = {reprlib.repr(v)}" for k, v in values.items())
+    return ", ".join(f"{k} = {shown_value(v)}" for k, v in values.items())
 
 
 def _base_name(sweep: Sweep) -> str:
@@ -1016,6 +1015,13 @@ def _checked_values(parameter: ValueList | ValueRange) -> list[Any]:
         return grid_levels(parameter)[:CHECKED_VALUES]
     middle = math.sqrt(parameter.low * parameter.high) if parameter.log else (parameter.low + parameter.high) / 2
     return list(dict.fromkeys(range_value(parameter, v) for v in (parameter.low, middle, parameter.high)))
+
+
+def shown_value(value: Any, width: int = 60) -> str:
+    """A swept value as an error shows it: as YAML writes it (null, not Python's None),
+    a text in quotes, cut at ``width`` characters."""
+    text = f"'{value}'" if isinstance(value, str) else yaml_value(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def yaml_value(value: Any) -> str:

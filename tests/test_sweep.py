@@ -2783,6 +2783,10 @@ def test_a_grid_value_listed_twice_is_refused_and_serial_records_one_worker(tmp_
     path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10, 10]}})
     one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]), str(path),
                    "parameters.program.incentive.referrer_reward.values", "10 is listed more than once")
+    # as the file writes it: 'None is listed more than once' for [null, 5000, ~]
+    path = write_sweep(tmp_path, parameters={"program.incentive.budget": {"values": [None, 5000, None]}})
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o")]),
+                   "parameters.program.incentive.budget.values", "null is listed more than once")
     path = write_sweep(tmp_path, parameters={"program.incentive.referrer_reward": {"values": [0, 10]}})
     ok = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial", "--workers", "4"])
     assert ok.exit_code == 0, ok.output
