@@ -989,7 +989,7 @@ def compare(
                               code=True) if has_ranking(comparison) else "")
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets, set_notes=lever_notes,
                               execution=_execution(executor, workers, scheduler, cluster, total), replay=replay,
-                              sensitivity=study)
+                              sensitivity=study, files=scenarios)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline

@@ -293,3 +293,41 @@ def test_k_over_all_runs_together_is_said_where_the_mean_of_each_runs_k_misses_i
     agreeing = results.summary.assign(ci_low=pooled - 0.01, ci_high=pooled + 0.01)
     assert pooled_k_note(agreeing, frame) == ""
     assert pooled_k_note(results.summary, None) == ""
+
+
+def test_compares_k_note_gives_the_run_command_that_reruns_the_design_as_compare_ran_it(tmp_path):
+    """compare's K note sent the reader to "`refsim run` of the design" for k_by_month.png:
+    the design's file alone ran its own days and replicates, not compare's --set days=…,
+    and its budget ran out on another day. The note now gives the command with compare's
+    --set items, replicates and seed; run as printed, it gives compare's runs again."""
+    import shlex
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    capped = small(days=150, program={"incentive": {"kind": "double_sided", "referrer_reward": 10, "referee_reward": 10,
+                                                    "qualification_days": 14, "budget": 900}})
+    files = []
+    for name, scenario in (("plain", small(days=150)), ("capped", capped)):
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(yaml.safe_dump({**scenario.model_dump(mode="json"), "name": name}))
+    runner = CliRunner()
+    # the --set halves the budget the file gives: the file alone runs out later, or never
+    result = runner.invoke(app, ["compare", *map(str, files), "--set", "program.incentive.budget=200", "-r", "2",
+                                 "--executor", "serial", "-o", str(tmp_path / "cmp")])
+    assert result.exit_code == 0, result.output
+    note = next(line for line in (tmp_path / "cmp" / "report.md").read_text().splitlines()
+                if line.startswith("- **capped**'s budget ran out on day"))
+    command = note.split("`")[-4] if "` plots it in k_by_month.png" in note else ""
+    words = shlex.split(command)
+    assert words[:3] == ["refsim", "run", str(files[1])], note
+    assert "program.incentive.budget=200" in words and "--replicates" in words, command
+    result = runner.invoke(app, [*words[1:], "--executor", "serial", "-o", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    compared = pd.read_csv(tmp_path / "cmp" / "runs.csv")
+    compared = compared[compared["scenario"] == "capped"].reset_index(drop=True)
+    rerun = pd.read_csv(tmp_path / "run" / "runs.csv")
+    for column in ("seed", "net_value", "budget_exhausted_day"):
+        assert rerun[column].tolist() == compared[column].tolist(), column

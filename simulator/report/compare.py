@@ -27,7 +27,8 @@ from .text import asks_done_by, planned_last_ask, brought_forward_note, referee_
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
                      command: list[str] | None = None,
                      sets: list[str] | None = None, execution: dict | None = None,
-                     set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "") -> Path:
+                     set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "",
+                     files: list | tuple = ()) -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
     ``sets``: the --set items every design ran with, which report.md names, and
     ``set_notes`` what they brought into designs whose files lacked it; ``replay``: that
@@ -36,7 +37,8 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
     seeds the designs ran on), said under the setup; ``sensitivity``: the command that tests
     the sizes the ranking rests on (sensitivity_test), given whole; ``execution``:
     where the runs ran (executor, workers, scheduler), for the manifest; ``started``: when
-    the runs began (default: when the folder is written)."""
+    the runs began (default: when the folder is written); ``files``: the designs' scenario
+    files, in their order, for the `refsim run` commands report.md gives."""
     designs = comparison.designs
     runs = pd.concat([d.runs for d in designs], ignore_index=True)
     summary = summarize(runs, [d.scenario for d in designs])
@@ -68,7 +70,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
             figures.append(plots.paired_intervals(pairing_rows(comparison, console_metrics(table)),
                                                   path / "paired_vs_unpaired.png", reference=comparison.reference))
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes, replay,
-                                                                      sensitivity))
+                                                                      sensitivity, files))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel,
@@ -1807,8 +1809,30 @@ def _design_notes(designs) -> list[str]:
     return [f"- {', '.join(names)}: {note}" for note, names in named.items()]
 
 
+def run_commands(designs, files=(), sets=()) -> list[str]:
+    """Per design, the `refsim run` command that reruns it as compare ran it: its file, the
+    --set items, the replicates and the seed it ran on ('' where its file is unknown). A
+    report pointed at "`refsim run` of the design" for its k_by_month.png, and the design's
+    file alone ran 365 days where compare had run 730, its budget out on another day."""
+    from ..kernel import engine_prefix
+
+    if len(files) != len(designs):
+        return [""] * len(designs)
+    keys = {str(item).partition("=")[0].strip() for item in sets or ()}
+    commands = []
+    for design, file in zip(designs, files):
+        scenario = design.scenario
+        parts = [*engine_prefix(), "refsim", "run", shlex.quote(str(file)),
+                 *(f"--set {shlex.quote(str(item))}" for item in sets or ()),
+                 *([f"--replicates {scenario.replicates}"] if "replicates" not in keys else []),
+                 *([f"--seed {scenario.seed}"] if "seed" not in keys and scenario.seed is not None else [])]
+        commands.append(" ".join(parts))
+    return commands
+
+
 def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[str] | None = None,
-                        set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "") -> str:
+                        set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "",
+                        files: list | tuple = ()) -> str:
     table = comparison.table
     decision = decide(comparison)
     first = comparison.designs[0].scenario
@@ -1832,6 +1856,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         ]
     changed = set_sentence(sets, "Every design was changed", "the files' descriptions and names are their own")
     changed += "".join(f" {note[0].upper()}{note[1:]}." for note in set_notes or ())
+    reruns = run_commands(comparison.designs, files, sets)
     lines = [
         f"# Comparison: {' vs '.join(comparison.names)}",
         "",
@@ -1847,10 +1872,11 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                            for d in comparison.designs]),
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name, runs=d.runs) for d in comparison.designs) if note],
         *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name, figure=False,
-                                                  timeseries=getattr(d, "timeseries", None))
-                                    for d in comparison.designs) if note],
+                                                  timeseries=getattr(d, "timeseries", None), run=command)
+                                    for d, command in zip(comparison.designs, reruns)) if note],
         *[f"- {note}" for note in (k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs, d.scenario.name,
-                                                  figure=False) for d in comparison.designs) if note],
+                                                  figure=False, run=command)
+                                    for d, command in zip(comparison.designs, reruns)) if note],
         *[f"- {note}" for note in (asking_note(comparison.designs), ask_lag_note(comparison.designs), path_note([d.scenario for d in comparison.designs]),
                                    world_note(comparison.designs), twin_note(comparison.designs),
                                    assumption_note(comparison.designs, verdict_metric(comparison), sensitivity)

@@ -1534,19 +1534,27 @@ def k_ended(scenario, runs, timeseries=None) -> tuple[str, float] | None:
     return None
 
 
-def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, timeseries=None) -> str:
+def _k_plot(figure: bool, run: str) -> str:
+    """Where a note's reader sees K month by month: this folder's k_by_month.png, else (compare
+    writes none) the `refsim run` command that draws it, ``run``, where it is known."""
+    if figure:
+        return "k_by_month.png shows"
+    return f"`{run}` plots it in k_by_month.png," if run else "`refsim run` of the design plots it in k_by_month.png,"
+
+
+def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, timeseries=None, run: str = "") -> str:
     """A warning, as a sentence, where a budget ran out while the cohorts K counts were
     still joining: `k_factor` and `program_k` average in the cohorts that joined after
     it, so they follow the day the budget ran out as much as the loop (a design whose
     budget lasted to day 135 ranked ahead of one whose ran out on day 88 on K, and the
     k_by_month plot fell to 0 from the month the budget ran out with nothing to say why).
-    Where a campaign's last ask came first (``timeseries``: k_ended), that is said instead."""
+    Where a campaign's last ask came first (``timeseries``: k_ended), that is said instead;
+    ``figure`` False: the folder has no k_by_month.png, and ``run`` the command that draws it."""
     ended = k_ended(scenario, runs, timeseries)
     if ended is None:
         return ""
     kind, day = ended
-    # compare writes no k_by_month.png (``figure`` False): `refsim run` of the design does
-    plot = "k_by_month.png shows" if figure else "`refsim run` of the design plots it in k_by_month.png,"
+    plot = _k_plot(figure, run)
     if kind == "asks":
         who = f"**{name}**" if name else "The design"
         return (f"{who} made its campaign's last push on day {day:.0f}, after which nobody who joins is asked: "
@@ -1589,7 +1597,7 @@ def filled_k_day(scenario, timeseries, runs=None) -> float:
     return day if day < scenario.days - scenario.k_window_days else math.nan
 
 
-def k_filled_note(scenario, timeseries, runs, name: str | None = None, figure: bool = True) -> str:
+def k_filled_note(scenario, timeseries, runs, name: str | None = None, figure: bool = True, run: str = "") -> str:
     """A warning, as a sentence, where the network filled while the cohorts K counts were
     still joining (filled_k_day): `k_factor` is then held down towards 1 whatever the loop
     did before, and nothing said so (docs/model.md said a loop above 1 grows)."""
@@ -1599,7 +1607,7 @@ def k_filled_note(scenario, timeseries, runs, name: str | None = None, figure: b
     from ..referral_tree import FILLED_SHARE
 
     who = f"**{name}**'s network" if name else "The network"
-    plot = "k_by_month.png shows" if figure else "`refsim run` of the design plots it in k_by_month.png,"
+    plot = _k_plot(figure, run)
     return (f"{who} filled: by day {day:.0f} (the median) fewer than {FILLED_SHARE:.0%} of the people were still "
             f"prospects, and customers who joined later found few friends left to invite. `k_factor` and `program_k` "
             f"average in those cohorts, so they are held down towards 1, below the pace the loop grew at before; {plot} K month "
