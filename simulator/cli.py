@@ -287,7 +287,7 @@ def run(
     check_unchanged(held, "the run")
     folder = write_run(results, target, started=started, command=_typed_again(loaded.seed if drawn else None),
                        people=people, sets=sets, execution=_execution(executor, workers, scheduler, cluster, total),
-                       set_notes=replaced)
+                       set_notes=replaced, inputs=held)
     _print_headline(results, sets)
     out.print(f"results: {folder}/  (report.md, timeseries.csv, summary.csv, plots)", markup=False)
 
@@ -989,7 +989,7 @@ def compare(
                               code=True) if has_ranking(comparison) else "")
     folder = write_comparison(comparison, target, started=started, command=_typed_again(drawn), sets=sets, set_notes=lever_notes,
                               execution=_execution(executor, workers, scheduler, cluster, total), replay=replay,
-                              sensitivity=study, files=scenarios)
+                              sensitivity=study, files=scenarios, inputs=held)
     table = comparison.table
     kind = "paired" if comparison.paired else "unpaired"
     if count == 1:   # '95% CI – – –  (unpaired – – –)' on every line read as a glitch, as it did in run's headline

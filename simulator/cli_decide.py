@@ -473,7 +473,8 @@ def optimize(
                            extra={"executor": executor, "workers": workers,
                                   # a resumed study's files are the uninterrupted one's; this says it resumed
                                   "runs_read_back": evaluate.cache.read_back},
-                           sets=list(pick(sets, settings.set)), set_notes=lever_notes, set_via=_set_via(sets))
+                           sets=list(pick(sets, settings.set)), set_notes=lever_notes, set_via=_set_via(sets),
+                           inputs=inputs)
         except (KeyboardInterrupt, Exception) as stop:
             # a stop raised inside matplotlib's drawing can come out as another error (stop_asked), as sweep's
             if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
@@ -916,7 +917,7 @@ def sensitivity(
                                    extra={"executor": executor, "workers": workers,
                                           # a resumed study's files are the uninterrupted one's; this says it resumed
                                           "runs_read_back": evaluate.cache.read_back},
-                                   sets=list(overrides), set_notes=lever_notes, set_via=_set_via(sets))
+                                   sets=list(overrides), set_notes=lever_notes, set_via=_set_via(sets), inputs=held)
     if result.decision is not None:
         from .report import fmt
         from .report.sensitivity import _v, at_range_end, copy_lines, finer_than_parts, lead_interval, point_runs, told_apart
@@ -1237,7 +1238,7 @@ def calibrate(
                                                                    "runs_read_back": cache.read_back},
                               others=others, launch_note=". ".join(n if i == 0 else n[0].upper() + n[1:] for i, n in
                                                                    enumerate(n for n in (scale, spare) if n)),
-                              sets=list(overrides), set_notes=lever_notes,
+                              inputs=held, sets=list(overrides), set_notes=lever_notes,
                               set_via=_set_via(sets), design_files=[str(p) for p in design_paths])
     from .report import fmt
     from .report.calibrate import (against_the_best, at_the_edge, edge_sentence, misfit_sentence, parameter_text,

@@ -88,10 +88,14 @@ def versions() -> dict[str, str | None]:
 
 
 def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.datetime | None, ended: dt.datetime,
-             command: list[str] | None = None, extra: dict | None = None, kernel: bool | None = None) -> dict:
+             command: list[str] | None = None, extra: dict | None = None, kernel: bool | None = None,
+             inputs: dict[str, str] | None = None) -> dict:
     """The provenance of a results folder; ``kernel``: the path its runs took
     (Results.kernel), where known (else the one the scenarios take now, engine_record);
-    ``started`` None where no start was given (a folder written from Python): ``ended``."""
+    ``started`` None where no start was given (a folder written from Python): ``ended``;
+    ``inputs``: the digests of the files the runs read as the command held them
+    (held_inputs, checked unchanged since), else read now: a file edited while the
+    folder was written was recorded by its new digest, which the runs never read."""
     from . import __version__
 
     return {
@@ -110,7 +114,8 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         "seeds": seeds,
         "engine": engine_record(scenarios, kernel),
         # the bytes of the files the runs read (an edge list): an edited graph.txt reproduced other numbers unseen
-        **({"inputs": inputs} if (inputs := input_digests(p for s in scenarios for p in scenario_files(s))) else {}),
+        **({"inputs": digests} if (digests := inputs if inputs is not None else
+                                   input_digests(p for s in scenarios for p in scenario_files(s))) else {}),
         **(extra or {}),
     }
 

@@ -26,6 +26,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                       outcomes: pd.DataFrame, designs: pd.DataFrame | None, settings: CalibrationSettings, draws: int,
                       data_file: str, started: dt.datetime, command: list[str] | None = None, extra: dict | None = None,
                       others: list[Scenario] = (), launch_note: str = "", sets: list[str] | None = None,
+                      inputs: dict[str, str] | None = None,
                       set_notes: list[str] | None = None, set_via: str = "--set", design_files: Sequence[str] = ()) -> Path:
     """Write every readable file into ``folder`` (a staging folder the caller renames into place);
     ``design_files``: the files of ``others``, named in the commands that take the fit further;
@@ -54,7 +55,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                                                                 sets=sets, set_notes=set_notes, set_via=set_via,
                                                                 design_files=design_files))
     atomic_write_json(folder / "manifest.json", manifest(
-        scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, extra={"calibrate": {
+        scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, inputs=inputs, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
             # the pilot's bytes: a pilot.csv edited since gave another fit from the same manifest, unseen
             **({"data_sha256": file_digest(Path(data_file))} if data_file and Path(str(data_file)).is_file() else {}),

@@ -28,7 +28,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
                      command: list[str] | None = None,
                      sets: list[str] | None = None, execution: dict | None = None,
                      set_notes: list[str] | None = None, replay: str = "", sensitivity: str = "",
-                     files: list | tuple = ()) -> Path:
+                     files: list | tuple = (), inputs: dict[str, str] | None = None) -> Path:
     """Write the comparison folder atomically (staged, then renamed into place);
     ``sets``: the --set items every design ran with, which report.md names, and
     ``set_notes`` what they brought into designs whose files lacked it; ``replay``: that
@@ -73,7 +73,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
                                                                       sensitivity, files))
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
-            started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel,
+            started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel, inputs=inputs,
             extra={"compare": {"reference": comparison.reference, "designs": comparison.names,
                                "replicates": len(comparison.seeds),
                                # the seed typed (or the first file's), not a design's seed derived from it

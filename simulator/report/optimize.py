@@ -32,20 +32,22 @@ from .text import (BASE_READ, axis_label, counted, study_set_lines, paced_text, 
 def write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
                    settings: OptimizeSettings, started: dt.datetime, command: list[str] | None = None,
                    extra: dict | None = None, sets: list[str] | None = None, set_notes: list[str] | None = None,
-                   set_via: str = "--set") -> Path:
+                   set_via: str = "--set", inputs: dict[str, str] | None = None) -> Path:
     """Write every readable file of a finished optimisation into ``folder``, staged and
     moved into place with manifest.json last (results.outputs_staged: written in place,
     an interrupt left a trials.csv of 12 trials beside the report and manifest of 8);
     ``sets``: the --set items the base ran with (report.text.study_set_lines)."""
     with outputs_staged(folder, STAGING_PREFIX) as stage:
         _write_optimize(result, stage, base=base, parameters=parameters, settings=settings, started=started,
-                        command=command, extra=extra, sets=sets, set_notes=set_notes, set_via=set_via)
+                        command=command, extra=extra, sets=sets, set_notes=set_notes, set_via=set_via,
+                        inputs=inputs)
     return Path(folder)
 
 
 def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, parameters: list[Parameter],
                     settings: OptimizeSettings, started: dt.datetime, command: list[str] | None,
-                    extra: dict | None, sets: list[str] | None, set_notes: list[str] | None, set_via: str) -> None:
+                    extra: dict | None, sets: list[str] | None, set_notes: list[str] | None, set_via: str,
+                    inputs: dict[str, str] | None = None) -> None:
     """write_optimize's files, into ``folder`` (its staging folder)."""
     atomic_write_csv(folder / "trials.csv", result.trials)
     if len(result.confirmation):
@@ -60,7 +62,7 @@ def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, par
     atomic_write_json(folder / "manifest.json", manifest(
         scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh"),
                                     "winner re-run": _seeds(result, "winner")},
-        started=started, ended=dt.datetime.now(), command=command, extra={
+        started=started, ended=dt.datetime.now(), command=command, inputs=inputs, extra={
             "engine": study_engine_record([base], parameters), "optimize": {
             "seed": result.seed, "objectives": [f"{o.metric}:{o.direction}" for o in result.objectives],
             "constraints": [str(c) for c in result.constraints], "parameters": [p.describe() for p in parameters],

@@ -170,7 +170,7 @@ def single_runs_range_text(runs: int) -> str:
 
 def write_run(results: Results, out: Path, *, started: dt.datetime | None = None, command: list[str] | None = None,
               people: bool = False, sets: list[str] | None = None, execution: dict | None = None,
-              set_notes: list[str] | None = None) -> Path:
+              set_notes: list[str] | None = None, inputs: dict[str, str] | None = None) -> Path:
     """Write the results folder of one scenario atomically (staged, then renamed into place);
     ``execution``: where the runs ran (executor, workers, scheduler), for the manifest;
     ``started``: when the runs began (default: when the folder is written)."""
@@ -200,5 +200,5 @@ def write_run(results: Results, out: Path, *, started: dt.datetime | None = None
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
             started=started, ended=dt.datetime.now(), command=command, kernel=results.kernel,
-            extra={"execution": execution} if execution else None))
+            extra={"execution": execution} if execution else None, inputs=inputs))
     return Path(out)

@@ -29,7 +29,7 @@ from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_shor
 def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Scenario], metrics: list[str],
                       decision_metric: str, settings: SensitivitySettings, started: dt.datetime,
                       command: list[str] | None = None, extra: dict | None = None, sets: list[str] | None = None,
-                      set_notes: list[str] | None = None, set_via: str = "--set") -> Path:
+                      set_notes: list[str] | None = None, set_via: str = "--set", inputs: dict[str, str] | None = None) -> Path:
     """Write the folder of a finished analysis (staged, then renamed into place); ``sets``:
     the --set items every design ran with, ``set_notes`` the levers they brought into
     designs without them (report.text.study_set_lines)."""
@@ -51,7 +51,7 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         atomic_write_json(path / "manifest.json", manifest(
             scenarios=list(designs), seeds={"replicates": replicate_seeds(result.seed, settings.replicates),
                                             "tornado": replicate_seeds(result.seed, _tornado_runs(result))},
-            started=started, ended=dt.datetime.now(), command=command, extra={
+            started=started, ended=dt.datetime.now(), command=command, inputs=inputs, extra={
                 "engine": study_engine_record(list(designs), result.parameters), "sensitivity": {
                 "seed": result.seed, "uncertain": [p.describe() for p in result.parameters], "designs": result.designs,
                 "metrics": metrics, "decision_metric": decision_metric, "settings": vars(settings), **(extra or {})}}))
