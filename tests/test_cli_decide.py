@@ -3016,7 +3016,11 @@ def test_optimize_says_when_its_winner_loses_to_no_program_and_when_the_search_n
     note = no_program_beats_note(result(-1_617.0, -1_081.0))
     assert note.startswith("The best design found loses value against running no program (`incremental_value` -1,349, "
                            "95% interval -1,617 – -1,081 on 20 fresh seeds)"), note
-    assert no_program_beats_note(result(-1_617.0, 20.0)) == ""        # an interval reaching 0: not known to lose
+    # an interval holding 0: not known to lose, nor to add anything (a winner at -610, -2,377 to 1,157, went unsaid)
+    assert no_program_beats_note(result(-2_377.0, 1_157.0)).startswith(
+        "The best design found is not told apart from running no program (`incremental_value` -610.0, 95% interval "
+        "-2,377 – 1,157 on 20 fresh seeds)")
+    assert no_program_beats_note(result(1.0, 20.0)) == ""             # told apart, above 0
     assert no_program_beats_note(result(-9.0, -1.0, metric="cumulative_profit")) == ""   # no twin in that metric
     settings = OptimizeSettings(trials=10)
     said = random_start_note(result(1.0, 2.0), settings, parameters)

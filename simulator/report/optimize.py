@@ -903,15 +903,21 @@ def no_program_beats_note(result: OptimizeResult) -> str:
     """Where the winner's value against its no-program twin is below 0 on fresh seeds, its
     whole interval: no design tried beats running no program, which neither the console
     nor report.md said (a winner at -1,349, CI -1,617 to -1,081, read as a design to
-    launch)."""
+    launch); and where its interval holds 0, that it is not told apart from running no
+    program (a winner at -610, CI -2,377 to 1,157, was crowned without a word)."""
     first = result.objectives[0] if result.objectives else None
     if first is None or first.metric not in ("incremental_value", "incremental_profit") or first.direction != "maximize":
         return ""
     rows = winner_rows(result.confirmation, result.best_trial)
     rows = rows[rows["metric"] == first.metric] if len(rows) else rows
-    if not len(rows) or not rows.iloc[0]["ci_high"] < 0:
+    if not len(rows) or not rows.iloc[0]["ci_low"] <= 0 or not math.isfinite(rows.iloc[0]["ci_high"]):
         return ""
     row = rows.iloc[0]
+    if row["ci_high"] >= 0:
+        return (f"The best design found is not told apart from running no program (`{first.metric}` {fmt(row['mean'])}, "
+                f"95% interval {span_text(row['ci_low'], row['ci_high'])} on {int(row['n'])} fresh seeds): within these "
+                f"ranges no design tried is shown to add value over having no program. Compare the winner with no "
+                f"program on more replicates (`refsim compare`) before launching it.")
     return (f"The best design found loses value against running no program (`{first.metric}` {fmt(row['mean'])}, "
             f"95% interval {span_text(row['ci_low'], row['ci_high'])} on {int(row['n'])} fresh seeds): within these "
             f"ranges no design tried beats having no program. Widen the ranges (a reward of 0 among them), or compare "
