@@ -1871,6 +1871,10 @@ def test_leading_trials_of_a_number_range_not_told_apart_from_the_winner_are_nam
     half = stats.t.ppf(0.975, 3) * pd.Series([-2, 4, -2, 4]).std() / 2
     assert close_trials(result, parameters) == [
         f"trial 2 (referrer_reward=40): winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"]
+    # a later trial repeating trial 2's design (the same runs) is the same rival: named once, not in two of 3 slots
+    again = SimpleNamespace(**{**vars(result), "runs": {**runs, 4: runs[2]}, "trials": pd.concat(
+        [trials, trials.iloc[[2]].assign(trial=4)], ignore_index=True)})
+    assert close_trials(again, parameters) == close_trials(result, parameters)
     # a winner ahead of all of them at 95%: nothing to say
     clear = SimpleNamespace(**{**vars(result), "runs": {**runs, 2: [9.0, 11.0, 10.0, 12.0]}})
     assert close_trials(clear, parameters) == []

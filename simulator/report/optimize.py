@@ -1251,7 +1251,7 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
     found = _choice_bests(result, parameters)
     weighed = {int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
                if best is not None and best["_keeps"] and int(best["trial"]) != result.best_trial}
-    close = []
+    close, named = [], set()
     for row in ordered.head(TOP_ROWS).to_dict("records"):
         trial = int(row["trial"])
         difference = winner_against(result, trial)
@@ -1259,8 +1259,11 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
             continue   # the winner itself, too few shared runs, a tie tie_note names, or a choice's best
         if _settled_on_fresh_seeds(result, trial):
             continue   # its re-run on the winner's fresh seeds already told them apart
+        values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
+        if values in named:
+            continue   # a trial repeating a design named already: the same runs, one rival (two took two of 3 slots)
         if ahead(result, difference) == 0:
-            values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
+            named.add(values)
             close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
     return close[:count]
 
