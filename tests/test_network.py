@@ -1087,7 +1087,10 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
         start = {"barabasi_albert": {100: "a star of 51 people", 199: "a star of 101 people"},
                  "powerlaw_cluster": {100: "50 people with no ties", 199: "100 people with no ties"}}[kind]
         said = {100: f"builds a mean degree of 75.0, below the 100 asked: it starts from {start[100]}",
-                199: f"builds a mean degree of 100.0, below the 199 asked: it starts from {start[199]}"}   # 199: n - 1
+                # 199: n - 1, odd: it runs as 200, which is refused if given
+                199: f"builds a mean degree of 100.0, below the 199 asked: each newcomer adds a whole number of ties, "
+                     f"mean_degree / 2 rounded half up (100), so 199 runs as 200 does (give an even mean_degree of at most "
+                     f"198); and it starts from {start[199]}"}
         assert (said[mean] in note) if mean in said else note == "", note
     # a shortfall of rounding alone is said as rounding: 2.5 builds 2 on 20,000 people
     scenario.write_text(f"population: {{size: 20000, initial_customers: 5}}\nnetwork: {{kind: {kind}, mean_degree: 2.5}}\n")
@@ -1103,6 +1106,13 @@ def test_a_growth_network_refuses_a_mean_above_its_people_and_says_what_it_build
     # whatever the share: 21 runs as 22 (4.8% above) was said of nothing
     twenty_one = seven.model_copy(update={"network": seven.network.model_copy(update={"mean_degree": 21})})
     assert "above the 21 asked" in growth_note(twenty_one) and "so 21 runs as 22 does" in growth_note(twenty_one)
+    # on 60 people the first ones pull the mean down too (2m(n - m)/n = 7.47): 7 built what 8 does and only 8 was told
+    few = [model.model_copy(update={"population": model.population.model_copy(update={"size": 60})})
+           for model in (seven, eight)]
+    assert np.array_equal(network_for(few[0].network, 60, 3).indices, network_for(few[1].network, 60, 3).indices)
+    assert "builds a mean degree of 7.5, above the 7 asked: each newcomer adds a whole number of ties, mean_degree / 2 " \
+           "rounded half up (4), so 7 runs as 8 does (give an even mean_degree); and it starts from " in growth_note(few[0])
+    assert "builds a mean degree of 7.5, below the 8 asked: it starts from " in growth_note(few[1])
 
 
 def test_a_snap_export_header_is_a_comment_and_its_graph_is_read(tmp_path):
