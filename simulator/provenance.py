@@ -242,11 +242,17 @@ class InputWatch:
         return None
 
 
-def changed_while_running(path: str, what: str, outcome: str, then: str = "run again"):
+def changed_while_running(path: str, what: str, outcome: str, then: str = "run again", digest: str | None = None):
     """The ScenarioError for a file that changed while ``what`` ran (``outcome``: what
-    was done about it; ``then``: what to do next)."""
+    was done about it; ``then``: what to do next); ``digest``: its bytes' digest as the
+    command started, where a write since the last look counts (InputWatch): a file
+    touched, or rewritten with the same bytes, was said to be "the new file" the runs read."""
     from .errors import ScenarioError
 
+    if digest is not None and file_digest(Path(path)) == digest:
+        return ScenarioError(f"written to while {what} ran: its bytes are the ones it started with, but a run may have "
+                             f"read it while it was written or replaced, {outcome}; leave the file as it is while a "
+                             f"command runs (a touch or a save counts), and {then}", file=path, key="network.path")
     return ScenarioError(f"changed while {what} ran: the runs that started after the change read the new file, "
                          f"{outcome}; leave the file as it is while a command runs (write a new one under another "
                          f"name), and {then}", file=path, key="network.path")

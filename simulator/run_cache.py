@@ -144,7 +144,8 @@ class RunCache:
             # the kept runs are the old file's: 'rerun to resume' with the new one read none back
             raise changed_while_running(path, "the study", "so the study stopped, keeping the runs it finished "
                                         "before the change", then="rerun the same command: with the file as it "
-                                        "was, it resumes from them; with the new one, every run runs again")
+                                        "was, it resumes from them; with the new one, every run runs again",
+                                        digest=self._watch.digests.get(path))
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The values a kept run returned (a fresh copy), or None."""

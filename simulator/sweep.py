@@ -663,7 +663,7 @@ def execute_sweep(sweep: Sweep, out: Path, *, workers: int | None = None, execut
                     # resume took runs made on the other network as done)
                     raise changed_while_running(path, "the sweep", "so the sweep stopped, keeping the runs it finished "
                                                 "before the change", then="rerun the same command with the file as it "
-                                                "was: it resumes from them")
+                                                "was: it resumes from them", digest=watch.digests.get(path))
                 rows = [_row(result, columns, sweep) for result in results]
                 store.append(rows)
                 ran += len(rows)

@@ -374,6 +374,7 @@ def test_a_study_stops_where_its_edge_list_was_written_to_though_its_bytes_are_t
     graph.write_text("0 2\n1 2\n")
     graph.write_text("0 1\n1 2\n")   # the old bytes again
     os.utime(graph, ns=(graph.stat().st_atime_ns, graph.stat().st_mtime_ns + 5_000_000_000))
-    with pytest.raises(ScenarioError, match="changed while the study ran"):
+    with pytest.raises(ScenarioError, match="written to while the study ran: its bytes are the ones it started with, "
+                                            "but a run may have read it while it was written or replaced"):
         cache.put("b", ("customers_final",), {"customers_final": 2.0})
     assert len(cache) == 1

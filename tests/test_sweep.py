@@ -4203,7 +4203,8 @@ def test_runs_made_after_an_edge_list_changed_are_not_kept_for_a_resume(tmp_path
             edges.write_text(original)
             os.utime(edges, ns=(edges.stat().st_atime_ns, edges.stat().st_mtime_ns + 5_000_000_000))
 
-    with pytest.raises(ScenarioError, match="changed while the sweep ran"):
+    # said as what it was: written to, its bytes as they were (a touch was said to be "the new file" the runs read)
+    with pytest.raises(ScenarioError, match="written to while the sweep ran: its bytes are the ones it started with"):
         execute_sweep(load_sweep(path), tmp_path / "again", executor="serial", progress=rewritten_after_the_first)
     assert 0 < len(RunStore(tmp_path / "again", read_only=True).frame()) < total
 
