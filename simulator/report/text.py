@@ -783,8 +783,9 @@ def edge_list_note(scenario) -> str:
     alone, people = friendless_of(scenario)
     if not alone:
         return ""
-    return (f"{alone:,} of the {people:,} people of the edge list (ids 0 to {people - 1:,}) have no tie in its "
-            f"file: they are in the market with no friends. Ids count from 0 and the largest id (or a `# nodes:` line) "
+    have = "has" if alone == 1 else "have"   # '1 of the 3 people ... have no tie'
+    return (f"{alone:,} of the {people:,} people of the edge list (ids 0 to {people - 1:,}) {have} no tie in its "
+            f"file: {'it is' if alone == 1 else 'they are'} in the market with no friends. Ids count from 0 and the largest id (or a `# nodes:` line) "
             f"sets the population, so a file numbered from 1 gains a person 0, ids with gaps add the people between "
             f"them, and a line tying a person to themselves is dropped; renumber the file from 0 if they are not meant.")
 
