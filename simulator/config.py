@@ -130,7 +130,7 @@ class Complete(_NetworkBase):
 
 class EdgeList(_NetworkBase):
     kind: Literal["edgelist"]
-    path: str = Field(..., min_length=1, description="File of 'u v [weight]' lines, ids 0..n-1, relative to the scenario file. A weight >= 0.5 marks a strong tie; without weights ties are drawn with strong_tie_share (a share other than the default given beside weights is refused: the weights decide). Source: scenario choice.")
+    path: str = Field(..., min_length=1, description="File of 'u v [weight]' lines, ids 0..n-1, relative to the scenario file (~ is the home folder). A weight >= 0.5 marks a strong tie; without weights ties are drawn with strong_tie_share (a share other than the default given beside weights is refused: the weights decide). Source: scenario choice.")
 
 
 Network = Annotated[

@@ -655,7 +655,8 @@ def validate(data: dict, *, source: str | None = None, text: str | None = None, 
     if check_network:   # load_scenario: not for a file never run at its own size (a sweep's base, the app's presets)
         limits.check_network(scenario, source, key_of=lambda key: _with_line(key, key.split("."), text))
     if scenario.network.kind == "edgelist":
-        edge_path = Path(scenario.network.path)
+        # '~/graphs/x.txt' is the home folder's, as the builder read it (it was looked for beside the scenario)
+        edge_path = Path(scenario.network.path).expanduser()
         if not edge_path.is_absolute() and base_dir is not None:
             edge_path = (base_dir / edge_path).resolve()
         if not edge_path.is_file():

@@ -288,7 +288,7 @@ class Sweep:
             for value in (parameter.values if isinstance(parameter, ValueList) else []):
                 path = value.get("path") if key == "network" and isinstance(value, dict) else value
                 if isinstance(path, str) and path:
-                    path = Path(path)
+                    path = Path(path).expanduser()
                     files.append(path if path.is_absolute() or self.base_dir is None else (self.base_dir / path).resolve())
         return files
 
