@@ -395,6 +395,22 @@ def test_watts_strogatz_matches_networkx():
     assert np.all(lattice.degree == 8) and clustering(lattice) == pytest.approx(3 * 6 / (4 * 7))
 
 
+@pytest.mark.parametrize("n, k, rewire", [(50, 48, 0.5), (20, 18, 1.0), (12, 10, 0.7)])
+def test_watts_strogatz_near_complete_keeps_every_tie(n, k, rewire):
+    """Rewiring moves ties, it never drops one: networkx's graph has n k / 2 ties on every
+    seed. Near a complete graph, a tie that found no free place was put back on its
+    lattice pair though another moved tie sat there already, and the two merged: 48 on 50
+    people built 47.5-47.8."""
+    from simulator import config as C
+    from simulator.network import network_for
+
+    for seed in range(6):
+        theirs = nx.watts_strogatz_graph(n, k, rewire, seed=seed)
+        assert theirs.number_of_edges() == n * k // 2
+        net = network_for(C.WattsStrogatz(kind="watts_strogatz", mean_degree=k, rewire=rewire), n, seed)
+        assert net.indptr[-1] == n * k, seed   # every tie twice in CSR, none merged
+
+
 def test_stochastic_block_matches_networkx_and_holds_the_within_share():
     # n = 10,000 here: networkx's SBM takes seconds at 20,000; 40,000 ties still resolve 2% in the CDF
     n = 10_000
