@@ -673,7 +673,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     from .optimize import chosen_rows, confirmation_runs, winner_rows
     from .report import fmt
     from .report.text import span_text
-    from .report.optimize import (_value, budget_bound_note, close_choices, close_trials, empty_front_note, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note, unbinding_note,
+    from .report.optimize import (_value, budget_bound_note, weighed_on, close_choices, close_trials, empty_front_note, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note, unbinding_note,
                                   untried_choices, untried_end_note)
 
     if result.best is None:
@@ -742,17 +742,18 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
             out.print(f"  note: {note.replace('`', '')}", markup=False)
     close, better = close_choices(result, parameters)
     if near := close_trials(result, parameters):
-        out.print(f"  note: the winner is not told apart at 95% from leading trials, on the replicates both ran: "
+        out.print(f"  note: the winner is not told apart at 95% from leading trials, {weighed_on(result)}: "
                   f"{'; '.join(near)}; run them side by side with refsim compare and more replicates before choosing",
                   markup=False)
     if front := front_close(result, parameters):   # two objectives: the first one's best, unsaid beside a cheaper peer
         out.print(f"  note: the winner, the Pareto front's best on {result.objectives[0].metric}, is not told apart on "
                   f"it at 95% from: {'; '.join(front)}; {FRONT_CLOSE_ADVICE}", markup=False)
     if close:
-        out.print(f"  note: not told apart from the winner at 95% on the replicates both ran: {'; '.join(close)}; run "
+        out.print(f"  note: not told apart from the winner at 95% {weighed_on(result)}: {'; '.join(close)}; run "
                   f"them side by side with refsim compare and more replicates before choosing", markup=False)
     if better:
-        out.print(f"  note: ahead of the winner at 95% on the replicates both ran, keeping the constraints there: "
+        out.print(f"  note: ahead of the winner at 95% {weighed_on(result)}, keeping the constraints on the search's "
+                  f"replicates: "
                   f"{'; '.join(better)}; compare them with refsim compare before launching the winner", markup=False)
     for key, choices in untried_choices(result.trials, parameters).items():
         out.print(f"  warning: {key} = {', '.join(map(_value, choices))} never tried in {len(result.trials)} trials: "

@@ -336,6 +336,13 @@ class OptimizeResult(FieldsEqual):
     # each re-run candidate's values by metric on the fresh seeds every candidate shares (round 0), seed by seed: what
     # a front member is told apart from the winner on, as the winner was chosen on them
     fresh_runs: dict[int, dict[str, list[float]]] = field(default_factory=dict)
+    # one objective: the first objective's values, seed by seed, of the winner and of the trials the report weighs
+    # against it (each choice's best, the leading trials: report.optimize.weighed_trials), on fresh seeds none of them
+    # was chosen on (the winner's own re-run: its further seeds where several candidates were re-run). On the
+    # search's seeds the winner was picked for its luck there: at_purchase "beat" onboarding by 5,785 (876 to 10,694),
+    # and on 100 fresh seeds onboarding was ahead by 2,150
+    versus_runs: dict[int, list[float]] = field(default_factory=dict)
+    versus_round: int | None = None       # the round of fresh seeds versus_runs are on (rng.fresh_seeds)
 
     def __repr__(self) -> str:
         # the dataclass repr printed the trials, the re-runs and the whole winning scenario
@@ -840,6 +847,8 @@ class Search:
         tries = min(len(candidates), MAX_FRONT_CONFIRMED) if front else max(self.settings.confirm_tries, contest)
         first, fresh_best, least_breach = self.objectives[0], -math.inf, math.inf
         announced = False
+        # the trials the report weighs against the winner, whichever it is (it is left out once known)
+        rivals = self.rivals(study, table, pareto)
 
         def announce(number: int, round: int) -> None:
             """on_rerun, before the first run to make: re-runs a killed or finished study stored
@@ -850,7 +859,10 @@ class Search:
             announced = True
             stored = sum(len(self.fresh_seeds) for n in candidates[:max(tries, 1)] for r in (0, 1)
                          if self.stored_rerun(study, n, r) is not None)
-            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)) - stored)
+            stored += sum(len(self.fresh_seeds) for n in rivals if any(
+                self.stored_rerun(study, n, r) is not None for r in (0, 1)))
+            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds))
+                     + len(rivals) * len(self.fresh_seeds) - stored)
 
         for position, number in enumerate(candidates[:max(tries, 1)]):
             announce(number, 0)
@@ -888,11 +900,32 @@ class Search:
         chosen_on = sorted({int(t) for c in confirmations for t in c.loc[c["round"] == 0, "trial"]})
         fresh = {n: {m: [v[m] for v in rows] for m in rows[0]} for n in chosen_on
                  if (rows := self.stored_rerun(study, n, 0))}
+        # the winner against its rivals on seeds none of them was chosen on: round 0 where the winner alone was re-run
+        # (chosen on the search's seeds), else its further seeds (round 1: chosen among the candidates on round 0)
+        versus, on = {}, (1 if len(confirmations) > 1 else 0)
+        if winner is not None and rivals:
+            for number in [n for n in self.distinct(study, [winner, *rivals]) if n != winner]:
+                announce(number, on)
+                self.confirm(study, number, round=on)
+            versus = {n: [v[first.metric] for v in rows] for n in [winner, *rivals]
+                      if (rows := self.stored_rerun(study, n, on)) is not None}
         return OptimizeResult(
             seed=self.seed, objectives=self.objectives, constraints=self.constraints, trials=table, best=best,
             best_scenario=best_design(self.base, best, self.parameters, self.seed) if best is not None else None,
             confirmation=pd.concat(confirmations, ignore_index=True) if confirmations else pd.DataFrame(),
-            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs, runs=runs, fresh_runs=fresh)
+            feasible=feasible_winner, pareto=pareto, best_trial=winner, rungs=self.rungs, runs=runs, fresh_runs=fresh,
+            versus_runs=versus, versus_round=on if versus else None)
+
+    def rivals(self, study: optuna.Study, table: pd.DataFrame, pareto: pd.DataFrame | None) -> list[int]:
+        """One objective: the trials the report weighs against the winner (report.optimize.
+        weighed_trials: each choice's best, the leading trials), distinct designs, to be re-run
+        on the winner's fresh seeds; none on a Pareto front (front_close weighs its members on
+        the fresh seeds every re-run member shares)."""
+        if len(self.objectives) != 1 or pareto is not None or not len(table):
+            return []
+        from .report.optimize import weighed_trials
+
+        return self.distinct(study, weighed_trials(table, self.objectives, self.constraints, self.parameters))
 
     def candidates(self, done: pd.DataFrame) -> list[int]:
         """Trials on the highest rung reached (and, when none of them keeps the

@@ -212,7 +212,10 @@ def test_optimize_counts_the_fresh_seed_reruns_on_a_line_of_their_own(tmp_path, 
     assert reruns.fields["label"].startswith("fresh-seed re-runs")
     confirmation = pd.read_csv(folder / "confirmation.csv")
     runs = confirmation.groupby(["trial", "round"]).ngroups * 4   # confirm_replicates: 4
-    assert reruns.completed == reruns.total == runs
+    # and the leading trials', re-run on the winner's fresh seeds to weigh them against it (report.md names them)
+    rivals = (reruns.total - runs) // 4
+    assert reruns.completed == reruns.total == runs + 4 * rivals and rivals >= 1
+    assert f"{4} fresh seeds none of them was chosen on" in (folder / "report.md").read_text()
 
 
 def test_a_finished_optimisation_rerun_makes_no_fresh_seed_run_and_writes_the_same_files(tmp_path, optimize_settings,

@@ -580,12 +580,15 @@ def test_the_fresh_seed_reruns_say_how_many_runs_they_take_before_they_start(obj
                       on_rerun=announced.append)
     assert len(announced) == 1 and runs["before"] > 0
     rerun = result.confirmation.groupby(["trial", "round"]).ngroups * 5   # each re-run is 5 fresh seeds
-    assert runs["after"] == rerun
     if len(objectives) == 2:
+        assert runs["after"] == rerun and not result.versus_runs   # a front's members are weighed on round 0
         members = min(len(result.pareto), 10)
         assert announced[0] == rerun == 5 * (members + (members > 1))
     else:
-        assert rerun <= announced[0] == 5 * (settings.confirm_tries + 1)
+        # and the winner's rivals (the leading trials, five at most, less the winner) on its fresh seeds
+        rivals = len(result.versus_runs) - 1
+        assert 1 <= rivals <= 5 and runs["after"] == rerun + 5 * rivals
+        assert runs["after"] <= announced[0] <= 5 * (settings.confirm_tries + 1) + 5 * 5
 
 
 def test_a_rerun_study_reuses_the_fresh_seed_reruns_it_stored(tmp_path):

@@ -1066,24 +1066,25 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   f"the same seeds (so the choices are compared on the same luck), best first"
                   + (" (with constraints: a choice's best trial that keeps them on those replicates, and the choices "
                      "whose trials all break one last)" if result.constraints else "") + ". The winner is chosen "
-                  "among the trials that reached the most replicates, so on these few it need not lead. To tell "
-                  "close choices apart, run them side by side with `refsim compare`.", "", *choices]
+                  "among the trials that reached the most replicates, so on these few it need not lead"
+                  + (". The winner − it column is measured " + weighed_on(result) + ": on the search's seeds the "
+                     "winner was chosen for its luck there, which would flatter it" if _fresh(result) else "")
+                  + ". To tell close choices apart, run them side by side with `refsim compare`.", "", *choices]
         close, better = close_choices(result, parameters)
         if close:
-            lines += ["", "**Not told apart from the winner at 95%**, on the replicates both ran (the same seeds): "
+            lines += ["", f"**Not told apart from the winner at 95%**, {weighed_on(result)}: "
                       + "; ".join(close) + ". Run them side by side with `refsim compare` and more replicates before "
                       "choosing between them."]
         if better:
-            lines += ["", "**Ahead of the winner at 95%** on the replicates both ran (the same seeds), keeping the "
-                      "constraints there: " + "; ".join(better) + ". The winner was chosen on its fresh-seed re-run "
-                      "and the far ends of its constraint intervals, or these never reached its rung: compare them "
-                      "with `refsim compare` before launching the winner."]
+            lines += ["", f"**Ahead of the winner at 95%** {weighed_on(result)}, keeping the constraints on the "
+                      "search's replicates: " + "; ".join(better) + ". " + _ahead_why(result)
+                      + ": compare them with `refsim compare` before launching the winner."]
     top = _top_trials(result, parameters)
     if top:
         lines += ["", "## Leading trials", "", leading_intro(result, top), "", *top]
         if near := close_trials(result, parameters):
-            lines += ["", "**Not told apart from the winner at 95%**, on the replicates both ran (the same seeds): "
-                      + "; ".join(near) + ". The search ranks them on these few replicates: run them side by side "
+            lines += ["", f"**Not told apart from the winner at 95%**, {weighed_on(result)}: "
+                      + "; ".join(near) + ". The search ranks them on its few replicates: run them side by side "
                       "with `refsim compare` and more replicates before choosing between them."]
     # only the files written: with no completed trial there is no confirmation.csv and no best.yaml
     rerun = "confirmation.csv (fresh-seed re-runs), " if len(result.confirmation) else ""
@@ -1161,18 +1162,66 @@ def key_name(key: str) -> str:
     return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
 
 
+def weighed_trials(trials: pd.DataFrame, objectives, constraints, parameters: list[Parameter]) -> list[int]:
+    """The trials a one-objective report weighs against the winner, whichever it is: each
+    choice's best keeping the constraints on the first rung (close_choices) and the leading
+    trials keeping them at the far ends of their intervals (close_trials). The study re-runs
+    them on the winner's fresh seeds (OptimizeResult.versus_runs)."""
+    from types import SimpleNamespace
+
+    if not len(trials) or len(objectives) != 1:
+        return []
+    found = _choice_bests(SimpleNamespace(trials=trials, objectives=objectives, constraints=constraints), parameters)
+    weighed = [int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
+               if best is not None and best["_keeps"]]
+    done = trials[trials["state"] == "COMPLETE"]
+    ordered = in_the_order_chosen(done, objectives[0], constraints)
+    if "feasible_upper" in ordered:
+        ordered = ordered[ordered["feasible_upper"].astype(bool)]
+    weighed += [int(t) for t in ordered.head(TOP_ROWS)["trial"]]
+    return list(dict.fromkeys(weighed))
+
+
 def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | None:
-    """The winner's paired difference from ``trial`` on the first objective (winner − it)
-    over the replicates both ran, each on the same seed (compare.paired_difference), with
-    ``n``; None where they share fewer than two."""
+    """The winner's paired difference from ``trial`` on the first objective (winner − it),
+    each replicate on the same seed (compare.paired_difference), with ``n`` and ``fresh``:
+    on the fresh seeds of the winner's re-run where the study re-ran ``trial`` there
+    (versus_runs: the winner was chosen on the search's seeds, its luck there flattering
+    it), else over the search's replicates both ran; None where they share fewer than two."""
     from ..compare import paired_difference
 
-    mine, theirs = result.runs.get(result.best_trial, []), result.runs.get(trial, [])
+    versus = getattr(result, "versus_runs", None) or {}
+    fresh = result.best_trial in versus and trial in versus
+    runs = versus if fresh else result.runs
+    mine, theirs = runs.get(result.best_trial, []), runs.get(trial, [])
     n = min(len(mine), len(theirs))
     if result.best_trial is None or trial == result.best_trial or n < 2:
         return None
     difference = paired_difference(np.asarray(theirs[:n]), np.asarray(mine[:n]))
-    return {**difference, "n": difference["n_pairs"]}   # pairs where both are defined (a ratio may not be)
+    return {**difference, "n": difference["n_pairs"], "fresh": fresh}   # pairs where both are defined
+
+
+def _fresh(result: OptimizeResult) -> bool:
+    """Whether the winner was re-run beside its rivals on fresh seeds (versus_runs)."""
+    return result.best_trial in (getattr(result, "versus_runs", None) or {})
+
+
+def _ahead_why(result: OptimizeResult) -> str:
+    """Why a choice ahead of the winner was not chosen, as a sentence."""
+    if _fresh(result):
+        return ("The winner led on the search's few replicates, where it was chosen, or on the far ends of its "
+                "constraint intervals")
+    return ("The winner was chosen on its fresh-seed re-run and the far ends of its constraint intervals, or these "
+            "never reached its rung")
+
+
+def weighed_on(result: OptimizeResult) -> str:
+    """Where the winner's differences from its rivals are measured, as a sentence part."""
+    versus = getattr(result, "versus_runs", None) or {}
+    if result.best_trial in versus:
+        return (f"on {len(versus[result.best_trial])} fresh seeds none of them was chosen on (the winner's "
+                f"{'further ' if getattr(result, 'versus_round', 0) else ''}re-run)")
+    return "on the replicates both ran (the same seeds)"
 
 
 def ahead(result: OptimizeResult, difference: dict[str, float]) -> int:
@@ -1186,8 +1235,9 @@ def ahead(result: OptimizeResult, difference: dict[str, float]) -> int:
 def _versus_text(difference: dict[str, float] | None) -> str:
     if difference is None or not math.isfinite(difference["diff_ci_low"]):
         return "–"
+    where = "fresh seeds" if difference.get("fresh") else "replicates"
     return (f"{fmt(difference['diff_mean'])} ({fmt(difference['diff_ci_low'])} to {fmt(difference['diff_ci_high'])}, "
-            f"{difference['n']} replicates)")
+            f"{difference['n']} {where})")
 
 
 def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[list[str], list[str]]:
@@ -1361,7 +1411,8 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     first = f"{objective.metric}_rung0_mean"
     lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
              + ("keeps the constraints there | " if constrained else "")
-             + "winner − it over the replicates both ran (95% interval) | replicates it reached |",
+             + f"winner − it {'on the winner' + chr(39) + 's fresh seeds' if _fresh(result) else 'over the replicates both ran'} "
+             "(95% interval) | replicates it reached |",
              "|---|---|---|---|---|" + ("---|" if constrained else "") + "---|---|"]
     for key, found_rows in bests.items():
         rows, untried = [], []
