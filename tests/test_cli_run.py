@@ -1304,8 +1304,16 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     assert payback_sentence(median_day([115.0, 116.0, 168.0, 172.0, float("nan"), float("nan")]), 4 / 6, 6, 365) == (
         "It pays back in 4 of 6 replicates, half of those by day 116 (their median); in the other 2 its cumulative "
         "incremental profit is still below 0 on day 365.")
-    assert payback_sentence(39.0, 1.0, 6, 90) == ("It pays back in all 6 replicates, on day 39 (the median): from then on "
-                                                  "its cumulative incremental profit stays ≥ 0.")
+    # days 18, 24, 38, 43, 57 and 78: the median is day 38, after which 3 of the 6 are still below 0 ('from then on
+    # its cumulative incremental profit stays ≥ 0' was said of it)
+    assert payback_sentence(median_day([18.0, 24.0, 38.0, 43.0, 57.0, 78.0]), 1.0, 6, 90) == (
+        "It pays back in all 6 replicates, half of them by day 38 (the median): from its own payback day each "
+        "replicate's cumulative incremental profit stays ≥ 0.")
+    assert payback_sentence(39.0, 1.0, 1, 90) == ("It pays back in its one replicate, on day 39: from then on its "
+                                                  "cumulative incremental profit stays ≥ 0.")
+    # 9 of 10 paid back, every one of them on day 1: 'in at least half of those' understated it
+    assert "in 9 of 10 replicates: in every one of those its cumulative" in payback_sentence(1.0, 0.9, 10, 365, 9)
+    assert "in 9 of 10 replicates: in 6 of those its cumulative" in payback_sentence(1.0, 0.9, 10, 365, 6)
 
 
 def test_the_payback_day_is_said_to_count_rewards_when_paid():

@@ -2371,12 +2371,21 @@ def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day
                      else "in at least half of them")
             return (f"It pays back {where}: {which} its cumulative incremental profit never falls "
                     f"below 0 (payback day 1, the median).")
-        return (f"It pays back {where}, on day {day:.0f} (the median): from then on its cumulative incremental "
-                f"profit stays ≥ 0.")
+        if runs == 1:
+            return (f"It pays back in its one replicate, on day {day:.0f}: from then on its cumulative incremental "
+                    f"profit stays ≥ 0.")
+        # the median is the earlier middle day (metrics.median_day): "from then on ... stays ≥ 0" was said of day 38
+        # where 3 of 6 replicates were still below 0 after it
+        return (f"It pays back {where}, half of them by day {day:.0f} (the median): from its own payback day each "
+                f"replicate's cumulative incremental profit stays ≥ 0.")
     only = "only " if 2 * paid < runs else ""
     rest = f"in the other {runs - paid} its cumulative incremental profit is still below 0 on day {horizon}"
     if day <= 1:
-        return (f"It pays back in {only}{paid} of {runs} replicates: in at least half of those its cumulative "
+        # from_day_1 counts every replicate on day 1, and the others paid back later or never: 'in at least half of
+        # those' was said where all 9 that paid back did so on day 1
+        which = ("in every one of those" if from_day_1 == paid else f"in {from_day_1} of those"
+                 if from_day_1 is not None else "in at least half of those")
+        return (f"It pays back in {only}{paid} of {runs} replicates: {which} its cumulative "
                 f"incremental profit never falls below 0 (payback day 1, their median); {rest}.")
     if paid == 1:
         return f"It pays back in {only}1 of {runs} replicates, on day {day:.0f} (that one); {rest}."
