@@ -98,6 +98,9 @@ class NetworkChoice:
     size: int | None          # None: an edge-list file fixes the size
     mean_degree: float
     seed: int
+    # the most friends per person the slider offers (below the people): DEGREE_RANGE's, or the preset's own mean
+    # where that is more (a preset of 40 ran at 30 unsaid, or at 40 under 'at most 30' until a seed was typed)
+    most: float = DEGREE_RANGE[1]
 
     @classmethod
     def of(cls, preset: Scenario, class_size: int = CLASS_SIZE) -> "NetworkChoice":
@@ -121,16 +124,20 @@ class NetworkChoice:
             degree = min(size - 1, DEGREE_RANGE[1])
         if getattr(net, "degrees", None):   # the list's mean, not the schema's 10 the list overrides
             degree = _list_mean(net.degrees)
+        # the slider reaches the preset's own mean as the network builds it (in pairs: 41 builds 42)
+        own = max(2, 2 * math.floor(float(degree) / 2 + 0.5)) if net.kind in EVEN_DEGREE_KINDS else float(degree)
         return cls(kind=net.kind, size=size, mean_degree=float(degree),
-                   seed=int(preset.seed if preset.seed is not None else 1)).snapped()
+                   seed=int(preset.seed if preset.seed is not None else 1),
+                   most=float(max(DEGREE_RANGE[1], math.ceil(own)))).snapped()
 
     @property
     def degree_limit(self) -> int:
-        """Most friends per person the slider offers: fewer than the people there are (an
-        even number where the network's degree comes in pairs, EVEN_DEGREE_KINDS)."""
+        """Most friends per person the slider offers (``most``: DEGREE_RANGE's, or the
+        preset's own mean where that is more): fewer than the people there are (an even
+        number where the network's degree comes in pairs, EVEN_DEGREE_KINDS)."""
         if self.size is None:
-            return DEGREE_RANGE[1]
-        limit = max(DEGREE_RANGE[0], min(DEGREE_RANGE[1], self.size - 1))
+            return int(self.most)
+        limit = max(DEGREE_RANGE[0], min(int(self.most), self.size - 1))
         return max(2, limit // 2 * 2) if self.kind in EVEN_DEGREE_KINDS else limit
 
     @property

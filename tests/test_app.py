@@ -787,6 +787,30 @@ def test_friends_stay_fewer_than_people():
     assert NetworkChoice("barabasi_albert", 20, 12.0, 1).degree_limit == 18   # in pairs there
 
 
+@pytest.mark.parametrize("kind, asked, runs", [("powerlaw_cluster", 40, 40.0), ("erdos_renyi", 40, 40.0),
+                                               ("barabasi_albert", 41, 42.0)])
+def test_a_preset_with_more_friends_than_the_slider_offers_keeps_its_own_through_a_new_seed(default, kind, asked,
+                                                                                           runs):
+    """A preset of 40 friends per person on 300 people ran at 30 on hubs (clamped to the
+    slider's top, unsaid), and on a random network at 40 under "at most 30" until a seed
+    was typed, which then dropped it to 30: the same seed typed back gave other people.
+    The slider now reaches the preset's own mean (as its network builds it: 41 in pairs
+    builds 42), as `refsim run` runs it, and a new seed keeps it."""
+    from simulator.classroom import built_mean_degree
+
+    preset = load_scenario(SCENARIOS / "fading.yaml",
+                           ["population.size=300", f"network={{kind: {kind}, mean_degree: {asked}}}"])
+    choice = NetworkChoice.of(preset)
+    assert choice.mean_degree == runs and choice.degree_limit >= runs
+    again = dataclasses.replace(choice, seed=43)   # the app's update: friends stay at most the limit, then snapped
+    again = dataclasses.replace(again, mean_degree=min(again.mean_degree, float(again.degree_limit))).snapped()
+    assert again.mean_degree == runs
+    assert classroom_scenario(preset, choice, Design.of(preset)).network.mean_degree == runs
+    # the built mean on the class's network is near the asked one (a growth network builds 2m(n - m)/n)
+    assert built_mean_degree(preset, choice) == pytest.approx(runs * (300 - runs / 2) / 300 if kind != "erdos_renyi"
+                                                              else runs, rel=0.06)
+
+
 @pytest.mark.parametrize("kind", ["powerlaw_cluster", "barabasi_albert", "watts_strogatz"])
 def test_friends_come_in_pairs_where_the_network_is_built_in_pairs(default, kind):
     """On the default network 11 friends built the very network of 12 (each newcomer adds
