@@ -4410,3 +4410,28 @@ def test_an_assumption_sweeps_range_is_over_the_points_that_ran_and_says_how_man
     report = (tmp_path / "out" / "report.md").read_text()
     assert "over the 6 of 9 points that have it (3 failed in every run)" in report, report[:1500]
     assert "over the 9 points" not in report
+
+
+def test_a_caption_says_which_panels_draw_no_band_where_each_line_has_one_run_per_level(tmp_path):
+    """One replicate, a choice and an assumption: the choice's panel draws one line per
+    fraud share, one run at each level, and no band, under a caption promising "a 95%
+    band"; the assumption's own panel pools the choice's 3 runs per level and has one."""
+    from simulator.report.plots import lone_panels
+
+    path = write_sweep(tmp_path, metrics=["customers_final"], replicates=1, common_random_numbers=True,
+                       parameters={"program.incentive.referrer_reward": {"values": [0, 10, 30]},
+                                   "fraud.share": {"values": [0.0, 0.2]}},
+                       assumptions=["fraud.share"])
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    runs = run_frame(tmp_path / "out")
+    # by hand: 3 x 2 points, one run each; per (reward, fraud share) one run, per fraud share three
+    assert runs.groupby(["program.incentive.referrer_reward", "fraud.share"]).size().max() == 1
+    assert runs.groupby("fraud.share").size().min() == 3
+    assert lone_panels(runs, ["program.incentive.referrer_reward", "fraud.share"], "customers_final",
+                       {"program.incentive.referrer_reward": True, "fraud.share": True}, by="fraud.share") == \
+        ["program.incentive.referrer_reward"]
+    lines = (tmp_path / "out" / "report.md").read_text().splitlines()
+    caption = lines[lines.index("![customers_final](customers_final.png)") + 1]
+    assert "a 95% band (none on the panel of program.incentive.referrer_reward, whose lines have one run per " \
+           "level), one line per value of fraud.share" in caption, caption

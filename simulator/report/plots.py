@@ -553,11 +553,25 @@ def uneven_levels(values: pd.Series) -> bool:
     return bool(gaps.max() >= UNEVEN_GAPS * gaps.min())
 
 
-def one_run_per_level(runs: pd.DataFrame, parameters: list[str], metric: str, discrete: dict[str, bool]) -> bool:
-    """Whether every level of every listed parameter has one run with ``metric`` at most
-    (one parameter, one replicate): no interval anywhere, which the figure's title and
-    report.md's caption then say rather than promise."""
-    return bool(len(runs)) and all(runs.groupby(k)[metric].count().max() <= 1 for k in parameters if discrete[k])
+def lone_panels(runs: pd.DataFrame, parameters: list[str], metric: str, discrete: dict[str, bool],
+                by: str | None = None) -> list[str]:
+    """The listed parameters whose panel draws no interval: every level has one run with
+    ``metric`` at most, on each of its lines (``by``: the assumption whose values the other
+    panels draw a line each for; a panel of 3 runs per level drew one line per fraud share,
+    one run each, under a caption promising a band)."""
+    if not len(runs):
+        return []
+    return [k for k in parameters if discrete[k]
+            and runs.groupby([k] if by is None or by == k else [k, by])[metric].count().max() <= 1]
+
+
+def one_run_per_level(runs: pd.DataFrame, parameters: list[str], metric: str, discrete: dict[str, bool],
+                      by: str | None = None) -> bool:
+    """Whether every listed parameter's panel has one run with ``metric`` at most at each
+    level, on each line (one parameter, one replicate; lone_panels): no interval anywhere,
+    which the figure's title and report.md's caption then say rather than promise."""
+    listed = [k for k in parameters if discrete[k]]
+    return bool(listed) and len(lone_panels(runs, parameters, metric, discrete, by)) == len(listed)
 
 
 def paired_bands(paired: bool, parameters: list[str], assumptions: tuple[str, ...], metric: str) -> bool:
@@ -684,13 +698,16 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     band = "bars" if worded and all(worded) else "band or bars" if any(worded) else "band"
     bands_paired = paired_bands(paired, parameters, assumptions, metric)
     # one run at every level (one parameter, one replicate): no interval anywhere, said so, not promised
-    lone = one_run_per_level(ok, parameters, metric, discrete)
+    lone = one_run_per_level(ok, parameters, metric, discrete, by)
+    bare = [] if lone else lone_panels(ok, parameters, metric, discrete, by)
     banded = "mean of one run per level: no interval" if lone else \
         f"mean; {band}: paired difference from the best level, 95% over all levels (Holm)" if bands_paired else \
         "mean, 95% interval of the mean" + (f" ({band})" if band != "band" else "") \
         + ("; told apart from the best: see report.md" if paired and choices else "")
     if bands_paired and len(choices) < len(parameters):
         banded += " (an assumption's panel: its own interval)"
+    if bare:   # some panels' lines hold one run per level: no interval there
+        banded += f"; none on {', '.join(bare)}: one run per level on each line"
     # a sampled sweep with a list of values draws bands on that list's panels too: they are named
     title = f"{metric} ({banded})" if all(discrete.values()) else \
         f"{metric} (panels of listed values: {banded})" if any(discrete.values()) else metric

@@ -201,7 +201,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             banded = plots.paired_bands(paired, sweep.parameters, tuple(assumptions), metric)
             choices = [k for k in sweep.parameters if k not in assumptions]
             captions[metric] = sweep_caption(metric, sampled=sampled, paired=banded, by=by, defined=defined or False,
-                                             lone=plots.one_run_per_level(ok, sweep.parameters, metric, discrete),
+                                             lone=plots.one_run_per_level(ok, sweep.parameters, metric, discrete, by),
+                                             bare=plots.lone_panels(ok, sweep.parameters, metric, discrete, by),
                                              told_apart_in_report=paired and bool(choices) and not banded,
                                              assumption_panels=banded and len(choices) < len(sweep.parameters))
             if sweep.spec.method == "grid" and len(sweep.parameters) == 2:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -450,7 +450,8 @@ def caption(stem: str) -> str:
 
 def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = False, paired: bool = False,
                   by: str | None = None, defined: bool | str = False, outlined: bool = False,
-                  lone: bool = False, told_apart_in_report: bool = False, assumption_panels: bool = False) -> str:
+                  lone: bool = False, told_apart_in_report: bool = False, assumption_panels: bool = False,
+                  bare: Sequence[str] = ()) -> str:
     """The line under a sweep's ``<metric>.png`` (``heatmap``: ``<metric>_heatmap.png``), as
     the figure is drawn: a band per level, or for ``sampled`` ranges every run and each
     point's mean (None: some panels are value lists, some sampled ranges); a ``paired`` band
@@ -485,6 +486,8 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = 
             + (" (an assumption's panel: its own 95% band)" if assumption_panels else "") if paired else
             "a 95% band of each level's own mean (which levels are told apart from the best: report.md)"
             if told_apart_in_report else "a 95% band")
+    if bare and not lone:   # some panels' lines hold one run per level (plots.lone_panels)
+        band += f" (none on the panel of {', '.join(bare)}, whose lines have one run per level)"
     if sampled is None:   # a sampled sweep with a value list: each panel as it is drawn
         return (f"{metric} against each swept parameter: for a list of values, its mean per value{days} and {band}; "
                 f"for a sampled range, every run (grey) and each point's mean; the other parameters vary from point to "
