@@ -436,6 +436,7 @@ def optimize(
                 reruns.to(bar, bar.add_task("re-runs", total=runs, rate="",
                                             label=f"fresh-seed re-runs of {base.name}"))   # what differs first: a name is cut
 
+            from .lifecycle import stop_asked
             from .report.text import counted
             from .run_cache import kept_runs
 
@@ -451,7 +452,11 @@ def optimize(
                                           settings=study_settings, seed=study_seed, folder=folder, evaluate=evaluate,
                                           progress=lambda k: bar.advance(task, k), on_rerun=rerunning)
                 reruns.done()   # one objective stops at the first candidate keeping the constraints
-            except KeyboardInterrupt as stop:   # Ctrl-C or SIGTERM: 130 or 143, as sensitivity and calibrate
+            except (KeyboardInterrupt, Exception) as stop:   # Ctrl-C or SIGTERM: 130 or 143, as sensitivity, calibrate
+                # a stop raised inside a library's callback (optuna's, a pool's) can come out as another error: the
+                # bare 'interrupted' of user_errors was printed once, without the counts and how to resume
+                if not isinstance(stop, KeyboardInterrupt) and (stop := stop_asked()) is None:
+                    raise
                 # counted, and the runs' folder named, as sensitivity and calibrate say theirs
                 told = _trials_done(folder)
                 # the bar ends at that count: a stop after a batch was told, before the bar heard of it, left
@@ -464,7 +469,6 @@ def optimize(
                           f"{folder}/optuna.sqlite3{runs}; rerun the same command to resume", markup=False)
                 # the line says it all: re-raised, user_errors printed a second, bare "interrupted"
                 raise typer.Exit(_interrupt_exit(stop)) from None
-        from .lifecycle import stop_asked
 
         try:
             write_optimize(result, folder, base=base, parameters=parameters, settings=study_settings,
@@ -673,7 +677,7 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
     from .optimize import chosen_rows, confirmation_runs, winner_rows
     from .report import fmt
     from .report.text import span_text
-    from .report.optimize import (_value, budget_bound_note, weighed_on, close_choices, close_trials, empty_front_note, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note, unbinding_note,
+    from .report.optimize import (_value, budget_bound_note, weighed_on, ahead_trials, close_choices, close_trials, empty_front_note, front_close, FRONT_CLOSE_ADVICE, range_edge_note, spend_cap_note, tie_note, unbinding_note,
                                   untried_choices, untried_end_note)
 
     if result.best is None:
@@ -745,6 +749,9 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         out.print(f"  note: the winner is not told apart at 95% from leading trials, {weighed_on(result)}: "
                   f"{'; '.join(near)}; run them side by side with refsim compare and more replicates before choosing",
                   markup=False)
+    if ahead_of := ahead_trials(result, parameters):   # on its fresh seeds a leading trial can do better
+        out.print(f"  note: leading trials ahead of the winner at 95% {weighed_on(result)}: {'; '.join(ahead_of)}; "
+                  f"compare them with refsim compare before launching the winner", markup=False)
     if front := front_close(result, parameters):   # two objectives: the first one's best, unsaid beside a cheaper peer
         out.print(f"  note: the winner, the Pareto front's best on {result.objectives[0].metric}, is not told apart on "
                   f"it at 95% from: {'; '.join(front)}; {FRONT_CLOSE_ADVICE}", markup=False)

@@ -859,10 +859,14 @@ class Search:
             announced = True
             stored = sum(len(self.fresh_seeds) for n in candidates[:max(tries, 1)] for r in (0, 1)
                          if self.stored_rerun(study, n, r) is not None)
-            stored += sum(len(self.fresh_seeds) for n in rivals if any(
-                self.stored_rerun(study, n, r) is not None for r in (0, 1)))
-            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds))
-                     + len(rivals) * len(self.fresh_seeds) - stored)
+            # the rivals' re-runs, at most: on the winner's further seeds (round 1) where several candidates are
+            # re-run, which a candidate's own round 0 does not stand for (counted as made, the bar read 0/-150), else
+            # on round 0; the bar ends at what was made (an upper bound)
+            several = min(len(candidates), max(tries, 1)) > 1
+            rivals_left = sum(len(self.fresh_seeds) for n in self.distinct(study, rivals)
+                              if self.stored_rerun(study, n, 1) is None
+                              and (several or self.stored_rerun(study, n, 0) is None))
+            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)) - stored + rivals_left)
 
         for position, number in enumerate(candidates[:max(tries, 1)]):
             announce(number, 0)
@@ -904,11 +908,18 @@ class Search:
         # (chosen on the search's seeds), else its further seeds (round 1: chosen among the candidates on round 0)
         versus, on = {}, (1 if len(confirmations) > 1 else 0)
         if winner is not None and rivals:
-            for number in [n for n in self.distinct(study, [winner, *rivals]) if n != winner]:
+            kept = self.distinct(study, [winner, *rivals])
+            for number in kept[1:]:
                 announce(number, on)
                 self.confirm(study, number, round=on)
-            versus = {n: [v[first.metric] for v in rows] for n in [winner, *rivals]
-                      if (rows := self.stored_rerun(study, n, on)) is not None}
+            # a rival repeating a design re-run (a referee reward under a single-sided kind) takes its runs: it was
+            # weighed on the search's replicates, the seeds the winner was chosen on
+            designs = {n: apply_own(self.base, study.trials[n].params, parameters=self.parameters) for n in kept}
+            for n in [winner, *rivals]:
+                design = designs.get(n) or apply_own(self.base, study.trials[n].params, parameters=self.parameters)
+                source = next((k for k in kept if designs[k] == design), None)
+                if source is not None and (rows := self.stored_rerun(study, source, on)) is not None:
+                    versus[n] = [v[first.metric] for v in rows]
         return OptimizeResult(
             seed=self.seed, objectives=self.objectives, constraints=self.constraints, trials=table, best=best,
             best_scenario=best_design(self.base, best, self.parameters, self.seed) if best is not None else None,
@@ -918,14 +929,14 @@ class Search:
 
     def rivals(self, study: optuna.Study, table: pd.DataFrame, pareto: pd.DataFrame | None) -> list[int]:
         """One objective: the trials the report weighs against the winner (report.optimize.
-        weighed_trials: each choice's best, the leading trials), distinct designs, to be re-run
-        on the winner's fresh seeds; none on a Pareto front (front_close weighs its members on
+        weighed_trials: each choice's best, the leading trials), to be re-run on the winner's
+        fresh seeds, one per design; none on a Pareto front (front_close weighs its members on
         the fresh seeds every re-run member shares)."""
         if len(self.objectives) != 1 or pareto is not None or not len(table):
             return []
         from .report.optimize import weighed_trials
 
-        return self.distinct(study, weighed_trials(table, self.objectives, self.constraints, self.parameters))
+        return weighed_trials(table, self.objectives, self.constraints, self.parameters)
 
     def candidates(self, done: pd.DataFrame) -> list[int]:
         """Trials on the highest rung reached (and, when none of them keeps the

@@ -1874,6 +1874,22 @@ def test_leading_trials_of_a_number_range_not_told_apart_from_the_winner_are_nam
     half = stats.t.ppf(0.975, 3) * pd.Series([-2, 4, -2, 4]).std() / 2
     assert close_trials(result, parameters) == [
         f"trial 2 (referrer_reward=40): winner − it 1 ({1 - half:.2f} to {1 + half:.2f}, 4 replicates)"]
+    # on the winner's fresh seeds (versus_runs) the difference is taken there: trial 1, told apart on the search's
+    # seeds, trails by 0 on average there (-1 and +1 by turns): not told apart; trial 2 leads the winner by exactly 2
+    # there, at 95%, named as ahead (it was dropped unsaid); and the round-0 test of the candidates' seeds, where a
+    # winner chosen among them was chosen, settles nothing
+    from simulator.report.optimize import ahead_trials
+
+    settled = pd.DataFrame([{"trial": t, "round": 0, "metric": "incremental_value", "mean": m, "ci_low": m - 1,
+                             "ci_high": m + 1, "n": 4} for t, m in ((0, 100.0), (1, 0.0))])   # far apart on round 0
+    fresh = SimpleNamespace(**{**vars(result), "versus_runs": {0: [10.0, 12.0, 11.0, 13.0], 1: [11.0, 11.0, 12.0, 12.0],
+                                                               2: [12.0, 14.0, 13.0, 15.0]}, "versus_round": 1,
+                               "confirmation": settled})
+    half_fresh = stats.t.ppf(0.975, 3) * pd.Series([-1, 1, -1, 1]).std() / 2
+    assert close_trials(fresh, parameters) == [
+        f"trial 1 (referrer_reward=13): winner − it 0 ({-half_fresh:.2f} to {half_fresh:.2f}, 4 fresh seeds)"]
+    assert ahead_trials(fresh, parameters) == ["trial 2 (referrer_reward=40): winner − it -2 (-2 to -2, 4 fresh seeds)"]
+    assert ahead_trials(result, parameters) == []
     # a later trial repeating trial 2's design (the same runs) is the same rival: named once, not in two of 3 slots
     again = SimpleNamespace(**{**vars(result), "runs": {**runs, 4: runs[2]}, "trials": pd.concat(
         [trials, trials.iloc[[2]].assign(trial=4)], ignore_index=True)})

@@ -14,7 +14,7 @@ from simulator.config import Scenario
 from simulator.errors import ScenarioError
 from simulator.optimize import (Constraint, Objective, OptimizeSettings, optimize, parse_constraint, parse_objective, pareto_layers)
 from simulator.evaluation import Evaluator
-from simulator.parameters import apply_values, parse_parameter, parse_parameters
+from simulator.parameters import apply_own, apply_values, parse_parameter, parse_parameters
 
 from .conftest import small
 
@@ -2277,3 +2277,85 @@ def test_two_varied_keys_that_must_fit_together_are_checked_at_each_others_ends(
     with pytest.raises(ScenarioError, match=re.escape("with satisfaction.passives at 0.6 (an end of each range")):
         check_built([Parameter("satisfaction.promoters", "float", 0.3, 0.7),
                      Parameter("satisfaction.passives", "float", 0.2, 0.6)], [base], "--fit")
+
+
+def test_the_winner_is_weighed_against_its_rivals_on_fresh_seeds_and_a_stopped_study_resumes_to_it(tmp_path):
+    """The winner's differences from the leading trials were measured on the search's
+    seeds, where it was chosen for its luck. The rivals are re-run on the winner's own
+    fresh seeds (its further seeds where several candidates were re-run: round 1), each
+    difference recomputed here by hand from those seeds; a study stopped during the
+    rivals' re-runs resumes to the same figures, the re-runs' bar planned for no fewer
+    runs than it makes (it read 0/-150, a candidate's round-0 re-run counted as a
+    rival's)."""
+    from simulator.report.optimize import winner_against
+    from simulator.rng import fresh_seeds
+
+    base = small()
+    parameters = parse_parameters(["program.base_share=0:1"], base)
+    settings = OptimizeSettings(trials=12, replicates=2, max_replicates=4, confirm_replicates=5, startup_trials=4)
+    kwargs = dict(objectives=[parse_objective("cumulative_profit")], constraints=[parse_constraint("reward_cost<=30")],
+                  settings=settings, seed=3)
+    first = optimize(base, parameters, evaluate=closed_form, folder=tmp_path / "a", **kwargs)
+    versus = first.versus_runs
+    assert first.best_trial in versus and len(versus) >= 2
+    round_ = first.versus_round
+    assert round_ == (1 if first.confirmation["trial"].nunique() > 1 else 0)
+    seeds = fresh_seeds(3, 5, round_)
+    for trial, values in versus.items():   # closed form on the winner's seeds, trial by trial
+        design = apply_own(base, {p.key: float(first.trials.set_index("trial").loc[trial, p.key]) for p in parameters},
+                           parameters=parameters)
+        assert values == [row["cumulative_profit"] for row in closed_form([design] * 5, seeds, ["cumulative_profit"])]
+        if trial != first.best_trial:
+            difference = winner_against(first, trial)
+            assert difference["fresh"] and difference["n"] == 5
+            assert difference["diff_mean"] == pytest.approx(np.mean(versus[first.best_trial]) - np.mean(values))
+
+    announced, made, calls = [], [], {"rival": 0}
+    rivals = len(versus) - 1
+
+    def dies_in_a_rival(scenarios, seeds_, metrics, daily=False):
+        if announced and list(seeds_) == list(seeds) and len(made) >= first.confirmation.groupby(["trial", "round"]).ngroups:
+            calls["rival"] += 1
+            if calls["rival"] == 2 and rivals >= 2:
+                raise KeyboardInterrupt
+        made.append(len(scenarios))
+        return closed_form(scenarios, seeds_, metrics)
+
+    try:
+        optimize(base, parameters, evaluate=dies_in_a_rival, folder=tmp_path / "b", on_rerun=announced.append, **kwargs)
+    except KeyboardInterrupt:
+        pass
+    announced.clear()
+    made.clear()
+
+    def counting(scenarios, seeds_, metrics, daily=False):
+        made.append(len(scenarios))
+        return closed_form(scenarios, seeds_, metrics)
+
+    resumed = optimize(base, parameters, evaluate=counting, folder=tmp_path / "b", on_rerun=announced.append, **kwargs)
+    assert resumed.versus_runs == versus and resumed.best_trial == first.best_trial
+    assert not announced or announced[0] >= sum(made) >= 0
+
+
+def test_a_rival_repeating_a_design_rerun_is_weighed_on_its_fresh_runs():
+    """A single-sided design has no friend's reward: its trials at referee_reward 20 and 60
+    are one design, re-run once. The Each choice row of referee_reward=60 (best: the
+    second of them) was weighed on the search's replicates, the seeds the winner was
+    chosen on, beside the other row's fresh seeds; both take the design's fresh runs."""
+    from simulator.report.optimize import winner_against
+
+    base = small(days=60)
+    parameters = parse_parameters(["program.incentive.kind=single_sided,double_sided",
+                                   "program.incentive.referee_reward=20,60"], base)
+    settings = OptimizeSettings(trials=4, replicates=2, max_replicates=2, confirm_replicates=3)
+    result = optimize(base, parameters, objectives=[parse_objective("incremental_value")], settings=settings, seed=3)
+    trials = result.trials.set_index("trial")
+    assert trials.loc[result.best_trial, "program.incentive.kind"] == "double_sided"   # both single-sided are rivals
+    single = [int(t) for t in trials.index if trials.loc[t, "program.incentive.kind"] == "single_sided"]
+    assert len(single) == 2 and result.runs[single[0]] == result.runs[single[1]]   # one design, the same runs
+    weighed = [t for t in single if t in result.versus_runs]
+    assert weighed, result.versus_runs
+    assert all(result.versus_runs[t] == result.versus_runs[weighed[0]] for t in weighed)
+    assert weighed == single
+    for trial in weighed:
+        assert winner_against(result, trial)["fresh"]

@@ -1086,6 +1086,9 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
             lines += ["", f"**Not told apart from the winner at 95%**, {weighed_on(result)}: "
                       + "; ".join(near) + ". The search ranks them on its few replicates: run them side by side "
                       "with `refsim compare` and more replicates before choosing between them."]
+        if better := ahead_trials(result, parameters):
+            lines += ["", f"**Ahead of the winner at 95%** {weighed_on(result)}: " + "; ".join(better) + ". "
+                      + _ahead_why(result) + ": compare them with `refsim compare` before launching the winner."]
     # only the files written: with no completed trial there is no confirmation.csv and no best.yaml
     rerun = "confirmation.csv (fresh-seed re-runs), " if len(result.confirmation) else ""
     best = "best.yaml, " if result.best_scenario is not None else ""
@@ -1283,11 +1286,24 @@ def close_choices(result: OptimizeResult, parameters: list[Parameter]) -> tuple[
 def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
     """The leading trials (as the Leading trials table orders them, keeping every
     constraint at the far end of its interval) that the winner is not told apart from at
-    95% on the replicates both ran on the same seeds, ``count`` at most, each as
-    'trial n (key=value, ...): winner − it ...'. Number ranges had no such line where
-    categorical choices had one: a reward pair at 18,500 was "best" beside another at
-    15,430 whose paired difference from it held 0 (−1,530 to 7,671 over 16 seeds), and an
-    independent compare had them the other way round."""
+    95% (winner_against: on its fresh seeds where they were re-run there), ``count`` at
+    most, each as 'trial n (key=value, ...): winner − it ...'. Number ranges had no such
+    line where categorical choices had one: a reward pair at 18,500 was "best" beside
+    another at 15,430 whose paired difference from it held 0 (−1,530 to 7,671 over 16
+    seeds), and an independent compare had them the other way round."""
+    return [text for text, side in _weighed_trials(result, parameters) if side == 0][:count]
+
+
+def ahead_trials(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
+    """The leading trials ahead of the winner at 95% on its fresh seeds (close_trials'
+    test): trial 10 led the winner by 4,630 (2,258 to 7,003) there, under its cap, and
+    was named nowhere (the Each choice section says this of a choice)."""
+    return [text for text, side in _weighed_trials(result, parameters) if side < 0][:count]
+
+
+def _weighed_trials(result: OptimizeResult, parameters: list[Parameter]) -> list[tuple[str, int]]:
+    """close_trials' and ahead_trials' leading trials, each as its text and
+    :func:`ahead`'s side, in the table's order, one per design."""
     trials = result.trials
     if result.best_trial is None or not len(trials) or len(result.objectives) != 1:
         return []
@@ -1301,21 +1317,22 @@ def close_trials(result: OptimizeResult, parameters: list[Parameter], count: int
     found = _choice_bests(result, parameters)
     weighed = {int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
                if best is not None and best["_keeps"] and int(best["trial"]) != result.best_trial}
-    close, named = [], set()
+    weighed_trials, named = [], set()
     for row in ordered.head(TOP_ROWS).to_dict("records"):
         trial = int(row["trial"])
         difference = winner_against(result, trial)
         if difference is None or not math.isfinite(difference["diff_ci_low"]) or trial in level or trial in weighed:
             continue   # the winner itself, too few shared runs, a tie tie_note names, or a choice's best
-        if _settled_on_fresh_seeds(result, trial):
-            continue   # its re-run on the winner's fresh seeds already told them apart
+        if not difference.get("fresh") and _settled_on_fresh_seeds(result, trial):
+            continue   # its re-run on the candidates' fresh seeds told them apart (on the winner's own, the paired
+            # difference above is the test: the candidates' seeds are those a winner chosen among them was chosen on)
         values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
         if values in named:
             continue   # a trial repeating a design named already: the same runs, one rival (two took two of 3 slots)
-        if ahead(result, difference) == 0:
-            named.add(values)
-            close.append(f"trial {trial} ({values}): winner − it {_versus_text(difference)}")
-    return close[:count]
+        named.add(values)
+        weighed_trials.append((f"trial {trial} ({values}): winner − it {_versus_text(difference)}",
+                               ahead(result, difference)))
+    return weighed_trials
 
 
 def front_close(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
