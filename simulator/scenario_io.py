@@ -1334,7 +1334,9 @@ def _line_of(path: list, text: str) -> int | None:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    """A value as an error quotes it: as YAML writes null, true and false (Python's None and
+    True read as nothing the file holds), else its repr, cut at 40 characters."""
+    text = "null" if value is None else ("true" if value else "false") if isinstance(value, bool) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -1318,3 +1318,22 @@ def test_count_set_on_a_plain_count_scales_it_and_on_listed_ids_says_what_would_
     with pytest.raises(ScenarioError, match=r"lists 3 person ids, which have no count; give "
                                             r"population.initial_customers=N for N customers picked at random"):
         load_scenario(default, ["population.initial_customers=[1, 2, 3]", "population.initial_customers.count=2"])
+
+
+@pytest.mark.parametrize("written, shown", [("null", "(got null)"), ("~", "(got null)"), ("true", "(got true)"),
+                                            ("false", "(got false)")])
+def test_a_value_of_the_wrong_kind_is_quoted_as_the_file_writes_it(tmp_path, written, shown):
+    """'Input should be a valid number (got None)' of a file that says null (or True of
+    true): the error quotes the value as YAML writes it, in a file and in a --set."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: x\ndays: 10\nprogram:\n  incentive: {{kind: single_sided, referrer_reward: {written}}}\n")
+    for command in (["validate", str(path)],
+                    ["validate", str(ROOT / "scenarios" / "default.yaml"), "--set",
+                     f"program.incentive.referrer_reward={written}"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2 and f"Input should be a valid number {shown}" in result.stderr, result.output
+        assert "None" not in result.stderr and "True" not in result.stderr and "False" not in result.stderr
