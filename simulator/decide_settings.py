@@ -38,11 +38,11 @@ class _Settings(BaseModel):
     #: what a key set to null means, for the hint of a value of the wrong type
     null_means: ClassVar[str] = "the command's default"
 
-    scenario: Optional[str] = Field(None, description="Scenario YAML, relative to this file (the command's SCENARIO).")
+    scenario: Optional[str] = Field(None, description="Scenario YAML, relative to this file (~ is the home folder; the command's SCENARIO).")
     set: list[str] = Field(default_factory=list, description="Scenario overrides KEY=VALUE, as --set.")
     seed: Optional[int] = Field(None, ge=0, le=2**63 - 1, description="Study seed (default: the scenario's, or a drawn one, recorded).")
     replicates: Optional[int] = Field(None, ge=1, description="Replicates per design point (common random numbers).")
-    out: Optional[str] = Field(None, description="Results folder, relative to this file.")
+    out: Optional[str] = Field(None, description="Results folder, relative to this file (~ is the home folder).")
     workers: Optional[int] = Field(None, ge=1, le=100_000, description="Parallel workers (the command line wins).")
     executor: Optional[Literal["local", "serial", "dask"]] = Field(None, description="Where runs execute.")
     scheduler: Optional[str] = Field(None, description="Dask scheduler address tcp://HOST:PORT.")
@@ -122,7 +122,7 @@ MIN_DRAWS = 2
 
 
 class CalibrateFile(_Settings):
-    data: Optional[str] = Field(None, description="The pilot's daily counts (CSV), relative to this file.")
+    data: Optional[str] = Field(None, description="The pilot's daily counts (CSV), relative to this file (~ is the home folder).")
     fit: Ranges = Field(default_factory=dict, description="KEY: 'LO:HI' (numbers only).")
     columns: list[str] = Field(default_factory=list)
     designs: list[str] = Field(default_factory=list)
@@ -186,9 +186,11 @@ def load_settings(path: Path | None, command: str) -> BaseModel:
         settings = validate_strictly(model, data)   # as scenario and sweep files
     except ValidationError as error:
         raise describe(error, data, source, text, model=model, what=f"{command} settings file") from None
-    changes = {k: str(path.parent / getattr(settings, k)) for k in PATH_KEYS if getattr(settings, k, None)}
+    # '~/pilot.csv' is the home folder's, as a network's edge list is (it was looked for under this file's folder)
+    changes = {k: str(path.parent / Path(getattr(settings, k)).expanduser()) for k in PATH_KEYS
+               if getattr(settings, k, None)}
     if getattr(settings, "designs", None):
-        changes["designs"] = [str(path.parent / d) for d in settings.designs]
+        changes["designs"] = [str(path.parent / Path(d).expanduser()) for d in settings.designs]
     return settings.model_copy(update=changes)
 
 

@@ -138,7 +138,7 @@ Parameter = Annotated[
 class SweepSpec(_Strict):
     name: str | None = Field(None, min_length=1, max_length=120, description="Label in outputs (default: the file name).")
     description: str = Field("", max_length=10_000)
-    base: Union[str, dict[str, Any]] = Field(..., description="Base scenario: a YAML path relative to the sweep file, or an inline scenario mapping.")
+    base: Union[str, dict[str, Any]] = Field(..., description="Base scenario: a YAML path relative to the sweep file (~ is the home folder), or an inline scenario mapping.")
     method: Literal["grid", "random", "latin_hypercube"] = Field("grid", description="How points are chosen.")
     parameters: dict[str, Parameter] = Field(..., min_length=1, max_length=50, description="Scenario key paths to vary (as --set takes them).")
     samples: int | None = Field(None, ge=1, le=MAX_POINTS, description="Points drawn (random, latin_hypercube).")
@@ -776,7 +776,7 @@ def _load_base(spec: SweepSpec, path: Path, where, overrides: tuple[str, ...],
                                              lambda mapping: validate(mapping, source=source, text=inline,
                                                                       base_dir=path.parent, check_network=sized))
         return scenario, data, source, path.parent
-    base_path = Path(spec.base)
+    base_path = Path(spec.base).expanduser()   # '~/small.yaml' is the home folder's, as an edge list's path is
     if not base_path.is_absolute():
         base_path = Path(os.path.normpath(path.parent / base_path))
     if not base_path.is_file():
