@@ -393,7 +393,10 @@ def _watts_strogatz(cfg, n: int, rng: np.random.Generator, source):
     w uniform, redrawn while it would be a self-loop or an existing tie. All ties are
     drawn at once and the few clashes drawn again, so a clash is judged against the
     final graph rather than networkx's graph-so-far; the degree distribution and
-    clustering agree with networkx (tests).
+    clustering agree with networkx (tests) where the degree is well below the people.
+    Near a complete graph, where few free pairs remain, every tie is kept (n k / 2, as
+    networkx), but the degrees spread wider than networkx's one-at-a-time redraws give
+    (a standard deviation of 1.1 against 0.5 for 48 friends among 50 people, rewire 1).
     """
     half = _ring_degree(cfg, n, source) // 2
     u = np.tile(np.arange(n, dtype=np.int64), half)
