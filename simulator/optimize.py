@@ -441,6 +441,20 @@ def rerun_runs(candidates: int, replicates: int) -> int:
     return replicates * (candidates + (candidates > 1))
 
 
+def reruns_left(candidates: Sequence[int], rivals: Sequence[int], seeds: int,
+                stored: Callable[[int, int], bool]) -> int:
+    """The most fresh-seed runs a study's re-runs can still make (``stored(trial, round)``:
+    whether that re-run is made): each candidate's round 0 not stored, the winner's
+    further seeds (round 1) where several candidates may be re-run, and each rival's
+    re-run on the round the winner is weighed on (round 1 where several are re-run: a
+    candidate's own round 0 does not stand for it). Counted pair by pair: a stored round
+    1 of a candidate that is also a rival was subtracted though never planned, and a
+    resumed study's bar read 0/-40."""
+    several = len(candidates) > 1
+    left = sum(seeds for n in candidates if not stored(n, 0)) + (seeds if several else 0)
+    return left + sum(seeds for n in rivals if not stored(n, 1 if several else 0))
+
+
 def rerun_key(number: int, round: int) -> str:
     """The study user attribute holding trial ``number``'s fresh-seed runs of ``round``
     (study-level: optuna refuses attributes on a finished trial)."""
@@ -857,16 +871,8 @@ class Search:
             if announced or not on_rerun or self.stored_rerun(study, number, round) is not None:
                 return
             announced = True
-            stored = sum(len(self.fresh_seeds) for n in candidates[:max(tries, 1)] for r in (0, 1)
-                         if self.stored_rerun(study, n, r) is not None)
-            # the rivals' re-runs, at most: on the winner's further seeds (round 1) where several candidates are
-            # re-run, which a candidate's own round 0 does not stand for (counted as made, the bar read 0/-150), else
-            # on round 0; the bar ends at what was made (an upper bound)
-            several = min(len(candidates), max(tries, 1)) > 1
-            rivals_left = sum(len(self.fresh_seeds) for n in self.distinct(study, rivals)
-                              if self.stored_rerun(study, n, 1) is None
-                              and (several or self.stored_rerun(study, n, 0) is None))
-            on_rerun(rerun_runs(min(len(candidates), max(tries, 1)), len(self.fresh_seeds)) - stored + rivals_left)
+            on_rerun(reruns_left(candidates[:max(tries, 1)], self.distinct(study, rivals), len(self.fresh_seeds),
+                                 lambda n, r: self.stored_rerun(study, n, r) is not None))
 
         for position, number in enumerate(candidates[:max(tries, 1)]):
             announce(number, 0)

@@ -1890,6 +1890,15 @@ def test_leading_trials_of_a_number_range_not_told_apart_from_the_winner_are_nam
         f"trial 1 (referrer_reward=13): winner − it 0 ({-half_fresh:.2f} to {half_fresh:.2f}, 4 fresh seeds)"]
     assert ahead_trials(fresh, parameters) == ["trial 2 (referrer_reward=40): winner − it -2 (-2 to -2, 4 fresh seeds)"]
     assert ahead_trials(result, parameters) == []
+    # the Leading trials table gives each trial's difference on the winner's fresh seeds (a trial the winner led there
+    # at 95%, ranked above it on its own replicates, was said nothing of)
+    from simulator.report.optimize import _top_trials
+
+    table = _top_trials(SimpleNamespace(**{**vars(fresh), "trials": trials.assign(
+        incremental_value_ci_low=[10.0, 9.0, 9.0, 10.0], incremental_value_ci_high=[13.0, 12.0, 12.0, 13.0])}), parameters)
+    assert table[0].endswith("| winner − it on the winner's fresh seeds (95% interval) |")
+    row = next(line for line in table if line.startswith("| 2 |"))
+    assert row.endswith("| -2 (-2 to -2, 4 fresh seeds) |"), row
     # a later trial repeating trial 2's design (the same runs) is the same rival: named once, not in two of 3 slots
     again = SimpleNamespace(**{**vars(result), "runs": {**runs, 4: runs[2]}, "trials": pd.concat(
         [trials, trials.iloc[[2]].assign(trial=4)], ignore_index=True)})
@@ -3366,3 +3375,36 @@ def test_paths_in_a_settings_file_and_a_sweeps_base_beginning_with_a_tilde_are_t
     sweep = elsewhere / "sweep.yaml"
     sweep.write_text("base: ~/small.yaml\nmethod: grid\nparameters:\n  program.base_share: {values: [0.1, 0.2]}\n")
     assert load_sweep(sweep).base.name == "small"
+
+
+def test_each_choice_names_a_trial_once_and_marks_a_best_that_breaks_a_constraint_over_its_replicates():
+    """Trial 1, the best of at_purchase and of credit, was named twice in one "not told
+    apart" note; and a choice's best keeping a cap on the first rung's replicates but
+    breaking it over all it ran showed a lead over the winner beside "keeps the
+    constraints there: yes", with no note that it is no alternative."""
+    from types import SimpleNamespace
+
+    from simulator.optimize import Objective, parse_constraint
+    from simulator.parameters import parse_parameters
+    from simulator.report.optimize import _by_choice, close_choices
+    from .conftest import small
+
+    kind, reward = "program.timing.kind", "program.incentive.reward_type"
+    parameters = parse_parameters([f"{kind}=onboarding,at_purchase", f"{reward}=cash,credit"], small())
+    trials = pd.DataFrame({"trial": [0, 1], "state": "COMPLETE", "replicates": 4, kind: ["onboarding", "at_purchase"],
+                           reward: ["cash", "credit"], "incremental_value_mean": [11.5, 11.4],
+                           "incremental_value_rung0_mean": [11.5, 11.4], "reward_cost_rung0_mean": [1.0, 1.0],
+                           "feasible": [True, True], "feasible_upper": [True, True]})
+    result = SimpleNamespace(trials=trials, best_trial=0, best={kind: "onboarding", reward: "cash"},
+                             runs={0: [10.0, 12.0, 11.0, 13.0], 1: [9.5, 12.5, 10.0, 13.5]}, confirmation=pd.DataFrame(),
+                             objectives=[Objective("incremental_value", "maximize")],
+                             constraints=[parse_constraint("reward_cost<=3")], rungs=[4])
+    close, better = close_choices(result, parameters)
+    assert len(close) == 1 and close[0].startswith(f"{kind}=at_purchase (trial 1)") and better == []
+    # trial 1 ahead by 3 on every replicate, kept on the first rung, broken over all it ran
+    broken = SimpleNamespace(**{**vars(result), "runs": {0: result.runs[0], 1: [13.0, 15.0, 14.0, 16.0]},
+                                "trials": trials.assign(feasible=[True, False])})
+    rows = [line for line in _by_choice(broken, parameters) if "| at_purchase |" in line or "| credit |" in line]
+    assert len(rows) == 2 and all("-3 (-3 to -3, 4 replicates) (breaks a constraint over its replicates: no alternative)" in row
+                        for row in rows), rows
+    assert close_choices(broken, parameters) == ([], [])   # no alternative: not offered as close or ahead

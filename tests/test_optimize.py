@@ -2359,3 +2359,17 @@ def test_a_rival_repeating_a_design_rerun_is_weighed_on_its_fresh_runs():
     assert weighed == single
     for trial in weighed:
         assert winner_against(result, trial)["fresh"]
+
+
+def test_the_reruns_left_are_never_fewer_than_a_resumed_study_makes():
+    """A study stopped during its rivals' re-runs: 8 candidates re-run on round 0, the
+    winner (trial 9) on round 1, and rivals 8, 6 and 15 on round 1, trial 14 not yet. Its
+    bar planned 180 - 240 + 20 = -40 (a candidate's stored round 1 subtracted, never
+    planned); what is left is trial 14's 20 runs, and at most the winner's round 1 again."""
+    from simulator.optimize import reruns_left
+
+    made = {(n, 0) for n in (9, 8, 6, 15, 3, 4, 5, 7)} | {(9, 1), (8, 1), (6, 1), (15, 1)}
+    left = reruns_left([9, 8, 6, 15, 3, 4, 5, 7], [8, 6, 15, 14, 9], 20, lambda n, r: (n, r) in made)
+    assert left == 40 and left >= 20                          # trial 14's 20 runs, plus the winner's round 1 at most
+    assert reruns_left([9], [8, 14], 20, lambda n, r: False) == 60   # one candidate: the rivals on round 0
+    assert reruns_left([9, 8], [8], 20, lambda n, r: r == 0) == 40   # several: round 0 does not stand for round 1
