@@ -957,7 +957,12 @@ def sensitivity(
                       markup=False)
         luck = float(result.flips["noise_share"].iloc[0]) if len(result.flips) else float("nan")
         if sways:
-            # one run a point: the luck is not measured, and every index counts it (report.md says so too)
+            # one run a point: the luck is not measured, and every index counts it (report.md says so too); where the
+            # best design differs between parts of the range, within the noise, that is said (it read as never)
+            from .sensitivity import best_shifts
+
+            sways = [f"{p} (the best design differs in part of its range, not beyond the noise)"
+                     if best_shifts(result.flips, p) else p for p in sways]
             out.print(f"  the size of the lead moves with: {', '.join(sways)}"
                       + ("" if luck == luck else " (one run a point: the runs' luck is in these indices; --replicates 2 or "
                                                  "more tells them apart)"), markup=False)

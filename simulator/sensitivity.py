@@ -520,6 +520,18 @@ def decision_drivers(flips: pd.DataFrame) -> tuple[list[str], list[str]]:
     return hinges, sways
 
 
+def best_shifts(flips: pd.DataFrame, parameter: str) -> bool:
+    """Whether the best design differs between the parts of ``parameter``'s range (or its
+    choices) in flips.csv's ``best_by_bin``, by more than the noise or not: an assumption
+    whose top quarter went to another design, not beyond the noise at 3 replicates, was
+    said to move "the size of the lead, not the best design" (at 12 the decision hinged
+    on it)."""
+    row = flips[flips["parameter"] == parameter]
+    if not len(row):
+        return False
+    return len(set(str(row["best_by_bin"].iloc[0]).split(" → ")) - {NO_POINT}) > 1
+
+
 def _lead_moves(flips: pd.DataFrame) -> pd.Series:
     """Whether the lead moves over the points by at least MATERIAL of its mean size
     (``lead_range_share``; not tested where the table has no such column or it is NaN):

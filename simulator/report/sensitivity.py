@@ -17,7 +17,7 @@ from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic
 from ..provenance import study_engine_record
 from ..evaluation import DAY_METRICS, MINIMISED
 from ..parameters import reads
-from ..sensitivity import (tornado_lead_moves, ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
+from ..sensitivity import (best_shifts, tornado_lead_moves, ABOVE_ONE, IMPRECISE, MATERIAL, MATTERS, SensitivityResult, lead_immaterial, lead_range_text, SensitivitySettings, decision_drivers, decision_leader, explains, shares_together, lost_in_luck,
                            NO_POINT, told_from_luck,
                            tornado_disagreements, tornado_points, files_outside_values)
 from .figure import plt, save
@@ -845,9 +845,20 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines += ["", check]
     if outside := files_outside_note(result):
         lines += ["", outside]
-    if sways:
-        lines += ["", f"**{'They move' if len(sways) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
-            f"`{p}` ({_explains_lead(rows[p], 'the lead', luck)})" for p in sways) + "."]
+    steady = [p for p in sways if not best_shifts(flips, p)]
+    shifting = [p for p in sways if best_shifts(flips, p)]
+    if steady:
+        lines += ["", f"**{'They move' if len(steady) > 1 else 'It moves'} the size of the lead, not the best design:** " + "; ".join(
+            f"`{p}` ({_explains_lead(rows[p], 'the lead', luck)})" for p in steady) + "."]
+    if shifting:
+        # the best design differs between parts of its range, within the noise: not 'not the best design'
+        lines += ["", f"**{'They move' if len(shifting) > 1 else 'It moves'} the size of the lead, and the best design "
+                      f"differs between parts of {'their ranges' if len(shifting) > 1 else 'its range'}, though not by "
+                      f"more than the noise at this size:** " + "; ".join(
+                          f"`{p}` ({_best_by_part(result, rows[p])}; it {_explains_lead(rows[p], 'the lead', luck)})"
+                          for p in shifting)
+                  + ". More replicates (`--replicates`) tell whether the decision hinges on "
+                  + ("them." if len(shifting) > 1 else "it.")]
     if unclear:
         lines += ["", "**Not told from the runs' luck at this size:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)}; first-order "
