@@ -72,8 +72,14 @@ class Parameter:
 
     def describe(self) -> str:
         if self.kind == "categorical":
-            return f"{self.key} in {{{', '.join('null' if c is None else str(c) for c in self.choices)}}}"
+            return f"{self.key} in {{{', '.join(map(choice_text, self.choices))}}}"
         return f"{self.key} in [{self.low:g}, {self.high:g}]" + (" (log)" if self.log else "") + (" (whole numbers)" if self.kind == "int" else "")
+
+
+def choice_text(value: Any) -> str:
+    """A choice as the command line and YAML write it: null, true and false (a boolean key's
+    choices read "valid: False, True", which the flag's own false,true spelled otherwise)."""
+    return "null" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 # --------------------------------------------------------------------------- parsing and checking
@@ -115,7 +121,8 @@ def parse_parameter(text: str, base: Scenario, *, source: str = "--vary", ranges
         if choices is not None:
             unknown = [v for v in values if v not in choices]
             if unknown:
-                raise ScenarioError(f"'{unknown[0]}' is not a valid value; valid: {', '.join(map(str, choices))}", file=source, key=key)
+                raise ScenarioError(f"'{choice_text(unknown[0])}' is not a valid value; valid: "
+                                    f"{', '.join(map(choice_text, choices))}", file=source, key=key)
         parameter = Parameter(key, "categorical", choices=tuple(dict.fromkeys(values)), union=union)
     if len(parameter.choices) < 2 if parameter.kind == "categorical" else parameter.low == parameter.high:
         given = raw or key

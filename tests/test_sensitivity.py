@@ -2262,3 +2262,15 @@ def test_an_assumption_whose_best_design_differs_by_part_within_the_noise_is_not
     said = text.split("**It moves the size of the lead, and the best design differs between parts of its range, though "
                       "not by more than the noise at this size:** ")[1].split("\n")[0]
     assert said.startswith("`program.base_share` (B → A; it explains") and "More replicates (`--replicates`)" in said
+
+
+def test_a_boolean_assumptions_choices_read_as_the_flag_writes_them():
+    """'valid: False, True' and a range table of {False, True} for a key the flag takes
+    as false,true: the choices read as YAML and the command line write them."""
+    from simulator.errors import ScenarioError
+
+    base = tiny()
+    with pytest.raises(ScenarioError, match="is not a valid value; valid: false, true$"):
+        parse_parameters(["churn.only_while_referrer_active=0.5:1"], base, source="--uncertain")
+    (parameter,) = parse_parameters(["churn.only_while_referrer_active=false,true"], base, source="--uncertain")
+    assert parameter.describe() == "churn.only_while_referrer_active in {false, true}"

@@ -282,7 +282,9 @@ def _only(key: str, designs, names: list[str], varied=()) -> str:
 
 
 def _v(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    from ..parameters import choice_text
+
+    return f"{value:.4g}" if isinstance(value, float) else choice_text(value)   # true, not True
 
 
 def screened_keys(result: SensitivityResult) -> list[str]:
