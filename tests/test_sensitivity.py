@@ -305,21 +305,27 @@ def test_the_plan_after_screening_counts_the_runs_made_when_morris_drops_an_assu
     assert planned_runs(settings, base, uncertain) == sum(calls) + 2 * 8   # the upper bound before screening
 
 
-def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_has():
-    """--metric M --metric M crashed after every run (the tornado's table had two
-    columns named M); bins: 2 was still reported as quarters; an index estimated above
-    1 or with a wide interval is flagged in the outcome section, not only the decision's."""
-    from simulator.report.sensitivity import sensitivity_markdown
-
+def _a_or_b_by_share(settings, metrics):
+    """Design A's value is base_share, B's 0.3 (closed form): A leads above 0.3, B below,
+    and economics.acquisition_cost_organic moves neither. The study, its ranges, the designs."""
     def closed_form(scenarios, seeds, metrics, daily=False):
         return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.3} for s in scenarios]
 
     base = tiny()
     designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
     uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
+    return (sensitivity(base, uncertain, designs=designs, metrics=metrics, settings=settings, seed=3,
+                        evaluate=closed_form), uncertain, designs)
+
+
+def test_a_metric_named_twice_is_analysed_once_and_the_report_names_the_bins_it_has():
+    """--metric M --metric M crashed after every run (the tornado's table had two
+    columns named M); bins: 2 was still reported as quarters; an index estimated above
+    1 or with a wide interval is flagged in the outcome section, not only the decision's."""
+    from simulator.report.sensitivity import sensitivity_markdown
+
     settings = SensitivitySettings(samples=16, trajectories=4, bins=2)
-    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit", "cumulative_profit"],
-                         settings=settings, seed=3, evaluate=closed_form)
+    result, uncertain, designs = _a_or_b_by_share(settings, ["cumulative_profit", "cumulative_profit"])
     assert list(result.tornado["metric"].unique()) == ["cumulative_profit"]
     assert len(result.tornado) == len(designs) * len(uncertain)   # one bar per design and assumption
     flips = result.flips.set_index("parameter")
@@ -2243,15 +2249,8 @@ def test_an_assumption_whose_best_design_differs_by_part_within_the_noise_is_not
     from simulator.report.sensitivity import sensitivity_markdown
     from simulator.sensitivity import best_shifts, decision_drivers
 
-    def closed_form(scenarios, seeds, metrics, daily=False):
-        return [{"cumulative_profit": s.program.base_share if s.name == "A" else 0.3} for s in scenarios]
-
-    base = tiny()
-    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
-    uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
     settings = SensitivitySettings(samples=16, trajectories=4, bins=2)
-    result = sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=3,
-                         evaluate=closed_form)
+    result, _, _ = _a_or_b_by_share(settings, ["cumulative_profit"])
     row = result.flips["parameter"] == "program.base_share"
     assert result.flips.loc[row, "best_by_bin"].item() == "B → A" and best_shifts(result.flips, "program.base_share")
     assert not best_shifts(result.flips, "economics.acquisition_cost_organic")
