@@ -455,6 +455,69 @@ def reruns_left(candidates: Sequence[int], rivals: Sequence[int], seeds: int,
     return left + sum(seeds for n in rivals if not stored(n, 1 if several else 0))
 
 
+#: Rows of the Leading trials table that keep the constraints at the far end of their intervals, each weighed
+#: against the winner (weighed_trials).
+TOP_ROWS = 5
+
+
+def takes_choice(column, choice):
+    """Which trials took ``choice``: a null choice (no budget) is NaN in the trials table,
+    which equals nothing, so it was 'never tried' though it ran and won."""
+    return column.isna() if choice is None else column == choice
+
+
+def choice_bests(result: OptimizeResult, parameters: list[Parameter]):
+    """Per categorical key, each choice's completed trials and its best trial on the
+    first rung's replicates, which every trial ran on the same seeds (with constraints:
+    its best trial keeping them there); None for a choice never tried. Also whether any
+    constraint is read there. None when there is nothing to list."""
+    trials = result.trials
+    keys = [p for p in parameters if p.kind == "categorical"]
+    if not keys or not len(trials) or len(result.objectives) != 1:
+        return None
+    done = trials[trials["state"] == "COMPLETE"]
+    objective = result.objectives[0]
+    first = f"{objective.metric}_rung0_mean"
+    if first not in done.columns:
+        return None
+    # with constraints, a choice's best is its best trial that keeps them on the same replicates (its best by the
+    # objective alone broke one and was listed above a choice whose best kept them all)
+    constrained = [c for c in result.constraints if f"{c.metric}_rung0_mean" in done.columns]
+    keeps = pd.Series(True, index=done.index)
+    for c in constrained:
+        keeps &= done[f"{c.metric}_rung0_mean"].map(lambda v, c=c: math.isfinite(v) and c.excess(v) <= 0)
+    done = done.assign(_keeps=keeps)
+    bests = {}
+    for p in keys:
+        bests[p.key] = []
+        for choice in p.choices:
+            mine = done[takes_choice(done[p.key], choice)]
+            best = (mine.assign(_score=-objective.sign * mine[first]).sort_values(["_keeps", "_score"], ascending=[False, True],
+                                                                                kind="stable").iloc[0] if len(mine) else None)
+            bests[p.key].append((choice, len(mine), best))
+    return bests, bool(constrained)
+
+
+def weighed_trials(trials: pd.DataFrame, objectives, constraints, parameters: list[Parameter]) -> list[int]:
+    """The trials a one-objective report weighs against the winner, whichever it is: each
+    choice's best keeping the constraints on the first rung (close_choices) and the leading
+    trials keeping them at the far ends of their intervals (close_trials). The study re-runs
+    them on the winner's fresh seeds (OptimizeResult.versus_runs)."""
+    from types import SimpleNamespace
+
+    if not len(trials) or len(objectives) != 1:
+        return []
+    found = choice_bests(SimpleNamespace(trials=trials, objectives=objectives, constraints=constraints), parameters)
+    weighed = [int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
+               if best is not None and best["_keeps"]]
+    done = trials[trials["state"] == "COMPLETE"]
+    ordered = in_the_order_chosen(done, objectives[0], constraints)
+    if "feasible_upper" in ordered:
+        ordered = ordered[ordered["feasible_upper"].astype(bool)]
+    weighed += [int(t) for t in ordered.head(TOP_ROWS)["trial"]]
+    return list(dict.fromkeys(weighed))
+
+
 def rerun_key(number: int, round: int) -> str:
     """The study user attribute holding trial ``number``'s fresh-seed runs of ``round``
     (study-level: optuna refuses attributes on a finished trial)."""
@@ -940,8 +1003,6 @@ class Search:
         the fresh seeds every re-run member shares)."""
         if len(self.objectives) != 1 or pareto is not None or not len(table):
             return []
-        from .report.optimize import weighed_trials
-
         return weighed_trials(table, self.objectives, self.constraints, self.parameters)
 
     def candidates(self, done: pd.DataFrame) -> list[int]:

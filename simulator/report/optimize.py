@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..optimize import (STAGING_PREFIX, OptimizeResult, confirmation_runs, OptimizeSettings, best_identity, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
+from ..optimize import (TOP_ROWS, choice_bests as _choice_bests, takes_choice as _takes, STAGING_PREFIX, OptimizeResult, confirmation_runs, OptimizeSettings, best_identity, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
                         winner_rows)
 from ..parameters import Parameter
 from ..behaviour.budget import months_begun
@@ -1112,12 +1112,6 @@ def untried_choices(trials, parameters: list[Parameter]) -> dict[str, list]:
     return missing
 
 
-def _takes(column, choice):
-    """Which trials took ``choice``: a null choice (no budget) is NaN in the trials table,
-    which equals nothing, so it was 'never tried' though it ran and won."""
-    return column.isna() if choice is None else column == choice
-
-
 def untried_text(missing: dict[str, list], trials: int) -> str:
     """One sentence naming the choices never tried, and what to do."""
     named = "; ".join(f"`{key}` = " + ", ".join(map(_value, choices)) for key, choices in missing.items())
@@ -1126,63 +1120,11 @@ def untried_text(missing: dict[str, list], trials: int) -> str:
             f"with `refsim compare`.")
 
 
-def _choice_bests(result: OptimizeResult, parameters: list[Parameter]):
-    """Per categorical key, each choice's completed trials and its best trial on the
-    first rung's replicates, which every trial ran on the same seeds (with constraints:
-    its best trial keeping them there); None for a choice never tried. Also whether any
-    constraint is read there. None when there is nothing to list."""
-    trials = result.trials
-    keys = [p for p in parameters if p.kind == "categorical"]
-    if not keys or not len(trials) or len(result.objectives) != 1:
-        return None
-    done = trials[trials["state"] == "COMPLETE"]
-    objective = result.objectives[0]
-    first = f"{objective.metric}_rung0_mean"
-    if first not in done.columns:
-        return None
-    # with constraints, a choice's best is its best trial that keeps them on the same replicates (its best by the
-    # objective alone broke one and was listed above a choice whose best kept them all)
-    constrained = [c for c in result.constraints if f"{c.metric}_rung0_mean" in done.columns]
-    keeps = pd.Series(True, index=done.index)
-    for c in constrained:
-        keeps &= done[f"{c.metric}_rung0_mean"].map(lambda v, c=c: math.isfinite(v) and c.excess(v) <= 0)
-    done = done.assign(_keeps=keeps)
-    bests = {}
-    for p in keys:
-        bests[p.key] = []
-        for choice in p.choices:
-            mine = done[_takes(done[p.key], choice)]
-            best = (mine.assign(_score=-objective.sign * mine[first]).sort_values(["_keeps", "_score"], ascending=[False, True],
-                                                                                kind="stable").iloc[0] if len(mine) else None)
-            bests[p.key].append((choice, len(mine), best))
-    return bests, bool(constrained)
-
-
 def key_name(key: str) -> str:
     """A varied key as a trial's values name it: its last part, or its last two where that
     is a list's index (`program.timing.days.0` read "0=52")."""
     parts = key.split(".")
     return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
-
-
-def weighed_trials(trials: pd.DataFrame, objectives, constraints, parameters: list[Parameter]) -> list[int]:
-    """The trials a one-objective report weighs against the winner, whichever it is: each
-    choice's best keeping the constraints on the first rung (close_choices) and the leading
-    trials keeping them at the far ends of their intervals (close_trials). The study re-runs
-    them on the winner's fresh seeds (OptimizeResult.versus_runs)."""
-    from types import SimpleNamespace
-
-    if not len(trials) or len(objectives) != 1:
-        return []
-    found = _choice_bests(SimpleNamespace(trials=trials, objectives=objectives, constraints=constraints), parameters)
-    weighed = [int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
-               if best is not None and best["_keeps"]]
-    done = trials[trials["state"] == "COMPLETE"]
-    ordered = in_the_order_chosen(done, objectives[0], constraints)
-    if "feasible_upper" in ordered:
-        ordered = ordered[ordered["feasible_upper"].astype(bool)]
-    weighed += [int(t) for t in ordered.head(TOP_ROWS)["trial"]]
-    return list(dict.fromkeys(weighed))
 
 
 def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | None:
@@ -1320,7 +1262,7 @@ def _weighed_trials(result: OptimizeResult, parameters: list[Parameter]) -> list
     found = _choice_bests(result, parameters)
     weighed = {int(best["trial"]) for rows in (found[0].values() if found else ()) for _, _, best in rows
                if best is not None and best["_keeps"] and int(best["trial"]) != result.best_trial}
-    weighed_trials, named = [], set()
+    found, named = [], set()
     for row in ordered.head(TOP_ROWS).to_dict("records"):
         trial = int(row["trial"])
         difference = winner_against(result, trial)
@@ -1333,9 +1275,9 @@ def _weighed_trials(result: OptimizeResult, parameters: list[Parameter]) -> list
         if values in named:
             continue   # a trial repeating a design named already: the same runs, one rival (two took two of 3 slots)
         named.add(values)
-        weighed_trials.append((f"trial {trial} ({values}): winner − it {_versus_text(difference)}",
+        found.append((f"trial {trial} ({values}): winner − it {_versus_text(difference)}",
                                ahead(result, difference)))
-    return weighed_trials
+    return found
 
 
 def front_close(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
@@ -1898,10 +1840,6 @@ def leading_intro(result: OptimizeResult, top: list[str]) -> str:
             "that keep every constraint at the far end of its 95% interval (five at most), then the leading ones that "
             "keep them on the mean only (two at most; a winner from these would break a constraint on many launches)"
             f"{fill}.")
-
-
-#: Rows of the Leading trials table that keep the constraints at the far end of their intervals.
-TOP_ROWS = 5
 
 
 def _top_trials(result: OptimizeResult, parameters: list[Parameter], count: int = TOP_ROWS) -> list[str]:
