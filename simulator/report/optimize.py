@@ -1067,8 +1067,10 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
                   + (" (with constraints: a choice's best trial that keeps them on those replicates, and the choices "
                      "whose trials all break one last)" if result.constraints else "") + ". The winner is chosen "
                   "among the trials that reached the most replicates, so on these few it need not lead"
-                  + (". The winner − it column is measured " + weighed_on(result) + ": on the search's seeds the "
-                     "winner was chosen for its luck there, which would flatter it" if _fresh(result) else "")
+                  + (". The winner − it column is measured " + weighed_on(result) + " where the choice's best was "
+                     "re-run there, which its interval says (\"fresh seeds\"): on the search's seeds the winner was "
+                     "chosen for its luck there, which would flatter it; a choice whose best breaks a constraint on "
+                     "the first rung's replicates is weighed on those (\"replicates\")" if _fresh(result) else "")
                   + ". To tell close choices apart, run them side by side with `refsim compare`.", "", *choices]
         close, better = close_choices(result, parameters)
         if close:
@@ -1120,11 +1122,16 @@ def untried_text(missing: dict[str, list], trials: int) -> str:
             f"with `refsim compare`.")
 
 
-def key_name(key: str) -> str:
+def key_name(key: str, others: Sequence[str] = ()) -> str:
     """A varied key as a trial's values name it: its last part, or its last two where that
-    is a list's index (`program.timing.days.0` read "0=52")."""
+    is a list's index (`program.timing.days.0` read "0=52"), or as many more as tell it from
+    the ``others`` varied beside it (`program.timing.kind` and `program.incentive.kind`
+    both read "kind=")."""
     parts = key.split(".")
-    return ".".join(parts[-2:]) if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
+    size = 2 if parts[-1].isdigit() and len(parts) > 1 else 1
+    while size < len(parts) and any(o != key and o.split(".")[-size:] == parts[-size:] for o in others):
+        size += 1
+    return ".".join(parts[-size:])
 
 
 def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | None:
@@ -1144,6 +1151,11 @@ def winner_against(result: OptimizeResult, trial: int) -> dict[str, float] | Non
         return None
     difference = paired_difference(np.asarray(theirs[:n]), np.asarray(mine[:n]))
     return {**difference, "n": difference["n_pairs"], "fresh": fresh}   # pairs where both are defined
+
+
+#: The Each choice column's heading where the rivals were re-run: a row not re-run (a choice whose best breaks a
+#: constraint on the first rung) keeps the search's replicates, as its interval says.
+WHERE_RE_RUN = "on the winner's fresh seeds where re-run, else over the replicates both ran"
 
 
 def _fresh(result: OptimizeResult) -> bool:
@@ -1271,7 +1283,7 @@ def _weighed_trials(result: OptimizeResult, parameters: list[Parameter]) -> list
         if not difference.get("fresh") and _settled_on_fresh_seeds(result, trial):
             continue   # its re-run on the candidates' fresh seeds told them apart (on the winner's own, the paired
             # difference above is the test: the candidates' seeds are those a winner chosen among them was chosen on)
-        values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
+        values = ", ".join(f"{key_name(p.key, [q.key for q in parameters])}={_value(row[p.key])}" for p in parameters)
         if values in named:
             continue   # a trial repeating a design named already: the same runs, one rival (two took two of 3 slots)
         named.add(values)
@@ -1349,7 +1361,7 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
             theirs, ours = (float(trials.loc[t, f"{second.metric}_mean"]) for t in (trial, result.best_trial))
             where = "over the search's replicates (it was not re-run)"
             versus = _versus_text(difference)
-        values = ", ".join(f"{key_name(p.key)}={_value(row[p.key])}" for p in parameters)
+        values = ", ".join(f"{key_name(p.key, [q.key for q in parameters])}={_value(row[p.key])}" for p in parameters)
         close.append(f"trial {trial} ({values}): winner − it on {first.metric} {versus}; its {second.metric} "
                      f"{fmt(theirs)} against the winner's {fmt(ours)}, {where}")
     return close[:count]
@@ -1373,7 +1385,7 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
     first = f"{objective.metric}_rung0_mean"
     lines = [f"| key | choice | trials | best trial | its {objective.metric} on the first {result.rungs[0]} replicates | "
              + ("keeps the constraints there | " if constrained else "")
-             + f"winner − it {'on the winner' + chr(39) + 's fresh seeds' if _fresh(result) else 'over the replicates both ran'} "
+             + f"winner − it {WHERE_RE_RUN if _fresh(result) else 'over the replicates both ran'} "
              "(95% interval) | replicates it reached |",
              "|---|---|---|---|---|" + ("---|" if constrained else "") + "---|---|"]
     for key, found_rows in bests.items():
@@ -1388,7 +1400,7 @@ def _by_choice(result: OptimizeResult, parameters: list[Parameter]) -> list[str]
             if versus != "–" and result.constraints and not bool(best.get("feasible", True)):
                 # kept on the first rung's replicates, broken over all it ran: a 95% lead over the winner beside "keeps
                 # the constraints there: yes" read as a better design within the cap, and no note said otherwise
-                versus += " (breaks a constraint over its replicates: no alternative)"
+                versus += " (breaks a constraint over its replicates)"
             rows.append(((bool(best["_keeps"]), objective.sign * best[first]),
                          f"| {key} | {_value(choice)}{won} | {count} | {best['trial']} | {fmt(best[first])} | {kept}"
                          f"{versus} | {best['replicates']} |"))
