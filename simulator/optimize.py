@@ -337,10 +337,10 @@ class OptimizeResult(FieldsEqual):
     # a front member is told apart from the winner on, as the winner was chosen on them
     fresh_runs: dict[int, dict[str, list[float]]] = field(default_factory=dict)
     # one objective: the first objective's values, seed by seed, of the winner and of the trials the report weighs
-    # against it (each choice's best, the leading trials: report.optimize.weighed_trials), on fresh seeds none of them
-    # was chosen on (the winner's own re-run: its further seeds where several candidates were re-run). On the
-    # search's seeds the winner was picked for its luck there: at_purchase "beat" onboarding by 5,785 (876 to 10,694),
-    # and on 100 fresh seeds onboarding was ahead by 2,150
+    # against it (each choice's best, the leading trials: weighed_trials), on fresh seeds none of them was chosen on
+    # (the winner's own re-run: its further seeds where several candidates were re-run). On the search's seeds the
+    # winner was picked for its luck there: at_purchase "beat" onboarding's best by 5,785 (876 to 10,694), not told
+    # apart on 20 fresh seeds (-2,078), and another onboarding design led it on 100 by 2,150
     versus_runs: dict[int, list[float]] = field(default_factory=dict)
     versus_round: int | None = None       # the round of fresh seeds versus_runs are on (rng.fresh_seeds)
 
@@ -433,12 +433,6 @@ def breach(means, constraints: Sequence[Constraint]) -> float:
         # K 0.25 counted 0.25 where the docstring and a cost's share said 0.5); a limit of 0 has no share
         total += max(c.excess(value), 0.0) / (abs(c.limit) if c.limit != 0 else 1.0)
     return total
-
-
-def rerun_runs(candidates: int, replicates: int) -> int:
-    """The most fresh-seed runs of ``candidates`` re-run on ``replicates`` seeds each: with
-    more than one, the winner runs once more on further seeds (``round`` 1)."""
-    return replicates * (candidates + (candidates > 1))
 
 
 def reruns_left(candidates: Sequence[int], rivals: Sequence[int], seeds: int,

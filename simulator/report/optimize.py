@@ -1174,9 +1174,8 @@ def _ahead_why(result: OptimizeResult) -> str:
 
 def weighed_on(result: OptimizeResult) -> str:
     """Where the winner's differences from its rivals are measured, as a sentence part."""
-    versus = getattr(result, "versus_runs", None) or {}
-    if result.best_trial in versus:
-        return (f"on {len(versus[result.best_trial])} fresh seeds none of them was chosen on (the winner's "
+    if _fresh(result):
+        return (f"on {len(result.versus_runs[result.best_trial])} fresh seeds none of them was chosen on (the winner's "
                 f"{'further ' if getattr(result, 'versus_round', 0) else ''}re-run)")
     return "on the replicates both ran (the same seeds)"
 
@@ -1287,8 +1286,7 @@ def _weighed_trials(result: OptimizeResult, parameters: list[Parameter]) -> list
         if values in named:
             continue   # a trial repeating a design named already: the same runs, one rival (two took two of 3 slots)
         named.add(values)
-        found.append((f"trial {trial} ({values}): winner − it {_versus_text(difference)}",
-                               ahead(result, difference)))
+        found.append((f"trial {trial} ({values}): winner − it {_versus_text(difference)}", ahead(result, difference)))
     return found
 
 
