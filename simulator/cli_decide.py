@@ -516,8 +516,10 @@ def _trials_done(folder: Path) -> int:
 def values_text(values: dict) -> str:
     """'key=value, ...' with floats to four significant digits, never in exponent form
     (a budget of 46,195 read 4.62e+04)."""
+    from .parameters import choice_text
+
     return ", ".join(f"{k}={v:.0f}" if isinstance(v, float) and abs(v) >= 1000 else f"{k}={v:.4g}"
-                     if isinstance(v, float) else f"{k}=null" if v is None else f"{k}={v}" for k, v in values.items())
+                     if isinstance(v, float) else f"{k}={choice_text(v)}" for k, v in values.items())
 
 
 def _check_sets_unvaried(items: list[str], parameters, flag: str, sets: list[str], settings_file: Optional[Path],

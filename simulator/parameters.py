@@ -79,7 +79,10 @@ class Parameter:
 def choice_text(value: Any) -> str:
     """A choice as the command line and YAML write it: null, true and false (a boolean key's
     choices read "valid: False, True", which the flag's own false,true spelled otherwise)."""
-    return "null" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value)
+    import numpy as np
+
+    boolean = isinstance(value, (bool, np.bool_))   # numpy's, from a table's column
+    return "null" if value is None else ("true" if value else "false") if boolean else str(value)
 
 
 # --------------------------------------------------------------------------- parsing and checking

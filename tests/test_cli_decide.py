@@ -3412,3 +3412,27 @@ def test_each_choice_names_a_trial_once_and_marks_a_best_that_breaks_a_constrain
     assert len(rows) == 2 and all(row.endswith("-3 (-3 to -3, 4 replicates) (breaks a constraint over its replicates) | 4 |")
                                   for row in rows), rows
     assert close_choices(broken, parameters) == ([], [])   # no alternative: not offered as close or ahead
+
+
+def test_an_optimisation_and_a_sweep_over_a_boolean_key_write_its_values_as_the_flag_does(tmp_path):
+    """optimize's console, report.md and best.yaml, and a sweep's report, read Python's
+    False and True for a key the flag and YAML write false, true."""
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    sizes = ["--set", "population.size=400", "--set", "population.initial_customers=20", "--set", "days=30"]
+    result = CliRunner().invoke(app, ["optimize", str(DEFAULT), "--vary", "churn.only_while_referrer_active=false,true",
+                                      *sizes, "--trials", "2", "--executor", "serial", "-o", str(tmp_path / "opt")])
+    assert result.exit_code == 0, result.output
+    said = [result.stdout, *((tmp_path / "opt" / name).read_text() for name in ("report.md", "best.yaml"))]
+    assert all("False" not in text and "True" not in text for text in said)
+    assert "churn.only_while_referrer_active=false" in result.stdout or \
+        "churn.only_while_referrer_active=true" in result.stdout
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {DEFAULT}\nmethod: grid\nreplicates: 1\nparameters:\n"
+                     f"  churn.only_while_referrer_active: {{values: [false, true]}}\n")
+    result = CliRunner().invoke(app, ["sweep", str(sweep), *sizes, "--executor", "serial", "-o", str(tmp_path / "sw")])
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "sw" / "report.md").read_text()
+    assert "| churn.only_while_referrer_active | false, true |" in report and "False" not in report, report[:2000]

@@ -17,7 +17,7 @@ import yaml
 
 from ..optimize import (TOP_ROWS, choice_bests as _choice_bests, takes_choice as _takes, STAGING_PREFIX, OptimizeResult, confirmation_runs, OptimizeSettings, best_identity, chosen_rows, every_design_tried, in_the_order_chosen, spend_alone_note, trial_count,
                         winner_rows)
-from ..parameters import Parameter
+from ..parameters import Parameter, choice_text
 from ..behaviour.budget import months_begun
 from ..evaluation import DAY_METRICS, spend_cap
 from ..metrics import UNDEFINED_IS_WORST
@@ -541,7 +541,7 @@ def _value(value) -> str:
         return "null"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return choice_text(value)   # false, as --vary and YAML write it, not Python's False
 
 
 def convergence_plot(result: OptimizeResult, path: Path) -> Path:

@@ -18,6 +18,7 @@ from ..results import (StudyLock, WriteFailed, atomic_write_csv, atomic_write_js
                        manifest, outputs_staged)
 from ..sweep import SweepOutcome, assumption_effects, best_points, point_summary, value_keys
 from ..compare import LOWER_IS_BETTER, NEUTRAL, NOT_A_VERDICT, SHIFTED, UNRANKED
+from ..parameters import choice_text
 from ..sweep_spec import Sweep, ValueList, grid_levels
 from ..sweep_points import numbered_as_fresh
 from .text import (PAYMENT_TIMING_KEYS, SKEWED_RATIOS, skew_reason, sweep_path_note, span_text, kind_default_notes, study_default_notes, study_non_qualifying_note, study_twin_note, horizon_note_of_ends, study_world_note, unpriced_size_note, blocked_share, contract_days, payment_timing_check, counted, figure_links, sweep_caption, fmt, interval_text, k_undefined_note, metric_label,
@@ -360,8 +361,8 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     for key, parameter in spec.parameters.items():
         if isinstance(parameter, ValueList):
             # as the tables and plots write them (null, not Python's None; a block as JSON)
-            shown = [json.dumps(v, sort_keys=True, default=str) if v is None or isinstance(v, (dict, list)) else str(v)
-                     for v in parameter.values[:12]]
+            shown = [json.dumps(v, sort_keys=True, default=str) if v is None or isinstance(v, (dict, list)) else
+                     choice_text(v) for v in parameter.values[:12]]
             described = ", ".join(shown) + (" …" if len(parameter.values) > 12 else "")
         else:
             described = f"{parameter.low:g} to {parameter.high:g}" + (" (log)" if parameter.log else "") + \
@@ -1053,7 +1054,7 @@ def _names(keys: list[str]) -> str:
 def _value_text(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
-    return str(value)
+    return choice_text(value)   # false, not Python's False
 
 
 def _shortened(error: str, most: int = 600) -> str:
