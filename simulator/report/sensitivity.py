@@ -680,6 +680,9 @@ def moved_lead_sentence(moved: dict, flips: pd.DataFrame, console: bool = False)
             f"{_v(m['low'])} and {fmt(m['lead_high'])} at {_v(m['high'])}: a change of {fmt(m['change'])}, paired 95% "
             f"interval {fmt(m['ci_low'])} to {fmt(m['ci_high'])} over {m['replicates']} runs"
             + ("; its share of the lead's variance over the points is not told from their luck" if key in lost else "")
+            # its best design differs by part of the range, within the noise (the leader lost 3 quarters unsaid)
+            + (f"; the best design differs between parts of its range, though not by more than the noise: "
+               f"{flips.loc[flips['parameter'] == key, 'best_by_bin'].iloc[0]}" if best_shifts(flips, key) else "")
             + ")" for key, m in moved.items()]
     if console:
         return f"the tornado moves {leader}'s lead on {runner_up} with: " + "; ".join(each)
