@@ -821,7 +821,6 @@ def interval_ends(values: np.ndarray, weights: np.ndarray, level: float) -> tupl
 
 
 def intervals_table(particles: pd.DataFrame, weights: np.ndarray, parameters: list[Parameter], level: float) -> pd.DataFrame:
-    tail = (1 - level) / 2
     rows = []
     for p in parameters:
         values = particles[p.key].to_numpy(dtype=float)
