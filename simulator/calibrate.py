@@ -805,9 +805,8 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 
 def interval_ends(values: np.ndarray, weights: np.ndarray, level: float) -> tuple[float, float]:
     """The central ``level`` interval of a weighted sample, read off its particles: the
-    first value at which the cumulative weight reaches each tail, so that at most
-    (1 - level) / 2 of the weight lies beyond each end and the interval holds at least
-    ``level`` of it. Interpolated between particles (weighted_quantile), an end fell in the
+    highest value with at most (1 - level) / 2 of the weight below it and the lowest with
+    at most that above it, so that the interval holds at least ``level`` of the weight. Interpolated between particles (weighted_quantile), an end fell in the
     gap before a particle of 7.75% of the weight: "90%" held 88% of the posterior's draws,
     and the figure's band left that particle out."""
     order = np.argsort(values, kind="stable")
