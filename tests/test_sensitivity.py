@@ -2245,7 +2245,7 @@ def test_an_assumption_whose_best_design_differs_by_part_within_the_noise_is_not
     """'It moves the size of the lead, not the best design' was said of an assumption
     whose best design changed in the top quarter of its range, not beyond the noise at 3
     replicates (at 12 the decision hinged on it): it is now said to move the lead with
-    the best design differing by part, within the noise, and more replicates to tell."""
+    the best design differing by part, within the noise, and more points to tell."""
     from simulator.report.sensitivity import sensitivity_markdown
     from simulator.sensitivity import best_shifts, decision_drivers
 
@@ -2260,7 +2260,15 @@ def test_an_assumption_whose_best_design_differs_by_part_within_the_noise_is_not
     assert "not the best design:** `program.base_share`" not in text
     said = text.split("**It moves the size of the lead, and the best design differs between parts of its range, though "
                       "not by more than the noise at this size:** ")[1].split("\n")[0]
-    assert said.startswith("`program.base_share` (B → A; it explains") and "More replicates (`--replicates`)" in said
+    assert said.startswith("`program.base_share` (B → A; it explains")
+    # the noise within a part is the points' spread there as well as the runs' luck: more points narrow both,
+    # more replicates the luck alone ("more replicates tell" was advised where the luck was 0.2%)
+    advice = ("More points (`--samples`, more of them in each part of the range) tell whether the decision hinges on "
+              "it; more replicates (`--replicates`) only as far as the runs' luck makes that noise")
+    assert said.endswith(advice + "."), said   # one replicate a point: the luck is not measured
+    result.flips["noise_share"] = 0.31
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert advice + ", 31% of the lead's variance over the points." in text
 
 
 def test_a_boolean_assumptions_choices_read_as_the_flag_writes_them():

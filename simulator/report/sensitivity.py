@@ -514,6 +514,19 @@ def lead_interval(found: dict) -> str:
             f"{found['replicates']} runs")
 
 
+def _what_tells(luck: float, which: str) -> str:
+    """What settles whether the decision hinges on an assumption whose best design differs
+    between parts of its range within the noise. That noise is the spread of the lead over
+    a part's points: the assumptions' own spread inside the part as well as the runs' luck.
+    More points (``--samples``) narrow both; more replicates only the luck, the share
+    ``luck`` of the lead's variance over the points. "More replicates tell" alone named a
+    remedy that could not change the reading where the luck was near 0 (two designs
+    differing in a cost alone)."""
+    share = f", {luck:.0%} of the lead's variance over the points" if math.isfinite(luck) else ""
+    return (f"More points (`--samples`, more of them in each part of the range) tell whether the decision hinges on "
+            f"{which}; more replicates (`--replicates`) only as far as the runs' luck makes that noise{share}.")
+
+
 def _explains_lead(row, what: str, luck: float) -> str:
     """explains() of an assumption's total index of the lead, flagged imprecise by either
     index as docs/decide.md says (a half-width of IMPRECISE or more, or an estimate above 1):
@@ -862,8 +875,7 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
                       f"more than the noise at this size:** " + "; ".join(
                           f"`{p}` ({_best_by_part(result, rows[p])}; it {_explains_lead(rows[p], 'the lead', luck)})"
                           for p in shifting)
-                  + ". More replicates (`--replicates`) tell whether the decision hinges on "
-                  + ("them." if len(shifting) > 1 else "it.")]
+                  + ". " + _what_tells(luck, "them" if len(shifting) > 1 else "it")]
     if unclear:
         lines += ["", "**Not told from the runs' luck at this size:** " + "; ".join(
             f"`{p}` ({explains(rows[p]['ST_advantage'], 'the lead', rows[p]['ST_advantage_conf'], luck)}; first-order "
