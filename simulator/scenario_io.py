@@ -124,17 +124,22 @@ def check_scenario(scenario: Any, caller: str) -> Scenario:
     # (days=20.0) is refused here, with no whole-float leniency: a file's 20.0 is made 20 when it is read, but
     # a copy's stays a float and the engine stopped on "'float' object cannot be interpreted as an integer"
     data = _plain_numbers(_with_unchecked_keys(scenario, scenario.model_dump(warnings=False)))
+    whole = []
     try:
         validated = Scenario.model_validate(data, strict=True)
     except ValidationError as error:
-        raise describe(error, data, f"{caller}()", None) from None
+        if not only_whole_floats(error):
+            raise describe(error, data, f"{caller}()", None) from None
+        # days=20.0 put in by model_copy: a whole number, as a file's 20.0 and --set days=20.0 are (it was refused
+        # as "should be a valid integer (got 20.0); valid: a whole number"); made the int it stands for below
+        validated, whole = Scenario.model_validate(data, strict=False), [_data_path(e["loc"], data) for e in error.errors()]
     # a block given as a dict (pydantic compares the blocks' types too): the validated scenario; else a deep copy
     # (which keeps model_fields_set, that the reports read): the run's scenario (results.scenario, a model's) shared
     # the caller's blocks, so editing one edited the other, and a manifest written later recorded values never run
     original = scenario
     # the copy's numpy numbers made plain, as the validated scenario holds them: np.int64(20) == 20, so the copy
     # was kept with them, ran, and then its results folder stopped on pydantic's "Unable to serialize unknown type"
-    scenario = validated if validated != scenario else _plain_fields(scenario.model_copy(deep=True))
+    scenario = validated if validated != scenario else _whole_at(_plain_fields(scenario.model_copy(deep=True)), whole)
     limits.check_network(scenario, f"{caller}()")
     if scenario.network.kind == "edgelist" and Path(scenario.network.path).is_file():
         # a copy switched to an edge list: its size must be the file's, as a file's is (a size of 20,000 given for a
@@ -155,6 +160,22 @@ def _plain_numbers(value: Any) -> Any:
             and getattr(value, "ndim", 1) == 0:
         return value.item()
     return value
+
+
+def _whole_at(model: BaseModel, places: list[list]) -> BaseModel:
+    """``model`` (a deep copy, changed in place) with the whole float at each of
+    ``places`` (paths of field names and list indices, union tags left out) as the int
+    it stands for, its set fields kept."""
+    for loc in places:
+        *path, last = loc
+        holder = model
+        for step in path:
+            holder = holder[step] if isinstance(step, int) else getattr(holder, step)
+        if isinstance(holder, BaseModel):
+            holder.__dict__[last] = int(holder.__dict__[last])
+        else:
+            holder[last] = int(holder[last])
+    return model
 
 
 def _plain_fields(model: BaseModel) -> BaseModel:
@@ -205,8 +226,10 @@ def check_seed_and_replicates(caller: str, *, seed: Any = None, replicates: Any 
                 raise TypeError
             operator.index(value)
         except TypeError:
+            # 'must be a whole number ..., not float 2.0' read as refusing a whole number: it is the type refused
+            whole = f" (an int: give {int(value)})" if isinstance(value, float) and value.is_integer() else ""
             raise TypeError(f"{caller}(): {name} must be a whole number or None, not {type(value).__name__} "
-                            f"{value!r}") from None
+                            f"{value!r}{whole}") from None
         try:
             limits.check_options(**{field: int(value)})
         except ScenarioError as error:
@@ -683,10 +706,16 @@ def validate_strictly(model, data: Any):
     try:
         return model.model_validate(data, strict=True)
     except ValidationError as error:
-        if all(e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
-               for e in error.errors()):
+        if only_whole_floats(error):
             return model.model_validate(data, strict=False)
         raise
+
+
+def only_whole_floats(error: ValidationError) -> bool:
+    """Whether every one of ``error``'s complaints is a whole float (20.0) where an int
+    belongs, which strict validation refuses and a whole number is."""
+    return all(e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
+               for e in error.errors())
 
 
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None,

@@ -138,6 +138,13 @@ def test_a_seed_or_replicates_that_is_not_a_whole_number_is_a_type_error(tiny, n
         simulate(tiny, **{"replicates": 1, "seed": 1, name: value})
 
 
+def test_a_whole_float_for_replicates_is_told_it_is_the_type_refused(tiny):
+    """'replicates must be a whole number or None, not float 2.0' read as refusing a
+    whole number."""
+    with pytest.raises(TypeError, match=r"replicates must be a whole number or None, not float 2\.0 \(an int: give 2\)$"):
+        simulate(tiny, replicates=2.0)
+
+
 @pytest.mark.parametrize("call, name, value, words", [
     ("simulate", "baseline", "no", "baseline must be True or False, not str 'no'"),
     ("simulate", "people", "no", "people must be True or False"),
@@ -190,7 +197,7 @@ def test_numpy_integers_are_whole_numbers(tiny):
     assert len(results.runs) == 1 and results.scenario.seed == 1
 
 
-def test_numpy_integers_in_a_model_copy_still_run_and_a_float_for_a_count_is_one_line(tiny, tmp_path):
+def test_numpy_integers_and_whole_floats_in_a_model_copy_run_and_a_fraction_for_a_count_is_one_line(tiny, tmp_path):
     """days=np.int64(20) from a loop over np.arange ran before the scenario was checked
     (and was refused as "Input should be a valid integer"); days=20.0 passed the check
     as a whole float and stopped in the engine on "'float' object cannot be interpreted
@@ -212,8 +219,21 @@ def test_numpy_integers_in_a_model_copy_still_run_and_a_float_for_a_count_is_one
     for name, ran in (("days", results), ("invite_all", switched)):
         folder = write_run(ran, tmp_path / name)
         assert json.loads((folder / "manifest.json").read_text())["scenarios"][0] == ran.scenario.model_dump(mode="json")
+    # a whole float is the whole number it stands for, as in a file or --set: 'Input should be a valid integer
+    # (got 20.0); valid: a whole number from 1 to 36,500' refused it; the run's scenario holds the int
+    whole = simulate(tiny.model_copy(update={"days": 20.0}), replicates=1, seed=1, baseline=False)
+    assert type(whole.scenario.days) is int and whole.timeseries.equals(results.timeseries)
+    from simulator.config import Campaign
+
+    campaign = tiny.program.model_copy(update={"timing": Campaign(kind="campaign", days=[5, 12])})
+    listed = campaign.model_copy(update={"timing": campaign.timing.model_copy(update={"days": [5.0, 12]})})
+    ran = simulate(tiny.model_copy(update={"days": 20, "program": listed}), replicates=1, seed=1, baseline=False)
+    assert [type(day) for day in ran.scenario.program.timing.days] == [int, int]   # inside a kind's block and a list
+    assert ran.timeseries.equals(simulate(tiny.model_copy(update={"days": 20, "program": campaign}), replicates=1,
+                                          seed=1, baseline=False).timeseries)
+    assert listed.timing.days == [5.0, 12]   # the caller's scenario is left as it was
     with pytest.raises(ScenarioError) as error:
-        simulate(tiny.model_copy(update={"days": 20.0}), replicates=1, seed=1, baseline=False)
+        simulate(tiny.model_copy(update={"days": 20.5}), replicates=1, seed=1, baseline=False)
     assert error.value.key == "days" and "\n" not in str(error.value)
 
 
