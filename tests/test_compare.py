@@ -1946,8 +1946,10 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     left, right = drawn[-1].axes
     assert (left.get_title(), left.get_xlabel(), right.get_title(), right.get_xlabel()) == \
         ("inc", "incremental_roi", "att", "attributed_roi")
-    assert min(bar.get_x() for bar in left.patches) == pytest.approx(10.0) and \
-        min(bar.get_x() for bar in right.patches) == pytest.approx(0.5)
+    # the designs' bars side by side within each bin: the first bar in the first bin of the panel's own values
+    for panel, low, high in ((left, 10.0, 33.0), (right, 0.5, 3.0)):
+        first = min(bar.get_x() for bar in panel.patches)
+        assert low <= first < low + (high - low) / 5, (first, low)
     # one set of bins per panel for every design: their bars line up (each design's own bins read as other spreads)
     widths = {round(bar.get_width(), 9) for bar in right.patches}
     assert len(widths) == 1, widths
@@ -2049,7 +2051,8 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     # nor does its title call it 'paired' above that footnote: each run is against its own twin
     assert drawn[-1].axes[0].get_title().startswith("Incremental profit to date, each run against its twin")
     plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": values})
-    assert not drawn[-1].texts   # one design: nothing to tell apart
+    # one design: nothing to tell apart, but its bar is no interval of the mean
+    assert [t.get_text().startswith("The band and the bar are the spread of single runs") for t in drawn[-1].texts] == [True]
 
 
 def test_replicates_for_a_precise_size_are_not_read_as_doubt_about_a_sure_verdict():
@@ -4008,3 +4011,73 @@ def test_a_tie_between_budgets_that_never_ran_out_says_it_holds_at_these_assumpt
         "incentive": own.program.incentive.model_copy(update={"cost_share": 0.4})})})
     line = verdict_line(compare([design("small-budget", 20_000), own], replicates=2, seed=4))
     assert "--uncertain program.incentive.max_uplift=0.5:2" in line and "cost_share" not in line, line
+
+
+def test_eleven_designs_keep_a_colour_each_and_their_histogram_bars_stand_side_by_side(monkeypatch):
+    """Colours were C{i % 10}: the first and eleventh of eleven designs were one blue in
+    every figure. The ROI histogram drew each design's bars over the others, half
+    see-through, so a bin holding 3 runs of one design and 4 of another read as one bar
+    in a blend. Long names ran into each other over the acquisition-mix panels."""
+    from pathlib import Path
+
+    from matplotlib.colors import to_hex
+
+    from simulator.report import plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **_: drawn.append(fig) or path)
+    names = [f"design-{i}" for i in range(11)]
+    rng = np.random.default_rng(3)
+    runs = pd.DataFrame({"scenario": np.repeat(names, 4), "roi": rng.normal(10, 1, 44).round(1)})
+    plots.distribution(runs, "roi", Path("roi.png"))
+    ax = drawn[-1].axes[0]
+    handles, labels = ax.get_legend_handles_labels()
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == names
+    bars = [bar for bar in ax.patches if bar.get_height() > 0]
+    colours = {to_hex(bar.get_facecolor()) for bar in ax.patches}
+    assert len(colours) == 11
+    # side by side: no two bars share any width of the axis
+    spans = sorted((bar.get_x(), bar.get_x() + bar.get_width()) for bar in bars)
+    assert all(right <= next_left + 1e-9 for (_, right), (next_left, _) in zip(spans, spans[1:]))
+    timeseries = {name: pd.DataFrame({"day": [0, 1, 0, 1], "replicate": [0, 0, 1, 1], "customers": [1.0, 2, 1, 3],
+                                      "cumulative_profit": [0.0, 1, 0, 2], "new_organic": [1.0, 1, 1, 1],
+                                      "new_referred": [0.0, 1, 0, 1], "new_word_of_mouth": [0.0, 0, 0, 1]})
+                  for name in names}
+    for figure in (plots.adoption, plots.cumulative_profit):
+        figure(timeseries, Path("f.png"))
+        lines = [line for line in drawn[-1].axes[0].lines if line.get_label() in names]
+        assert len(lines) == 11 and len({to_hex(line.get_color()) for line in lines}) == 11, figure.__name__
+    assert plots.design_colours(3) == ["C0", "C1", "C2"]   # up to ten: matplotlib's own, as before
+    assert len({to_hex(c) for c in plots.design_colours(25)}) == 25
+    long = {"a-very-long-design-name-for-single-sided-cash-referral-program-2027": timeseries["design-0"],
+            "another-quite-long-design-name-double-sided-credit-variant-B": timeseries["design-1"]}
+    plots.acquisition_mix(long, Path("mix.png"))
+    assert all(max(len(line) for line in ax.get_title().split("\n")) <= 42 for ax in drawn[-1].axes)
+    assert [ax.get_title().replace("\n", "") for ax in drawn[-1].axes] == [name.replace(" ", "") for name in long]
+
+
+def test_a_single_designs_value_plot_says_its_bar_is_not_the_verdicts_interval(monkeypatch, tmp_path):
+    """A run's report said "95% interval [-7,944, 63,994]: not distinguishable from no
+    program" beside incremental_value.png's bar from 8,675 to 57,430, wholly above 0,
+    with no word that the bar is the runs' spread (compare's figure had one). The one
+    design's figure now says so, under its legend, within the figure; one replicate, with
+    no band and no bar, has no such note."""
+    from pathlib import Path
+
+    from simulator.report import plots
+
+    drawn = []
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) and path or save(fig, tmp_path / path, rect))
+    series = pd.DataFrame({"day": [0, 1, 2] * 2, "replicate": [0] * 3 + [1] * 3, "cumulative_profit": [0.0, 5, 9, 0, -5, -9]})
+    twin = series.assign(cumulative_profit=0.0)
+    plots.incremental_value({"a": (series, twin)}, Path("value.png"), final={"a": np.array([9.0, -9.0])})
+    fig = drawn[-1]
+    (note,) = [t for t in fig.texts if "not the interval of the mean that report.md's verdict uses" in t.get_text()]
+    fig.canvas.draw()
+    box, legend = note.get_window_extent(), fig.legends[0].get_window_extent()
+    assert box.y1 <= legend.y0 and fig.bbox.y0 <= box.y0, (box, legend)
+    lone = series[series["replicate"] == 0]
+    plots.incremental_value({"a": (lone, twin)}, Path("value.png"), final={"a": 12.0})
+    assert not drawn[-1].texts

@@ -102,7 +102,7 @@ def incremental_value_plot(designs: list[Results], path: Path, paired: bool = Tr
     """Each design minus its no-program twin over time, its median payback day marked
     and given in the legend, or that it never paid back (designs without a program are
     their own twin and are left out)."""
-    colors = {d.scenario.name: f"C{i % 10}" for i, d in enumerate(designs)}   # as in the folder's other plots
+    colors = dict(zip((d.scenario.name for d in designs), plots.design_colours(len(designs))))   # as in the other plots
     left_out = [d.scenario.name for d in designs if not has_program(d.scenario)]
     designs = [d for d in designs if has_program(d.scenario)] or designs
     return plots.incremental_value({d.scenario.name: (d.timeseries, d.baseline_timeseries) for d in designs}, path,

@@ -25,6 +25,22 @@ SPREAD = (0.025, 0.975)
 SPREAD_TEXT = "2.5–97.5%"
 
 
+def design_colours(count: int) -> list:
+    """One colour per design, by its place in the list, the same in every figure of a
+    folder: matplotlib's ten (C0 to C9) up to ten designs; beyond, tab20's lighter ten
+    after them, then hues spread around the wheel. The ten repeated (C{i % 10}): the
+    first and eleventh of eleven designs were one blue in every figure, bands, payback
+    lines and all, and the legend could not tell them apart."""
+    import matplotlib as mpl
+
+    if count <= 10:
+        return [f"C{i}" for i in range(count)]
+    light = [mpl.colormaps["tab20"](2 * i + 1) for i in range(10)]
+    colours = [*(f"C{i}" for i in range(10)), *light]
+    more = count - len(colours)
+    return (colours + [mpl.colormaps["hsv"](i / more) for i in range(more)])[:count]
+
+
 def _band(ax, frame: pd.DataFrame, column: str, label: str, color=None, cumulative: bool = False, ls: str = "-"):
     table = frame.pivot(index="day", columns="replicate", values=column)
     if cumulative:
@@ -59,8 +75,8 @@ def _save(fig, path: Path, rect: tuple | None = None) -> Path:
 def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     """Active customers per day: mean line and 2.5–97.5% band over replicates, per design."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, frame in timeseries.items():
-        _band(ax, frame, "customers", name)
+    for (name, frame), colour in zip(timeseries.items(), design_colours(len(timeseries))):
+        _band(ax, frame, "customers", name, color=colour)
     ax.set(xlabel="day", ylabel="active customers [people]", title=f"Adoption (mean, {SPREAD_TEXT} of replicates)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
@@ -84,7 +100,8 @@ def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
         for column, label, color, ls in SOURCE_STYLES:
             if column in frame:
                 _band(ax, frame, column, label, color=color, cumulative=True, ls=ls)
-        ax.set(xlabel="day", title=name)
+        # wrapped to the panel: two names of 60 characters ran into each other and off the figure's edge
+        ax.set(xlabel="day", title="\n".join(textwrap.wrap(name, 42)))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     axes[0][0].set_ylabel("new customers to date [people]")
@@ -96,8 +113,8 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     """Profit to date per design; the last day's value is the horizon's profit (a
     1-year profit on a 365-day run), not the value of the customers still active."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, frame in timeseries.items():
-        _band(ax, frame, "cumulative_profit", name)
+    for (name, frame), colour in zip(timeseries.items(), design_colours(len(timeseries))):
+        _band(ax, frame, "cumulative_profit", name, color=colour)
     ax.axhline(0, color="black", lw=0.8)
     spans = {int(frame["day"].max()) for frame in timeseries.values()}
     # each line ends at its own design's horizon where an unpaired compare's differ ('300-day profit' of a 60-day line)
@@ -202,10 +219,16 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
     # and under the right panel's label
     height = fig.get_figheight()
     # bands and bars are drawn from two replicates on: with one the footnote spoke of none
-    foot = FOOTNOTE_HEIGHT if len(designs) > 1 and several else 0.0
+    foot = FOOTNOTE_HEIGHT if several else 0.0
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, foot / height), fontsize=8,
                frameon=False)
     rect = (0, (foot + LEGEND_ROW * rows + 0.1) / height, 1, 1)
+    if len(designs) == 1 and several:
+        # a run's report said "95% interval [-7,944, 63,994]: not distinguishable from no program" beside a bar from
+        # 8,675 to 57,430, wholly above 0: read as the interval, the bar gave the opposite verdict
+        fig.text(0.5, 0.01, "The band and the bar are the spread of single runs, each against its twin, not the interval "
+                            "of the mean that report.md's verdict uses: with few replicates that interval can be the "
+                            "wider.", ha="center", va="bottom", fontsize=7, wrap=True)
     if len(designs) > 1 and several:
         # two designs' bands overlapped heavily beside a verdict 'sure at 95%': the bands are single runs' spread
         told = ("designs are told apart run by run on the same seeds (report.md's verdict)" if paired else
@@ -306,7 +329,6 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
     titles = titles * len(metrics) if len(titles) == 1 else titles
     fig, axes = plt.subplots(1, len(metrics), figsize=(7 * len(metrics), 4), squeeze=False)
     for ax, metric, title in zip(axes[0], metrics, titles):
-        drawn = False
         every = runs[metric].to_numpy(dtype=float)
         every = every[np.isfinite(every)]
         # one set of bins for every design, so that their bars line up and compare (each design's own read as
@@ -314,25 +336,34 @@ def distribution(runs: pd.DataFrame, metric: str | Sequence[str], path: Path, ti
         edges = np.histogram_bin_edges(every, bins=min(30, max(5, len(every) // (2 * max(runs["scenario"].nunique(), 1)))))\
             if len(every) else 10
         seen: list[tuple[str, np.ndarray]] = []   # designs drawn so far, to name one whose replicates repeat them
-        for i, (name, group) in enumerate(runs.groupby("scenario", sort=False)):
+        groups = list(runs.groupby("scenario", sort=False))
+        drawn_values, colours, labels, order = [], [], [], []   # order: the legend's, the designs'
+        for (name, group), colour in zip(groups, design_colours(len(groups))):
             values = group[metric].to_numpy(dtype=float)
             values = values[np.isfinite(values)]
             if len(values):
-                # two designs with the same values draw one bar in a blend of their colours: the legend says so
-                twin = next((other for other, drawn_values in seen if np.array_equal(np.sort(drawn_values), np.sort(values))), None)
+                # two designs with the same values draw bars of the same heights side by side: the legend says so
+                twin = next((other for other, drawn in seen if np.array_equal(np.sort(drawn), np.sort(values))), None)
                 seen.append((name, values))
-                ax.hist(values, bins=edges, alpha=0.45, label=name if twin is None else f"{name} (the same values as {twin})",
-                        color=f"C{i % 10}", edgecolor=f"C{i % 10}", linewidth=1.2)
-                drawn = True
+                drawn_values.append(values)
+                colours.append(colour)
+                labels.append(name if twin is None else f"{name} (the same values as {twin})")
+                order.append(labels[-1])
             else:
-                ax.plot([], [], color=f"C{i % 10}", label=f"{name}: undefined in every replicate")
+                ax.plot([], [], color=colour, label=f"{name}: undefined in every replicate")
+                order.append(f"{name}: undefined in every replicate")
+        if drawn_values:
+            # the designs' bars side by side in each bin: drawn over each other, half see-through, a bin holding 3 runs
+            # of one design and 4 of another read as one bar in a blend, the first design's colour nowhere in it
+            ax.hist(drawn_values, bins=edges, label=labels, color=colours, edgecolor="white", linewidth=0.5)
+        drawn = bool(drawn_values)
         ax.set(xlabel=axis_label(metric), ylabel="replicates", title=title or f"{metric} over replicates")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # a count of runs: no tick at 0.5
         if drawn:
             # room above the tallest bar for the legend's lines: placed "best" it covered bars where they filled the frame
-            entries = len(ax.get_legend_handles_labels()[1])
-            ax.set_ylim(top=ax.get_ylim()[1] * (1.1 + 0.12 * entries))
-            ax.legend(fontsize=8, loc="upper center")
+            handles = dict(zip(*reversed(ax.get_legend_handles_labels())))
+            ax.set_ylim(top=ax.get_ylim()[1] * (1.1 + 0.12 * len(handles)))
+            ax.legend([handles[label] for label in order], order, fontsize=8, loc="upper center")
         else:  # undefined in every replicate (a payback never reached): say so rather than draw an empty frame
             ax.text(0.5, 0.5, f"{metric} is undefined in every replicate", transform=ax.transAxes, ha="center", va="center")
         ax.grid(alpha=0.3)
