@@ -3339,6 +3339,23 @@ def test_designs_asking_at_days_after_joining_a_tenth_of_the_horizon_apart_are_s
     short = [design("purchase", 20, kind="at_purchase"), design("milestone", 20, kind="milestone", delay_days=30)]
     assert ("every one of milestone's joiners joined within that wait of day 20, and they were mostly not yet asked by "
             "then") in ask_lag_note(short)
+    # a budget that ended both designs' asks long before the horizon: a longer one brings neither more asks ("a design
+    # that asks later gains more from a longer horizon" was said with asks ended on days 23-34 of 150, and at
+    # --set days=300 again)
+    def capped(name, **timing):
+        scenario = small(name=name, days=60, population={"size": 1000, "initial_customers": 20},
+                         program={"incentive": {"budget": 10}, "timing": {"reminders": {"count": 0}, **timing}})
+        return SimpleNamespace(scenario=scenario, timeseries=simulate(scenario, replicates=2, seed=3).timeseries)
+
+    ended = [capped("purchase", kind="at_purchase"), capped("milestone", kind="milestone", delay_days=30)]
+    last = max(int(d.timeseries.loc[d.timeseries["asks"] > 0, "day"].max()) for d in ended)
+    assert last <= 60 - 7   # both stopped asking before the horizon's last week
+    assert ask_lag_note(ended) == ""
+    # one of them still asking to the end: asking_note says the one stopped and the other asks on
+    from simulator.report.text import asking_note
+
+    assert ask_lag_note([ended[0], milestone]) == ""
+    assert asking_note([ended[0], milestone]).startswith("**purchase** made its last ask on day"), asking_note([ended[0], milestone])
 
 
 def test_the_k_lines_of_who_wins_say_when_k_reads_low_by_construction_for_a_design():

@@ -1808,12 +1808,20 @@ def asks_apart(low: float, high: float, days: int) -> bool:
     return high - low >= max(7, days / 10)
 
 
+def asks_near_the_end(series: pd.DataFrame, days: int) -> bool:
+    """Whether some run of a design (``series``: its daily rows, with ``asks``) still asks
+    in the horizon's last tenth, a week at least (asking_note's window)."""
+    tail = max(7, days // 10)
+    return bool((series.loc[series["day"] > days - tail, "asks"] > 0).any())
+
+
 def ask_lag_apart(designs) -> tuple[str, str, int] | None:
     """(the later design, the earlier one, 0 for their first asks or 1 for their last)
     where compared designs that ask a joiner do so at days after joining a tenth of the
     horizon apart or more, a week at least (ask_lags; the first asks before the last
     reminders); None where they are closer. ``designs``: objects with ``scenario`` and
-    ``timeseries`` (a design whose rows have no ask is no program)."""
+    ``timeseries`` (a design whose rows have no ask is no program; one whose every run
+    stopped asking before the horizon's last tenth, its asks ended, is left out)."""
     if len(designs) < 2:
         return None
     days = min(int(d.scenario.days) for d in designs)   # the shorter horizon, where an unpaired compare's differ
@@ -1822,6 +1830,10 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
         series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
+        if not asks_near_the_end(series, int(design.scenario.days)):
+            # its asks ended long before the horizon in every run (a budget that ended the program): a longer horizon
+            # brings it no more asks, yet "a design that asks later gains more from a longer horizon" was said of it
+            continue
         if (lag := joiner_asks(design.scenario.program.timing, int(design.scenario.days), first_joining_day(design.scenario))) is not None:
             lags[design.scenario.name] = lag
     for index in (0, 1):
