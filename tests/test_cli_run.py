@@ -1725,6 +1725,35 @@ def test_the_reports_say_the_customers_there_at_launch_are_asked_too():
         assert launch_note(load_scenario(SCENARIOS / "default.yaml", overrides)) == "", overrides
 
 
+def test_the_launch_note_says_when_a_budget_or_the_horizon_stopped_the_launch_asks():
+    """"each asked once at launch, on a day drawn over days 1–60" stood beside a budget
+    spent on day 4 that ended the asks (58 asks in all), and "asked as if they had just
+    joined" beside a delay past the horizon and 0 asks, the horizon note adding "only a
+    launch ask to the customers already there"."""
+    from simulator import load_scenario
+    from simulator.report.text import ask_window_note, launch_note
+
+    base = load_scenario(SCENARIOS / "default.yaml", ["program.launch.spread_days=60"])
+    runs = pd.DataFrame({"budget_exhausted_day": [4.0, 5.0, np.nan]})   # by day 5 in 2 of 3 runs
+    said = launch_note(base, runs)
+    assert ("over days 1–60; but the budget ran out on day 5 (by then in at least half the runs) and ended the asks, so "
+            "the launch asks due after it were never made (") in said, said
+    # after the launch asks were all due, with rewards_only (the asks go on), or never: no such clause
+    for later, overrides in ((runs.assign(budget_exhausted_day=[80.0, 90.0, 95.0]), []),
+                             (runs, ["program.incentive.on_budget_exhausted=rewards_only"]),
+                             (runs.assign(budget_exhausted_day=np.nan), [])):
+        assert "never made" not in launch_note(load_scenario(SCENARIOS / "default.yaml",
+                                                             ["program.launch.spread_days=60", *overrides]), later)
+    assert "never made" not in launch_note(base)   # no runs: the design alone
+    late = load_scenario(SCENARIOS / "default.yaml", ["days=60", "program.launch.ask_existing=as_new",
+                                                       "program.timing.delay_days=100"])
+    assert ("asked as if they had just joined, about 101 days after launch: after the 60-day horizon, so none is asked "
+            "within it") in launch_note(late), launch_note(late)
+    assert "nor are the customers already there, asked as if they had just joined" in ask_window_note(late)
+    assert "only a launch ask to the customers already there" in ask_window_note(load_scenario(
+        SCENARIOS / "default.yaml", ["days=60", "program.timing.delay_days=100"]))
+
+
 def test_the_launch_note_counts_initial_customers_given_by_a_strategy_or_as_ids():
     """`refsim run scenarios/seeding-hubs.yaml` and its documented compare ended in a
     traceback: the note formatted `initial_customers` as a number, and a `{count,

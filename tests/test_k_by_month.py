@@ -195,7 +195,7 @@ def test_a_budget_that_ran_out_while_k_cohorts_joined_is_said_on_the_plot_and_in
     assert np.isfinite(days).all() and days.max() < 150 - 30   # ran out while the cohorts K counts were joining
     day = budget_k_day(results.scenario, results.runs)
     assert day == min(days)   # the lower of the middle two (metrics.median_day)
-    assert k_plot_note(results.scenario, results.runs) == (f"the budget ran out on day {day:.0f} (by then in half the runs), after "
+    assert k_plot_note(results.scenario, results.runs) == (f"the budget ran out on day {day:.0f} (by then in at least half the runs), after "
                                                            f"which nobody who joins later is asked")
     folder, x = _written_marker(monkeypatch, results, tmp_path, "budget ran out")
     assert x == pytest.approx(1 + (day - 15.5) / 30)

@@ -1800,7 +1800,7 @@ def _design_notes(designs) -> list[str]:
     for d in designs:
         for note in (calibrated_note(d.scenario), *default_notes(d.scenario), reward_weighing(d.scenario),
                      non_qualifying_note(d.scenario, d.runs),
-                     launch_note(d.scenario), _ran_out_note(d),
+                     launch_note(d.scenario, d.runs), _ran_out_note(d),
                      beyond_budget_sentence(d.runs, d.scenario.days, d.scenario.program.incentive).strip(),
                      ask_queue_note(d.scenario, d.timeseries, d.runs), referred_loyalty_note(d.scenario, d.runs),
                      brought_forward_note(d.scenario, d.timeseries, getattr(d, "baseline_timeseries", None))):

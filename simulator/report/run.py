@@ -120,7 +120,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         sc.description.strip() or "",
         *(["", changed] if changed else []),
         "",
-        *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc),
+        *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc, results.runs),
                             k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", roi_note(results),
                             ask_window_note(sc, runs=results.runs),
                             k_budget_note(sc, results.runs, timeseries=results.timeseries),

@@ -1413,11 +1413,15 @@ def asks_at_launch(scenario) -> bool:
             and scenario.program.launch.ask_existing != "never")
 
 
-def launch_note(scenario) -> str:
+def launch_note(scenario, runs=None) -> str:
     """Who else is asked: the customers already there at launch (``program.launch``), as a
     sentence. A B2B milestone design's value fell from 115k to 87k with
     ``ask_existing: never`` and was still 28k with a milestone nobody reaches: a quarter
-    of it came from the launch ask, which no report mentioned."""
+    of it came from the launch ask, which no report mentioned. ``runs`` (with
+    ``budget_exhausted_day``): where a budget that ends the asks ran out before the launch
+    asks were all due, the sentence says those after it were never made ("each asked once
+    at launch, on a day drawn over days 1–60" stood beside a budget spent on day 4, 58
+    asks in all)."""
     program, initial = scenario.program, initial_count(scenario)
     if not asks_at_launch(scenario):
         return ""
@@ -1425,8 +1429,15 @@ def launch_note(scenario) -> str:
     # "The 1 customers there at launch are asked": one customer is a customer who is asked
     one = initial == 1
     be, who = ("is", "customer") if one else ("are", "customers")
+    timing = program.timing
     if program.launch.ask_existing == "as_new":
         how = f"{be} asked as if they had just joined"
+        lags = joiner_asks(timing, scenario.days)
+        if lags is not None and lags[0] >= scenario.days and not (timing.kind == "milestone" and timing.schedule != "fixed"):
+            # 'asked as if they had just joined' of 10,000 customers, with a delay past the horizon and 0 asks
+            how += (f", about {lags[0]} days after launch: after the {scenario.days}-day horizon, so "
+                    f"{'it is not' if one else 'none is'} asked within it")
+        due = scenario.days
     else:
         spread = program.launch.spread_days
         how = (f"{be} {'' if one else 'each '}asked once at launch, on a day drawn over days 1–{spread}" if spread > 1
@@ -1437,6 +1448,11 @@ def launch_note(scenario) -> str:
             share = scenario.days / spread
             how += (f", a {share:.0%} chance of its falling within the {scenario.days}-day horizon" if one else
                     f", so about {share:.0%} of them within the {scenario.days}-day horizon and the rest after it")
+        due = min(spread, scenario.days)
+    day = ran_out_by(runs, scenario.days) if runs is not None and ended_by_default(program.incentive) else math.nan
+    if math.isfinite(day) and day < due:
+        how += (f"; but the budget ran out on day {day:.0f} (by then in at least half the runs) and ended the asks, so "
+                f"the launch asks due after it were never made")
     return (f"The {initial:,} {who} there at launch {how} (`program.launch.ask_existing` "
             f"`{program.launch.ask_existing}`{default}), besides the asks of new customers: their referrals are part of "
             f"the program's value; `ask_existing: never` values it on new customers alone.")
@@ -1472,8 +1488,13 @@ def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
         # K's window, where no customer is ever asked
         what = f"at a success milestone on day {first} after joining" if timing.kind == "milestone" else \
             f"on day {first} after joining"
+        # the customers there at launch asked as new wait as long: 'only a launch ask to the customers already there'
+        # was said where none was asked
+        as_new = asks_at_launch(scenario) and scenario.program.launch.ask_existing == "as_new"
+        launch = ("nor are the customers already there, asked as if they had just joined" if as_new else
+                  "only a launch ask to the customers already there, if any")
         return (f"{who} {what}, after the {scenario.days}-day horizon: no customer who joins during the run is "
-                f"ever asked (only a launch ask to the customers already there, if any). Shorten `delay_days` or "
+                f"ever asked ({launch}). Shorten `delay_days` or "
                 f"lengthen `days`.")
     if timing.kind == "campaign":   # asks on calendar days: a joiner waits for the next push
         pushes = sorted(d for d in timing.days if d <= scenario.days)
@@ -1571,7 +1592,7 @@ def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, 
                 f"`k_factor` and `program_k` average in the cohorts that joined after it, so they read low and rank "
                 f"designs partly by how long they asked; {plot} K month by month. {compare_on(runs)}.")
     who = f"**{name}**'s budget" if name else "The budget"
-    return (f"{who} ran out on day {day:.0f} (by then in half the runs), after which {_after_budget(scenario)}: `k_factor` and "
+    return (f"{who} ran out on day {day:.0f} (by then in at least half the runs), after which {_after_budget(scenario)}: `k_factor` and "
             f"`program_k` average in the cohorts that joined after it, so they read low and rank designs partly by how "
             f"long their budgets lasted; {plot} K month by month. {compare_on(runs)}.")
 
@@ -1641,7 +1662,7 @@ def k_plot_note(scenario, runs=None, timeseries=None) -> str:
     if ended is not None and ended[0] == "asks":
         return f"the campaign's last push was on day {ended[1]:.0f}, after which nobody who joins is asked"
     if ended is not None:
-        return f"the budget ran out on day {ended[1]:.0f} (by then in half the runs), after which {_after_budget(scenario)}"
+        return f"the budget ran out on day {ended[1]:.0f} (by then in at least half the runs), after which {_after_budget(scenario)}"
     if math.isfinite(day := filled_k_day(scenario, timeseries, runs)):
         return f"the network filled by day {day:.0f} (the median): later customers found few friends left to invite"
     return ""
@@ -2600,7 +2621,7 @@ def milestone_cut_short(runs, scenario) -> str:
     wait = max(timing.delay_days, 1)
     if math.isnan(day := ran_out_by(runs, wait)):
         return ""
-    return (f"{scenario.name}'s asks ended with its budget on day {day:.0f} (by then in half the runs), within the "
+    return (f"{scenario.name}'s asks ended with its budget on day {day:.0f} (by then in at least half the runs), within the "
             f"{wait}-day wait to its milestone: few of the customers who joined reached it while it still asked, so "
             f"its result says little about asking at a milestone (run it with `on_budget_exhausted: rewards_only` "
             f"or a larger budget to see that)")
