@@ -437,14 +437,14 @@ def _print_headline(results, sets: list[str] = ()) -> None:
                   + _defined_in(metric, int(row["n"]), replicates, has_program(results.scenario)) + why
                   + ("   a dashboard's view (reward cost only), not a verdict" if metric == "attributed_roi" else ""),
                   markup=False)
-    from .report.text import ask_window_note, brought_forward_note, k_window_note, referred_loyalty_note
+    from .report.text import ask_window_note, brought_forward_note, k_window_note, referred_loyalty_note, reminders_unsent_note
 
     # K low by construction (a pipeline, a late ask), and a value that rests on referred customers' assumed loyalty
     # with no customer added, or on customers the twin gains after the horizon: report.md said each, the console's
     # figures stood alone
     for note in ((k_window_note(results.scenario), ask_window_note(results.scenario, runs=results.runs))
                  if "k_factor" in shown else ()) + (
-            referred_loyalty_note(results.scenario, results.runs),
+            referred_loyalty_note(results.scenario, results.runs), reminders_unsent_note(results.scenario),
             brought_forward_note(results.scenario, results.timeseries, results.baseline_timeseries)):
         if note:
             out.print(f"  note: {_plain(note)}", markup=False)

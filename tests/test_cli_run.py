@@ -1754,6 +1754,37 @@ def test_the_launch_note_says_when_a_budget_or_the_horizon_stopped_the_launch_as
         SCENARIOS / "default.yaml", ["days=60", "program.timing.delay_days=100"]))
 
 
+def test_reminders_that_all_fall_after_the_horizon_are_said_to_be_unsent(tmp_path):
+    """Three reminders 100 days apart on a 60-day run sent none, with no word from run or
+    compare (which called the design a copy of one without reminders), where a delay
+    past the horizon was said."""
+    from simulator import load_scenario
+    from simulator.report.text import reminders_unsent_note
+
+    late = ["days=60", "program.timing.reminders={count: 3, interval_days: 100}"]
+    note = reminders_unsent_note(load_scenario(SCENARIOS / "default.yaml", late))
+    # the default asks the customers there at launch from day 1: day 1 + 100 is past day 60
+    assert note == ("The design's 3 reminders, the first 100 days after an ask, fall after the 60-day horizon even "
+                    "after the earliest ask (day 1): none is sent, and the design runs as one without reminders. "
+                    "Shorten `program.timing.reminders.interval_days` or lengthen `days`."), note
+    # one that fits (day 1 + 59 = 60), none asked for, or no program: no note
+    for overrides in (["days=60", "program.timing.reminders={count: 3, interval_days: 59}"],
+                      ["days=60", "program.timing.reminders={count: 0}"], [*late, "program.timing={kind: never}"]):
+        assert reminders_unsent_note(load_scenario(SCENARIOS / "default.yaml", overrides)) == "", overrides
+    result = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "-r", "1", "--workers", "1", "--no-baseline",
+                                 "--set", "population.size=500", *(item for s in late for item in ("--set", s)),
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "none is sent" in " ".join(result.output.split())
+    assert "none is sent" in (tmp_path / "r" / "report.md").read_text()
+    result = runner.invoke(app, ["compare", str(SCENARIOS / "default.yaml"), str(SCENARIOS / "reminders-none.yaml"),
+                                 "-r", "2", "--workers", "1", "--set", "population.size=500",
+                                 *(item for s in late for item in ("--set", s)), "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    said = (tmp_path / "c" / "report.md").read_text()
+    assert "- **default-double-sided-credit**'s 3 reminders, the first 100 days after an ask, fall after the 60-day horizon" in said, said
+
+
 def test_the_launch_note_counts_initial_customers_given_by_a_strategy_or_as_ids():
     """`refsim run scenarios/seeding-hubs.yaml` and its documented compare ended in a
     traceback: the note formatted `initial_customers` as a number, and a `{count,

@@ -1467,6 +1467,28 @@ def compare_on(runs=None) -> str:
     return "Compare on `incremental_value`, which only a run with its no-program twins gives (without `--no-baseline`)"
 
 
+def reminders_unsent_note(scenario, name: str | None = None) -> str:
+    """A warning, as a sentence, where a design's reminders all fall after the horizon,
+    even after the earliest ask: none is sent (three reminders 100 days apart on a 60-day
+    run sent none, with no word, and compare called the design a copy of one without
+    reminders). A first ask past the horizon is ask_window_note's to say."""
+    from ..behaviour.timing import earliest_ask, has_day_zero_customers, scenario_reminders
+
+    timing = scenario.program.timing
+    reminders = getattr(timing, "reminders", None)
+    if not has_program(scenario) or reminders is None or reminders.count == 0 or scenario_reminders(scenario) > 0:
+        return ""
+    start = earliest_ask(timing, scenario.program.launch, has_day_zero_customers(scenario))
+    if start is None or start > scenario.days:
+        return ""
+    count = reminders.count
+    who = f"**{name}**'s" if name else "The design's"
+    return (f"{who} {count} reminder{'s' if count != 1 else ''}, the first {reminders.interval_days} days after an ask, "
+            f"{'fall' if count != 1 else 'falls'} after the {scenario.days}-day horizon even after the earliest ask "
+            f"(day {start}): none is sent, and the design runs as one without reminders. Shorten "
+            f"`program.timing.reminders.interval_days` or lengthen `days`.")
+
+
 def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
     """A warning, as a sentence, when a design asks late against K's window: K (`k_factor`,
     `program_k`) counts the referrals made within ``k_window_days`` of joining, so an ask on
