@@ -348,7 +348,7 @@ def test_a_budget_that_ended_the_asks_is_not_sent_to_rewards_only_when_that_copy
     ended, asks_on = design("ended"), design("asks-on", "rewards_only")
     line, note = assumption_line([ended, asks_on]), _budget_ending_note([ended, asks_on])
     assert "ended the asks (the day by which half the runs had run out, of a 120-day horizon: ended 20" in line and "compare again" not in line + note, line
-    assert line.endswith("end_program; ended asked the 40 customers there at launch, each once in the launch's first days, which spends a budget "
+    assert line.endswith("end_program; ended asks the 40 customers there at launch, each once in the launch's first days, which spends a budget "
                          "first): its rewards_only copy is compared here (report.md)"), line
     assert note.endswith("(its copy with `on_budget_exhausted: rewards_only`, which asks on without a reward, is "
                          "compared here; a larger budget is another test)"), note
@@ -373,13 +373,13 @@ def test_the_console_says_a_launch_ask_spent_an_ended_budget_first_as_report_md_
 
     launching, quiet = design("launching", "once"), design("quiet", "never")
     line = assumption_line([launching, quiet])
-    assert "; launching asked the 40 customers there at launch, each once in the launch's first days, which spends a budget first)" in line, line
-    assert "launching also asked the 40 customers there at launch, each once in the launch's first days" in _budget_ending_note([launching, quiet])
+    assert "; launching asks the 40 customers there at launch, each once in the launch's first days, which spends a budget first)" in line, line
+    assert "launching also asks the 40 customers there at launch, each once in the launch's first days" in _budget_ending_note([launching, quiet])
     assert "there at launch" not in assumption_line([quiet])
     fewer = design("fewer", "once")
     fewer.scenario.population.initial_customers = 25   # each design's own count, not the first's for both
-    assert "launching and fewer asked the 40 and 25 customers there at launch" in assumption_line([launching, fewer])
-    assert "launching and fewer also asked the 40 and 25 customers" in _budget_ending_note([launching, fewer])
+    assert "launching and fewer ask the 40 and 25 customers there at launch" in assumption_line([launching, fewer])
+    assert "launching and fewer also ask the 40 and 25 customers" in _budget_ending_note([launching, fewer])
 
 
 def test_budgets_that_ended_early_are_each_said_against_their_own_horizon():

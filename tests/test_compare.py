@@ -2417,7 +2417,7 @@ def test_budgets_that_end_the_asks_early_are_named_among_what_the_ranking_rests_
     assert f"first half of the 120-day horizon (ends on day {day}, the day by which half the runs had run out)" in note, note
     ending = note.split("`refsim sensitivity")[0]   # the command names every file
     assert "end_program, the default, ended the asks" in ending and "asks-on" not in ending and "lasts on day" not in ending
-    assert "ends also asked the 150 customers there at launch, each once in the launch's first days" in note and "once, the default)" in note
+    assert "ends also asks the 150 customers there at launch, each once in the launch's first days" in note and "once, the default)" in note
     assert "rewards_only" in note and note.startswith("- The ranking rests on what the model is told here:")
     # the budgets differ, and the credit's assumed cost sets how long each lasts: the one range to test
     assert "face value (`program.cost_shares.credit`: set it to your own cost), which sets how long a budget lasts;" in note

@@ -864,7 +864,9 @@ def assumption_line(designs, files=(), sets=(), metric: str | None = None, seed:
                  else "compare again with rewards_only")
         # report.md said the launch ask spent the budget first, the console did not (README: both say it)
         launching = launch_spenders(ended)
-        launch = (f"; {_names([s.name for s in launching])} asked the {launch_counts(launching)} customers there at "
+        # its policy, not what was done: a budget that ran out on day 4 left most of a 60-day launch unasked
+        launch = (f"; {_names([s.name for s in launching])} {'ask' if len(launching) > 1 else 'asks'} the "
+                  f"{launch_counts(launching)} customers there at "
                   f"launch, each once in the launch's first days, which spends a budget first" if launching else "")
         # text.ran_out_by's day, the first by which half the runs had run out: "median" beside a median of the runs
         # that ran out (19 against 21) named two days alike
@@ -1131,7 +1133,8 @@ def _budget_ending_note(designs) -> str:
     launch = ""
     if launching:
         unset = all("ask_existing" not in s.program.launch.model_fields_set for s in launching)
-        launch = (f"; {_names([s.name for s in launching])} also asked the {launch_counts(launching)} customers "
+        launch = (f"; {_names([s.name for s in launching])} also {'ask' if len(launching) > 1 else 'asks'} the "
+                  f"{launch_counts(launching)} customers "
                   f"there at launch, each once in the launch's first days (`program.launch.ask_existing` once"
                   f"{', the default' if unset else ''}), "
                   f"which spends a budget first")
