@@ -714,8 +714,12 @@ def validate_strictly(model, data: Any):
 def only_whole_floats(error: ValidationError) -> bool:
     """Whether every one of ``error``'s complaints is a whole float (20.0) where an int
     belongs, which strict validation refuses and a whole number is."""
-    return all(e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
-               for e in error.errors())
+    return all(map(_whole_float, error.errors()))
+
+
+def _whole_float(e: dict) -> bool:
+    """Whether pydantic's error ``e`` is a whole float (20.0) where an int belongs."""
+    return e["type"] == "int_type" and isinstance(e.get("input"), float) and e["input"].is_integer()
 
 
 def _check_edge_list(scenario: Scenario, edge_path: Path, source: str | None, text: str | None,
@@ -1063,7 +1067,11 @@ _RANK = {"extra_forbidden": 0, "invalid_key": 0, "union_tag_invalid": 0, "union_
 
 
 def _most_useful(errors: list[dict]) -> dict:
-    """Prefer errors that point inside the data over union-member noise."""
+    """Prefer errors that point inside the data over union-member noise, and any over a
+    whole float where an int belongs (20.0 is the whole number 20: strict validation
+    flags it, and "days ... (got 20.0)" was named beside the k_window_days of 10.5 at fault)."""
+    if not all(map(_whole_float, errors)):
+        errors = [e for e in errors if not _whole_float(e)]
     # a union with a list member (population.initial_customers: a count, ids or a block): a list whose item
     # is wrong was told "should be a block of 'key: value' lines, not a list"; name the item instead
     inside = [e for e in errors if any(isinstance(part, int) for part in e["loc"])]

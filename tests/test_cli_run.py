@@ -1750,6 +1750,18 @@ def test_the_launch_note_says_when_a_budget_or_the_horizon_stopped_the_launch_as
     assert ("asked as if they had just joined, about 101 days after launch: after the 60-day horizon, so none is asked "
             "within it") in launch_note(late), launch_note(late)
     assert "nor are the customers already there, asked as if they had just joined" in ask_window_note(late)
+    # joined on day 0, a wait of 60 asks them on day 60, the last day: within the horizon (it was said to be after it)
+    edge = load_scenario(SCENARIOS / "default.yaml", ["days=60", "program.launch.ask_existing=as_new",
+                                                       "program.timing.delay_days=59", "program.timing.reminders.count=0"])
+    assert "after the" not in launch_note(edge) and \
+        "only the customers already there, asked as if they had just joined, on day 60" in ask_window_note(edge)
+    # as new, the launch asks are due on day 4 and (a reminder) day 11: a budget out on day 15 stopped none of them,
+    # one out on day 6 the reminders ('never made' was said of asks all made, the horizon taken for their last day)
+    soon = load_scenario(SCENARIOS / "default.yaml", ["days=150", "program.launch.ask_existing=as_new",
+                                                       "program.timing.delay_days=3",
+                                                       "program.timing.reminders={count: 1, interval_days: 7}"])
+    assert "never made" not in launch_note(soon, pd.DataFrame({"budget_exhausted_day": [24.0, 12.0, 15.0]}))
+    assert "ran out on day 6" in launch_note(soon, pd.DataFrame({"budget_exhausted_day": [5.0, 6.0, 7.0]}))
     assert "only a launch ask to the customers already there" in ask_window_note(load_scenario(
         SCENARIOS / "default.yaml", ["days=60", "program.timing.delay_days=100"]))
 

@@ -235,6 +235,13 @@ def test_numpy_integers_and_whole_floats_in_a_model_copy_run_and_a_fraction_for_
     with pytest.raises(ScenarioError) as error:
         simulate(tiny.model_copy(update={"days": 20.5}), replicates=1, seed=1, baseline=False)
     assert error.value.key == "days" and "\n" not in str(error.value)
+    # beside a fraction elsewhere, the fraction is named: "days ... (got 20.0)" was, beside k_window_days 10.5
+    with pytest.raises(ScenarioError) as error:
+        simulate(tiny.model_copy(update={"days": 20.0, "k_window_days": 10.5}), replicates=1, seed=1, baseline=False)
+    assert error.value.key == "k_window_days" and "(got 10.5)" in str(error.value), str(error.value)
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(SCENARIOS / "default.yaml", ["days=20.0", "k_window_days=10.5"])
+    assert error.value.key == "k_window_days", str(error.value)
 
 
 @pytest.mark.parametrize("update, key, words", [

@@ -1432,12 +1432,16 @@ def launch_note(scenario, runs=None) -> str:
     timing = program.timing
     if program.launch.ask_existing == "as_new":
         how = f"{be} asked as if they had just joined"
-        lags = joiner_asks(timing, scenario.days)
-        if lags is not None and lags[0] >= scenario.days and not (timing.kind == "milestone" and timing.schedule != "fixed"):
+        # joined on day 0: asked on day `first` after it, and its reminders after that (a drawn milestone: any day)
+        lags = joiner_asks(timing, scenario.days, 0)
+        fixed = lags is not None and not (timing.kind == "milestone" and timing.schedule != "fixed")
+        if fixed and lags[0] > scenario.days:
             # 'asked as if they had just joined' of 10,000 customers, with a delay past the horizon and 0 asks
             how += (f", about {lags[0]} days after launch: after the {scenario.days}-day horizon, so "
                     f"{'it is not' if one else 'none is'} asked within it")
-        due = scenario.days
+        # the budget's end stops the launch asks due after it: those on day `first` and the reminders after (the
+        # horizon had been taken for their last day, and 'never made' said of asks all made on days 4 and 11)
+        due = min(lags[1], scenario.days) if fixed else scenario.days
     else:
         spread = program.launch.spread_days
         how = (f"{be} {'' if one else 'each '}asked once at launch, on a day drawn over days 1–{spread}" if spread > 1
@@ -1512,9 +1516,11 @@ def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
             f"on day {first} after joining"
         # the customers there at launch asked as new wait as long: 'only a launch ask to the customers already there'
         # was said where none was asked
+        # joined on day 0, they are asked on day `first`: within the horizon where that is its last day
         as_new = asks_at_launch(scenario) and scenario.program.launch.ask_existing == "as_new"
-        launch = ("nor are the customers already there, asked as if they had just joined" if as_new else
-                  "only a launch ask to the customers already there, if any")
+        launch = ("only a launch ask to the customers already there, if any" if not as_new else
+                  "nor are the customers already there, asked as if they had just joined" if first > scenario.days else
+                  f"only the customers already there, asked as if they had just joined, on day {first}")
         return (f"{who} {what}, after the {scenario.days}-day horizon: no customer who joins during the run is "
                 f"ever asked ({launch}). Shorten `delay_days` or "
                 f"lengthen `days`.")
@@ -1864,25 +1870,26 @@ def ask_lag_apart(designs) -> tuple[str, str, int] | None:
     horizon apart or more, a week at least (ask_lags; the first asks before the last
     reminders); None where they are closer. ``designs``: objects with ``scenario`` and
     ``timeseries`` (a design whose rows have no ask is no program; one whose every run
-    stopped asking before the horizon's last tenth, its asks ended, is left out)."""
+    stopped asking before the horizon's last tenth, its asks ended, is never the later)."""
     if len(designs) < 2:
         return None
     days = min(int(d.scenario.days) for d in designs)   # the shorter horizon, where an unpaired compare's differ
-    lags = {}
+    lags, asking = {}, []
     for design in designs:
         series = getattr(design, "timeseries", None)
         if not has_program(design.scenario) or series is None or "asks" not in series or not (series["asks"] > 0).any():
             continue   # never asks: no program
-        if not asks_near_the_end(series, int(design.scenario.days)):
-            # its asks ended long before the horizon in every run (a budget that ended the program): a longer horizon
-            # brings it no more asks, yet "a design that asks later gains more from a longer horizon" was said of it
-            continue
         if (lag := joiner_asks(design.scenario.program.timing, int(design.scenario.days), first_joining_day(design.scenario))) is not None:
             lags[design.scenario.name] = lag
+            if asks_near_the_end(series, int(design.scenario.days)):
+                asking.append(design.scenario.name)
+    # the later design is one still asking near the horizon: one whose asks ended long before it in every run (a
+    # budget that ended the program) gains no asks from a longer horizon, yet "a design that asks later gains more from
+    # a longer horizon" was said of it; the earlier may have stopped (the later then gains the more)
     for index in (0, 1):
         early = min(lags, key=lambda name: lags[name][index], default=None)
-        late = max(lags, key=lambda name: lags[name][index], default=None)
-        if early is not None and asks_apart(lags[early][index], lags[late][index], days):
+        late = max(asking, key=lambda name: lags[name][index], default=None)
+        if early is not None and late is not None and asks_apart(lags[early][index], lags[late][index], days):
             return late, early, index
     return None
 
