@@ -1016,11 +1016,14 @@ def compare(
         out.print(f"  note: {valueless.replace('`', '')}", markup=False)
     if unpaid := unpaid_lead_sentence(comparison, decision):   # a profit lead that is rewards not yet paid
         out.print(f"  note: {unpaid}", markup=False)
-    from .report.text import calibrated_note
+    from .report.text import flagged_fit_notes, reminders_unsent_note
 
-    for design in comparison.designs:   # a fit calibrate flagged: report.md said it, the console's "sure" stood alone
-        if "calibrate flagged" in (note := calibrated_note(design.scenario)):
-            out.print(f"  note: {note.replace('`', '')}", markup=False)
+    # a fit calibrate flagged: report.md said it, the console's "sure" stood alone
+    for note in flagged_fit_notes([d.scenario for d in comparison.designs]):
+        out.print(f"  note: {note.replace('`', '')}", markup=False)
+    for design in comparison.designs:   # reminders that all fall after the horizon: run said so, compare only in report.md
+        if note := reminders_unsent_note(design.scenario, design.scenario.name):
+            out.print(f"  note: {_plain(note)}", markup=False)
     from .report.compare import assumption_line, relabel_note, twin_lines, unpaired_note, world_lines
 
     if note := unpaired_note(comparison):   # report.md said it; the console's "sure at 95%" stood alone

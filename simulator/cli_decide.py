@@ -686,6 +686,10 @@ def _print_best(result, parameters, base=None, settings=None) -> None:
         out.print("no trial completed; see the error column of trials.csv", markup=False)
         return
     out.print(f"best (trial {result.best_trial}): {values_text(result.best)}", markup=False)
+    from .report.text import flagged_fit_notes
+
+    for note in flagged_fit_notes([base] if base is not None else []):   # compare said it; optimize crowned in silence
+        out.print(f"  warning: {note.replace('`', '')}", markup=False)
     if failed := failed_trials_note(result.trials):
         out.print(f"  note: {failed}", markup=False)
     from .report.optimize import unused_keys_note
@@ -937,6 +941,10 @@ def sensitivity(
                       f"{fmt(row['expected_regret'])}", markup=False)
         for line in copy_lines(result.decision):   # a copy halved each point's best: report.md adds them up, and so here
             out.print(f"  note: {line}", markup=False)
+        from .report.text import flagged_fit_notes
+
+        for note in flagged_fit_notes(design_list or [base]):   # compare said it; sensitivity decided in silence
+            out.print(f"  warning: {note.replace('`', '')}", markup=False)
         from .report.sensitivity import seeds_lead_note
 
         tied = bool((result.decision["expected_regret"].abs() < 1e-12).all())

@@ -1094,9 +1094,20 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     assert f"next:\n  refsim optimize {tmp_path / 'b' / 'calibrated.yaml'} --vary KEY=LO:HI\n" in console, console
     assert f"  refsim sensitivity {tmp_path / 'b' / 'calibrated.yaml'} {SINGLE} --set" in console
     # the next step takes it as it stands
-    ok("optimize", folder / "calibrated.yaml", *TINY, "--vary", "program.incentive.referrer_reward=0:20", "--trials", "2",
-       "-r", "1", "--seed", "1", "--executor", "serial", "--out", tmp_path / "opt")
+    optimized = ok("optimize", folder / "calibrated.yaml", *TINY, "--vary", "program.incentive.referrer_reward=0:20",
+                   "--trials", "2", "-r", "1", "--seed", "1", "--executor", "serial", "--out", tmp_path / "opt").stdout
     assert (tmp_path / "opt" / "best.yaml").exists()
+    # this small fit is flagged (below): optimize and sensitivity, the steps the header gives next, say so on the
+    # console and in report.md, as compare does (they crowned a design on it without a word); compare, once
+    flagged = "a fit that calibrate flagged (too few particles carry the posterior)"
+    assert "warning: " in optimized and flagged in " ".join(optimized.split()), optimized
+    assert f"**Warning:** {base.name} calibrated by" in (tmp_path / "opt" / "report.md").read_text()
+    studied = ok("sensitivity", folder / "calibrated.yaml", DEFAULT, *TINY, "--uncertain", "program.base_share=0.05:0.4",
+                 "--samples", "4", "--trajectories", "2", "--seed", "2", "--executor", "serial",
+                 "--out", tmp_path / "sens").stdout
+    assert flagged in " ".join(studied.split()) and studied.count("calibrate flagged") == 1, studied
+    said = " ".join((tmp_path / "sens" / "report.md").read_text().split())
+    assert f"**Warning:** {calibrated.name}: {base.name} calibrated by" in said and flagged in said
     # compared with its base, the calibrated file's report says where its value came from: it named the design
     # '-calibrated' and a difference of worlds (base_share 0.2 vs 0.33) with no word of the fit or its interval
     compared = ok("compare", DEFAULT, folder / "calibrated.yaml", *TINY, "-r", "2", "--executor", "serial", "--out",
@@ -1112,6 +1123,9 @@ def test_calibrate_writes_the_calibrated_scenario_that_optimize_and_sensitivity_
     # alone did, and the console's verdict read as resting on a sound calibration)
     said = "posterior medians of a fit that calibrate flagged (too few particles carry the posterior)"
     assert said in report and said in " ".join(compared.split()), compared
+    twice = ok("compare", folder / "calibrated.yaml", tmp_path / "opt" / "best.yaml", *TINY, "-r", "2", "--seed", "3", "--executor",
+               "serial", "--out", tmp_path / "cmp2").stdout
+    assert twice.count("calibrate flagged") == 1, twice   # one line naming both designs, not one each
     # optimize's best.yaml on it quotes the calibrated description after its own: the note takes the calibrated part
     # (a copy set to another value, as optimize's advice has it made, was described with the winner's trial and values)
     from types import SimpleNamespace

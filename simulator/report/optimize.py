@@ -25,7 +25,7 @@ from ..config import Scenario, fitting_description
 from ..results import atomic_write_csv, atomic_write_json, atomic_write_text, manifest, outputs_staged
 from ..provenance import study_engine_record
 from .figure import plt, save
-from .text import (BASE_READ, axis_label, counted, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
+from .text import (BASE_READ, axis_label, flagged_fit_notes, counted, study_set_lines, paced_text, span_text, reserves, study_default_notes, study_non_qualifying_note, study_twin_note, study_horizon_note, study_world_note, unpriced_size_note, kind_default_notes, varied_degree_note, METRIC_TEXT, MONTHLY_PAUSE, PAYMENT_TIMING_KEYS, DEFERRED_PAID, allowance_sentence, budget_commits, blocked_share, contract_days, budget_used_text, figure_links, fmt,
                    payment_timing_check, payment_timing_trade)
 
 
@@ -947,6 +947,8 @@ def optimize_markdown(result: OptimizeResult, base: Scenario, parameters: list[P
            f"halving). ") +
         _rerun_text(result, settings),
         "",
+        # a fit calibrate flagged: compare's report said so, optimize's crowned a design on it in silence
+        *(line for note in flagged_fit_notes([base]) for line in (f"**Warning:** {note}.", "")),
         *study_set_lines(sets, 1, set_notes, set_via),
         "| varied | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]} |" for p in parameters],

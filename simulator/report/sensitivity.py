@@ -21,7 +21,7 @@ from ..sensitivity import (best_shifts, tornado_lead_moves, ABOVE_ONE, IMPRECISE
                            NO_POINT, told_from_luck,
                            tornado_disagreements, tornado_points, files_outside_values)
 from .figure import plt, save
-from .text import axis_label, designs_default_notes, figure_links, fmt, fmt_short, study_horizon_note, study_path_note, study_set_lines
+from .text import axis_label, designs_default_notes, flagged_fit_notes, figure_links, fmt, fmt_short, study_horizon_note, study_path_note, study_set_lines
 
 #: A total Sobol index at or above this share of the variance counts as "moves the outcome".
 
@@ -331,6 +331,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
         f"(Saltelli sampling; first order by Saltelli 2010's estimator, total by Jansen's; 95% bootstrap intervals). Tornado: each end of each assumption "
         f"averaged over {_tornado_runs(result)} replicate seed(s).",
         "",
+        # a fit calibrate flagged: compare's report said so, sensitivity's decided on it in silence
+        *(line for note in flagged_fit_notes(designs) for line in (f"**Warning:** {note}.", "")),
         *study_set_lines(sets, len(result.designs), set_notes, set_via),
         "| assumption | range |", "|---|---|",
         *[f"| {p.key} | {p.describe().split(' in ', 1)[1]}"

@@ -2883,6 +2883,20 @@ def calibrated_note(scenario) -> str:
             f"report.md and the header of calibrated.yaml give (test it with `refsim sensitivity` over those intervals)")
 
 
+def flagged_fit_notes(scenarios) -> list[str]:
+    """calibrated_note of each of ``scenarios`` whose fit calibrate flagged, once each, led
+    by the names of the scenarios it is of where there are several: compare said it and
+    optimize and sensitivity, the steps calibrated.yaml's header gives next, crowned a
+    design on such a fit without a word; compare printed one line three times, of no
+    design by name."""
+    flagged: dict[str, list[str]] = {}
+    for scenario in scenarios:
+        if "calibrate flagged" in (note := calibrated_note(scenario)):
+            flagged.setdefault(note, []).append(scenario.name)
+    several = len(list(scenarios)) > 1
+    return [f"{', '.join(names)}: {note}" if several else note for note, names in flagged.items()]
+
+
 def saturation_assumption(scenarios) -> tuple[str, list[str]]:
     """How much a referrer's reward is assumed to move sharing in ``scenarios`` (one, or
     the designs that offer one), as a clause, and the `--uncertain` ranges that test it
