@@ -1976,6 +1976,15 @@ def test_a_winner_at_an_end_of_its_range_is_said_to_be_there():
     at_zero = range_edge_note(won({reward.key: 0.04047, budget.key: 50000.0, kind.key: "milestone"}),
                               [reward, budget, kind], small())
     assert "as far as the key goes" in at_zero and "widen" not in at_zero, at_zero
+    assert "compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it)" in at_zero
+    # the winner at the end itself: best.yaml is the copy set to it, and comparing the two compared a file with itself
+    at_end = range_edge_note(won({reward.key: 0.0, budget.key: 50000.0, kind.key: "milestone"}), [reward, budget, kind],
+                             small())
+    assert at_end.endswith("as far as the key goes: the search found the objective better towards that end and chose "
+                           "the end itself, beyond which nothing is valid."), at_end
+    top = range_edge_note(won({reward.key: 60.0, budget.key: 50000.0, kind.key: "milestone"}), [reward, budget, kind],
+                          small())
+    assert top.endswith("widen it past that end.") and "copy set to it" not in top, top
     high = range_edge_note(won({reward.key: 59.9, budget.key: 50000.0, kind.key: "milestone"}),
                            [reward, budget, kind], small())
     assert "widen it past that end" in high and "as far as" not in high, high

@@ -1430,7 +1430,7 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
 
     if hasattr(result, "trials") and (level := _level_with_winner(result)) is not None and level[1].all():
         return ""   # every trial scored the same: no end is better (tie_note says so), "found it better" was false
-    ends, walls, bound = [], [], []
+    ends, walls, bound, exact = [], [], [], []
     winner = getattr(result, "best_scenario", None)
     for p in parameters:
         value = (result.best or {}).get(p.key)
@@ -1461,6 +1461,7 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
                 bound.append(_bound_text(at, value, end, *binding, objective=_objective_words(result)))
                 continue
             ends.append(at)
+            exact.append(value == (p.low if end == "low" else p.high))   # the end itself: no copy set to it to compare
             # tried on the winner where it has one: a key of a kind the base file lacks (a milestone's reach_share
             # from an onboarding file) is refused by the base at any value, and read as 'as far as the key goes'
             within = winner if winner is not None else base
@@ -1474,6 +1475,11 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
         said = ("; ".join(ends) + ": no candidate kept every constraint, so the winner is the one that broke them "
                 f"least, not the best on {objective}, and the end is where they were broken least; relax a "
                 "constraint or search other keys to find a design that keeps them.")
+    elif all(walls) and all(exact):
+        # "compare the end value with the winner (... a copy set to it)" of a winner at the end: best.yaml is that copy
+        said = ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
+                + f": the search found {objective} better towards that end and chose the end itself, beyond which "
+                  "nothing is valid.")
     elif all(walls):   # nothing to widen: 'widen it past that end' of a reward of 0 asked for a negative reward
         said = ("; ".join(ends) + (", as far as the key goes" if len(ends) == 1 else ", each as far as its key goes")
                 + f": the search found {objective} better towards that end, so the best may be the end itself; "
@@ -1481,7 +1487,8 @@ def range_edge_note(result: OptimizeResult, parameters: list[Parameter], base: S
     else:
         said = ("; ".join(ends) + f": the search found {objective} better towards that end, so the best may be the end "
                 "itself or beyond the range; widen it past that end" + (" where the key goes further" if any(walls) else "")
-                + ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it).")
+                + ("." if all(exact) else
+                   ", or compare the end value with the winner (`refsim compare` on best.yaml and a copy set to it)."))
     return " ".join([said, *bound])
 
 
