@@ -1924,6 +1924,12 @@ def test_the_leaders_lead_across_the_ranges_is_tested_against_the_luck_of_the_se
                          evaluate=lambda sc, seeds, metrics, daily=False: lucky(sc, [3] * len(seeds), metrics))
     assert steady.flips.iloc[0]["lead_ci_low"] > 0 and seeds_lead_note(steady.flips, console=True) == ""
     assert "more than those seeds' luck" in seeds_lead_note(steady.flips)
+    # a lead of 0 on every seed (each design best in half the range, by an assumption alone): 'interval 0 to 0, which
+    # reaches 0 ... raise --replicates until the interval clears 0' asked for what no seed can give
+    even = steady.flips.assign(lead_mean=0.0, lead_ci_low=0.0, lead_ci_high=0.0)
+    assert seeds_lead_note(even, console=True) == ""
+    assert seeds_lead_note(even).endswith("is 0 on every seed: the seeds' luck does not move it, so the shares of points "
+                                          "best follow the assumptions alone."), seeds_lead_note(even)
     # over the points drawn afresh, as seeds_lead takes them: "264,429" stood under a table whose means differed by
     # 266,978, over every point, and nothing said why
     for note in (seeds_lead_note(steady.flips), seeds_lead_note(result.flips)):

@@ -739,6 +739,12 @@ def seeds_lead_note(flips: pd.DataFrame, console: bool = False) -> str:
     across = ("across the ranges (averaged over the points drawn afresh, the Sobol sample's A and B rows; the table's "
               "means average every point, the rows that mix them too)")
     interval = f"{fmt(row['lead_ci_low'])} to {fmt(row['lead_ci_high'])}"
+    if row["lead_ci_low"] <= 0 and math.isclose(row["lead_ci_low"], row["lead_ci_high"], rel_tol=1e-9, abs_tol=1e-9):
+        # the same lead on every seed (designs differing in a cost alone): "interval 0 to 0, which reaches 0 ... raise
+        # --replicates until the interval clears 0" asked for what no seed can give, of a split the assumption made
+        return "" if console else (
+            f"Over {seeds}, {row['leader']}'s lead on {row['runner_up']} {across} is {fmt(row['lead_mean'])} on every "
+            f"seed: the seeds' luck does not move it, so the shares of points best follow the assumptions alone.")
     if row["lead_ci_low"] > 0:
         return "" if console else (
             f"Over {seeds}, {row['leader']}'s lead on {row['runner_up']} {across} is {fmt(row['lead_mean'])} "
