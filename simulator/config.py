@@ -505,7 +505,7 @@ class ChurnBySegment(Strict):
 class Churn(Strict):
     monthly_rate: Probability = Field(0.05, description="Share of customers lost per month (30.4375 days) [fraction]. Source: industry range 5-7% per month.")
     satisfaction_multipliers: ChurnBySegment = Field(default_factory=ChurnBySegment, description="Churn hazard multiplier by NPS segment.")
-    referred_hazard_ratio: float = Field(0.74, ge=0, le=10, description="Churn hazard of referred customers relative to organic ones [-]; a reward seeker's is this times `program.reward_seekers.hazard_ratio`. Source: Schmitt, Skiera & Van den Bulte 2011 (referred customers 18% more likely to stay): 0.74 gives a realised ratio of about 0.82 with the default reward's share of reward seekers.")
+    referred_hazard_ratio: float = Field(0.74, ge=0, le=10, description="Churn hazard of referred customers relative to organic ones; a reward seeker's is this times `program.reward_seekers.hazard_ratio` [-]. Source: Schmitt, Skiera & Van den Bulte 2011 (referred customers 18% more likely to stay): 0.74 gives a realised ratio of about 0.82 with the default reward's share of reward seekers.")
     only_while_referrer_active: bool = Field(False, description="Apply the referred hazard ratio only while the referrer is still a customer. Source: assumption (Schmitt et al. 2011 do not say whether the advantage lasts without the referrer).")
     renewal: Renewal | None = Field(None, description="Contracts that churn only at renewal dates, with the probability the hazard gives over the contract.")
 
