@@ -2669,6 +2669,13 @@ def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_des
             "milestone, an assumption about your product)") in reach, reach
     # a varied kind brings in keys the base lacks: nothing is left out then
     assert "cost_shares.cash" in study_world_note(["program.incentive.kind", "program.cost_shares.cash"], base=credit)
+    # the share of fake accounts qualification stops is set by the qualifying condition a program chooses (model.md):
+    # "which no launch chooses (the world the program launches into)" contradicted the docs
+    check = study_world_note(["program.incentive.paid_on", "fraud.blocked_by_qualification"])
+    assert "no launch chooses" not in check and check.startswith(
+        "This study ranks `fraud.blocked_by_qualification`, the share of fake accounts qualification stops: a launch "
+        "sets it only through its qualifying condition (a first payment, a verified account)"), check
+    assert study_world_note(["fraud.blocked_by_qualification"], assumptions=["fraud.blocked_by_qualification"]) == ""
 
 
 def test_a_key_of_a_lever_the_scenario_leaves_off_says_so(tmp_path):

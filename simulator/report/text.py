@@ -2103,6 +2103,10 @@ def _differing_inside(key: str, values, inside: list[str], base) -> list[str] | 
     return [k for k in inside if len({v for p in points if (v := leaf(p, k)) is not missing}) > 1]
 
 
+#: A key of the world's fraud block that a program sets through its qualifying condition (docs/model.md).
+CHECK_STRENGTH = "fraud.blocked_by_qualification"
+
+
 def study_world_note(keys, assumptions=(), base=None, values=None) -> str:
     """For an optimisation or a sweep that ranks a key no launch chooses (the world it
     launches into, compare.WORLD_KEYS, its market's size or network, or the horizon):
@@ -2141,6 +2145,14 @@ def study_world_note(keys, assumptions=(), base=None, values=None) -> str:
              # a longer window counts more referrals of the same runs: compare refuses designs measured apart
              "the window K is measured over": ("k_window_days",)}
     ranked = [k for k in keys if k not in assumptions and any(under(k, blocks) for blocks in kinds.values())]
+    # how many fake accounts qualification stops: set by the qualifying condition a program chooses (docs/model.md,
+    # "Fake accounts"), yet an estimate of what that condition stops; "which no launch chooses" contradicted the docs
+    checked = [k for k in ranked if k == CHECK_STRENGTH]
+    ranked = [k for k in ranked if k != CHECK_STRENGTH]
+    check = (f"This study ranks `{CHECK_STRENGTH}`, the share of fake accounts qualification stops: a launch sets it "
+             f"only through its qualifying condition (a first payment, a verified account), so its best value is the "
+             f"strongest check, not a design, unless your condition delivers it; set it to what your condition stops "
+             f"with `--set`, and test it with `refsim sensitivity --uncertain`." if checked else "")
     held_by: dict[str, list[str]] = {}   # a block swept whole, ranked for the keys its points differ in
     # a block swept whole that holds such keys (population: its size; program.timing.reminders: their fatigue): whether
     # it ranks them depends on the values, which differ in a launch's choices too (seeding, the reward), so it is said
@@ -2163,7 +2175,7 @@ def study_world_note(keys, assumptions=(), base=None, values=None) -> str:
         f"({', '.join(f'`{b}`' for b in inside[:3])}{f' and {len(inside) - 3} more' if len(inside) > 3 else ''}): "
         f"where its values differ in those, a best value is where the world is kindest, not a design; vary its "
         f"choices alone, and those keys with `refsim sensitivity --uncertain`." for k, inside in whole.items())
-    tail = " ".join(t for t in (blocks_said, idle) if t)
+    tail = " ".join(t for t in (blocks_said, check, idle) if t)
     if not ranked:
         return tail
     named = [kind for kind, blocks in kinds.items() if any(under(h, blocks) for k in ranked for h in held_by.get(k, [k]))]
