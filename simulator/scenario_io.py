@@ -838,13 +838,13 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         slip = (f"; a number with a thousands separator inside {{...}} is split there ({written.group(0)} reads as "
                 f"{written.group(0).split(',')[0]} and a key {written.group(0).split(',')[1]}: write "
                 f"{written.group(0).replace(',', '')})" if written else "")
-        stands = "null" if first.get("input") is None else f"the number {_short(first.get('input'))}"   # '~: 10'
+        stands = "null" if first.get("input") is None else f"the number {short_value(first.get('input'))}"   # '~: 10'
         message = (f"{stands} stands where a key belongs{slip}; valid keys here: "
                    f"{', '.join(_valid_keys(path, data, model))}")
     elif kind == "list_type" and isinstance(first.get("input"), (str, int, float, bool)):
         # 'channels: 5' read pydantic's "Input should be a valid list (got 5)"
         got = "text" if isinstance(first["input"], str) else "a single value"
-        message = f"should be a list ([a, b], or one '- item' line each), not {got} ({_short(first['input'])})"
+        message = f"should be a list ([a, b], or one '- item' line each), not {got} ({short_value(first['input'])})"
     elif kind == "list_type" and isinstance(first.get("input"), dict):
         # "Input should be a valid list" of 'set: {days: 30}' gave no hint of the form a list takes
         message = "should be a list ([a, b], or one '- item' line each), not a block of 'key: value' lines"
@@ -868,7 +868,7 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         expected = str(first.get("ctx", {}).get("expected", "")).replace(" or ", ",")
         options = [o.strip(" '") for o in expected.split(",") if o.strip(" '")]
         hint = difflib.get_close_matches(str(first.get("input")), options, n=1, cutoff=0.5)
-        message = f"unknown value {_short(first.get('input'))}" + (f"; did you mean '{hint[0]}'?" if hint else ";") \
+        message = f"unknown value {short_value(first.get('input'))}" + (f"; did you mean '{hint[0]}'?" if hint else ";") \
             + f" valid: {', '.join(options)}"
     elif kind == "too_short":
         ctx = first.get("ctx", {})
@@ -920,7 +920,7 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
     else:
         message = message.removeprefix("Value error, ")
         if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], (dict, list)):
-            message = f"{message} (got {_short(first['input'])})"
+            message = f"{message} (got {short_value(first['input'])})"
             message += _percent_hint(kind, first.get("ctx", {}), first["input"],
                                      _field_at(path, data, model)[1] if path else None)
             message += _type_hint(kind, path, data, model)
@@ -1370,7 +1370,7 @@ def _line_of(path: list, text: str) -> int | None:
     return line
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
     """A value as an error quotes it: as YAML writes null, true and false (Python's None and
     True read as nothing the file holds), else its repr, cut at 40 characters."""
     text = "null" if value is None else ("true" if value else "false") if isinstance(value, bool) else repr(value)

@@ -38,7 +38,7 @@ from .results import input_digests, scenario_files
 from .compare import NEUTRAL, NOT_A_VERDICT, NOT_A_VERDICT_WHY, SHIFTED, SHIFTED_WHY, UNRANKED
 from .runner import INCREMENTAL_METRICS
 from .scenario_io import (apply_sets, block_text, check_overrides, check_path, check_seed_and_replicates, describe,
-                          key_at, parse_scenario_yaml, parse_yaml, read_yaml_text, refuse_other_kinds, validate, validate_overridden,
+                          key_at, parse_scenario_yaml, short_value, parse_yaml, read_yaml_text, refuse_other_kinds, validate, validate_overridden,
                           validate_strictly)
 
 METHODS = ("grid", "random", "latin_hypercube")
@@ -490,6 +490,11 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
                             f"sweep file with 'base:' naming it (relative to the sweep file) and 'parameters:' (see "
                             f"scenarios/sweeps/)", file=source)
     _check_parameter_shapes(data, source, text)
+    if "base" in data and data["base"] is not None and not isinstance(data["base"], (str, dict)):
+        # 'base: 5' read pydantic's "Input should be a valid string", as if a path were the only form
+        got = "a list" if isinstance(data["base"], list) else f"the value {short_value(data['base'])}"
+        raise ScenarioError(f"should be a scenario YAML path (relative to the sweep file) or an inline scenario mapping, "
+                            f"not {got}", file=source, key=key_at("base", ["base"], text))
     try:
         spec = validate_strictly(SweepSpec, data)   # as scenario files: "3" is not a number, 2.5 not a count
     except ValidationError as error:

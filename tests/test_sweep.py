@@ -3898,6 +3898,17 @@ def test_an_empty_sweep_file_or_parameter_is_named_as_empty(tmp_path):
                        "parameters.days (line 3): the parameter is empty: write {values: [...]}")
 
 
+@pytest.mark.parametrize("base, got", [("5", "the value 5"), ("[1, 2]", "a list"), ("true", "the value true")])
+def test_a_base_that_is_neither_a_path_nor_a_mapping_says_what_it_may_be(tmp_path, base, got):
+    """'base: 5' read "Input should be a valid string (got 5)", and 'base: [1, 2]' the same
+    without what it got: as if a path were the only form, and without what is valid."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"name: x\nbase: {base}\nparameters:\n  program.base_share: {{values: [0.1, 0.2]}}\n")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]),
+                   f"{path}: base (line 2): should be a scenario YAML path (relative to the sweep file) or an inline "
+                   f"scenario mapping, not {got}")
+
+
 def test_a_sweep_sets_a_key_of_a_block_its_base_leaves_out_as_a_set_does(tmp_path):
     """`--set network.mean_degree=8` on a base without a network block changes the default
     network; a sweep of network.mean_degree or satisfaction.promoters over such a base
