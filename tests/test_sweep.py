@@ -1055,6 +1055,14 @@ def test_the_report_gives_the_levels_a_grid_range_runs():
     assert _levels_text(crowded) == (f", {len(used)} levels: {shown} (50 asked; whole numbers that rounded onto the same "
                                      f"value run once)")
     assert _levels_text(ValueRange(low=0, high=1, levels=5)) == ", 5 levels"
+    # a middle level rounded ('0 to 3, 3 levels' ran 0, 2, 3, and '1 to 4' ran 1, 2, 4): the table lists what ran,
+    # as Python's round() gives it, a half to the even number
+    for low, high in ((0, 3), (1, 4)):
+        ran = [low, round((low + high) / 2), high]
+        assert grid_levels(ValueRange(low=low, high=high, levels=3, integer=True)) == ran
+        assert _levels_text(ValueRange(low=low, high=high, levels=3, integer=True)) == (
+            f", 3 levels: {', '.join(map(str, ran))} (evenly spaced, rounded to whole numbers, a half to the even one)")
+    assert _levels_text(ValueRange(low=0, high=3, levels=4, integer=True)) == ", 4 levels"   # 0, 1, 2, 3 exactly
 
 
 def test_command_line_mistakes_are_one_line_errors(tmp_path):

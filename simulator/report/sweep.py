@@ -518,9 +518,15 @@ def _levels_text(parameter) -> str:
     """A grid range's levels as they run: whole numbers on a log scale can round onto the
     same value (1 to 100 in 50 levels runs fewer), and the table said the levels asked."""
     levels = grid_levels(parameter)
-    if len(levels) == parameter.levels:
-        return f", {parameter.levels} levels"
     shown = ", ".join(f"{v:g}" for v in levels[:12]) + (" …" if len(levels) > 12 else "")
+    if len(levels) == parameter.levels:
+        even = (np.geomspace if parameter.log else np.linspace)(parameter.low, parameter.high, parameter.levels)
+        if parameter.integer and not np.allclose(levels, even):
+            # '0 to 3 (whole numbers), 3 levels' ran 0, 2, 3 and '1 to 4' ran 1, 2, 4: the middle level rounded, a
+            # half to the even number, one way in one grid and the other in the next, and the table did not say
+            return (f", {parameter.levels} levels: {shown} (evenly spaced{' on a log scale' if parameter.log else ''}, "
+                    f"rounded to whole numbers, a half to the even one)")
+        return f", {parameter.levels} levels"
     return (f", {len(levels)} levels: {shown} ({parameter.levels} asked; whole numbers that rounded onto the same value "
             f"run once)")
 
