@@ -507,7 +507,7 @@ def test_the_profit_figure_names_each_lines_own_horizon_where_they_differ(tmp_pa
     from simulator.report import plots
 
     drawn = {}
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.setdefault("label", fig.axes[0].get_ylabel()))
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **_: drawn.setdefault("label", fig.axes[0].get_ylabel()))
 
     def frame(days):
         return pd.DataFrame({"day": np.repeat(np.arange(days + 1), 2), "replicate": np.tile([0, 1], days + 1),
@@ -3708,6 +3708,17 @@ def test_the_pairing_figure_draws_the_verdicts_contrast_at_its_own_level_and_nam
     long = rows.assign(design=["double-sided-store-credit-ten-dollars-each-with-weekly-reminder-variant"] * len(rows))
     plots.paired_intervals(long, Path("pairs.png"), reference="c")
     assert all(len(line) <= 48 for t in drawn[-1].axes[0].get_yticklabels() for line in t.get_text().split("\n"))
+    # and each row is as tall as its label's lines: twelve three-line labels overprinted their neighbours
+    many = pd.concat([long] * 11, ignore_index=True).assign(
+        design="reward-25-dollars-for-each-referrer-a-long-design-name − reward-05-dollars-for-each-referrer-a-long-name")
+    plots.paired_intervals(many, Path("pairs.png"), reference="c")
+    fig = drawn[-1]
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    TightLayoutEngine().execute(fig)
+    fig.canvas.draw()
+    boxes = sorted((t.get_window_extent() for t in fig.axes[0].get_yticklabels()), key=lambda box: box.y0)
+    assert len(boxes) == len(many) and all(b.y1 <= a.y0 + 1 or a.y1 <= b.y0 + 1 for a, b in zip(boxes[1:], boxes)), boxes
     # a row far from 0 (a B2B cost 28 half-widths off) squeezed the verdict's row to a sliver: the axis stops at a few
     # half-widths, and the far row is cut at the edge with its centre written there
     far = pd.concat([rows, rows.iloc[[0]].assign(metric="program_cost", diff_mean=28.0, diff_ci_low=27.5,
@@ -4065,6 +4076,15 @@ def test_eleven_designs_keep_a_colour_each_and_their_histogram_bars_stand_side_b
         figure(timeseries, Path("f.png"))
         lines = [line for line in drawn[-1].axes[0].lines if line.get_label() in names]
         assert len(lines) == 11 and len({to_hex(line.get_color()) for line in lines}) == 11, figure.__name__
+        # eleven names under the axes, not in their corner over the curves
+        assert drawn[-1].axes[0].get_legend() is None and len(drawn[-1].legends) == 1, figure.__name__
+    few = dict(list(timeseries.items())[:3])
+    plots.adoption(few, Path("f.png"))
+    assert drawn[-1].axes[0].get_legend() is not None and not drawn[-1].legends   # a few short names: in the corner
+    # twelve panels of the acquisition mix in rows of four, not one row 6,600 px wide
+    plots.acquisition_mix({**timeseries, "design-11": timeseries["design-0"]}, Path("mix.png"))
+    shown = [ax for ax in drawn[-1].axes if ax.get_visible()]
+    assert len(shown) == 12 and len({round(ax.get_position().y0, 3) for ax in shown}) == 3
     assert plots.design_colours(3) == ["C0", "C1", "C2"]   # up to ten: matplotlib's own, as before
     assert len({to_hex(c) for c in plots.design_colours(25)}) == 25
     long = {"a-very-long-design-name-for-single-sided-cash-referral-program-2027": timeseries["design-0"],

@@ -78,9 +78,8 @@ def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     for (name, frame), colour in zip(timeseries.items(), design_colours(len(timeseries))):
         _band(ax, frame, "customers", name, color=colour)
     ax.set(xlabel="day", ylabel="active customers [people]", title=f"Adoption (mean, {SPREAD_TEXT} of replicates)")
-    ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return _save(fig, path, rect=_designs_legend(fig, ax))
 
 
 #: acquisition_mix's sources: column, label, colour (Dark2, none of the designs' tab10 colours), line style.
@@ -89,12 +88,21 @@ SOURCE_STYLES = (("new_organic", "organic", "#a6761d", ":"),
                  ("new_word_of_mouth", "word of mouth (untracked)", "#1b9e77", "--"))
 
 
+#: acquisition_mix.png's panels to a row.
+MIX_COLUMNS = 4
+
+
 def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     """Cumulative new customers by source, per design: organic, referred (a tracked
     referral link) and word of mouth (an untracked invitation, often the largest group,
     which the plot left out)."""
-    fig, axes = plt.subplots(1, len(timeseries), figsize=(5 * len(timeseries), 3.8), squeeze=False, sharey=True)
-    for ax, (name, frame) in zip(axes[0], timeseries.items()):
+    # at most MIX_COLUMNS panels to a row: twelve designs made one row 6,600 px wide, unreadable at a page's width
+    columns = min(len(timeseries), MIX_COLUMNS)
+    rows = -(-len(timeseries) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.8 * rows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(timeseries):]:
+        ax.set_visible(False)
+    for ax, (name, frame) in zip(axes.flat, timeseries.items()):
         # sources in colours and line styles of their own: tab:blue and tab:orange were the first two designs'
         # colours in the folder's other figures (design, twin), here meaning organic and referred
         for column, label, color, ls in SOURCE_STYLES:
@@ -104,7 +112,8 @@ def acquisition_mix(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
         ax.set(xlabel="day", title="\n".join(textwrap.wrap(name, 42)))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    axes[0][0].set_ylabel("new customers to date [people]")
+    for row in axes:
+        row[0].set_ylabel("new customers to date [people]")
     fig.suptitle(f"Acquisition mix (mean, {SPREAD_TEXT} of replicates)")
     return _save(fig, path)
 
@@ -121,9 +130,29 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     at_end = f" ({horizon_profit(spans.pop())} at the end)" if len(spans) == 1 else "\n(each line ends at its horizon)"
     ax.set(xlabel="day", ylabel=f"profit to date [currency]{at_end}",
            title=f"Cumulative profit (mean, {SPREAD_TEXT} of replicates)")
-    ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return _save(fig, path, rect=_designs_legend(fig, ax))
+
+
+#: Designs a legend holds inside the axes' corner; more go under the axes.
+LEGEND_INSIDE = 4
+
+
+def _designs_legend(fig, ax) -> tuple | None:
+    """The designs' legend: in the axes' upper left for a few short names, else under the
+    axes, two names to a row, the figure made taller to hold it; the ``rect`` to lay the
+    axes out in (None: the whole figure). Twelve long names in the corner covered the
+    curves over days 0 to 45."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(labels) <= LEGEND_INSIDE and max(map(len, labels), default=0) <= 40:
+        ax.legend(loc="upper left", fontsize=8)
+        return None
+    rows = -(-len(labels) // 2)
+    extra = LEGEND_ROW * rows + 0.15
+    height = fig.get_figheight()
+    fig.set_figheight(height + extra)
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    return (0, extra / (height + extra), 1, 1)
 
 
 def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], path: Path, *,
@@ -394,8 +423,13 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
     rows = rows[np.isfinite(rows["scale"]) & (rows["scale"] > 0)].reset_index(drop=True)
     import textwrap
 
-    fig, ax = plt.subplots(figsize=(8.5, 0.35 * max(len(rows), 4) + 1.6))   # 'a − b: metric' labels are wide
-    labels = []
+    named = [row["design"] if " − " in str(row["design"]) or reference is None else f"{row['design']} − {reference}"
+             for _, row in rows.iterrows()]
+    # wrapped: a 73-character design name squeezed the axes to a third of the figure and cut its label off
+    labels = ["\n".join(textwrap.wrap(f"{name}: {row['metric']}", 48)) for name, (_, row) in zip(named, rows.iterrows())]
+    # 'a − b: metric' labels are wide; a row as tall as its label's lines (three-line labels overprinted their neighbours)
+    lines = sum(max(label.count("\n") + 1, 1) for label in labels)
+    fig, ax = plt.subplots(figsize=(8.5, 0.35 * max(len(rows), 4, 0.75 * lines) + 1.6))
     for i, row in rows.iterrows():
         scale, centre = row["scale"], row["diff_mean"] / row["scale"]
         # 95% unless the row names its level (the verdict's, Holm's): beside wide labels a title saying so was cut off
@@ -403,9 +437,6 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
         ax.plot([row["diff_ci_low"] / scale, row["diff_ci_high"] / scale], [i, i], color="tab:blue", lw=5, alpha=0.7,
                 solid_capstyle="butt")
         ax.plot([centre], [i], "k|", ms=10)
-        named = row["design"] if " − " in str(row["design"]) or reference is None else f"{row['design']} − {reference}"
-        # wrapped: a 73-character design name squeezed the axes to a third of the figure and cut its label off
-        labels.append("\n".join(textwrap.wrap(f"{named}: {row['metric']}", 48)))
     ax.axvline(0, color="black", lw=0.8)
     # a row far from 0 (a cost 28 half-widths off) squeezed every other row, the verdict's too, to a sliver: the axis
     # stops at PAIRED_AXIS_LIMIT half-widths, and a row past it is cut at the edge, its centre written there
