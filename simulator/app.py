@@ -551,7 +551,11 @@ def panel_html(frame: Frame, design: Design | None = None) -> str:
                     f"refsim-k refsim-k-outside-{label}")
                if asks is not None and frame.k.known and frame.k.customers >= MIN_COHORT and frame.k.k < K_OUTSIDE_BELOW
                and frame.referred >= K_OUTSIDE_REFERRED else "")
-    if outside and said.tone == "fades":
+    # the first ask at or past K's window: K counts none of the design's referrals, however few friends have joined
+    # yet (the B2B presets read red "fades" from day 124 until a third friend joined, then grey)
+    blind = (asks is not None and asks >= K_WINDOW_DAYS and frame.k.known and frame.k.customers >= MIN_COHORT
+             and frame.k.k < K_OUTSIDE_BELOW)
+    if (outside or blind) and said.tone == "fades":
         # a red "the loop fades" from a K the card itself calls unreadable here (the B2B presets): no verdict from it
         said = Verdict("pending", "K cannot judge this loop: the design asks late", "")
         colour = TONE_COLOURS[said.tone]

@@ -2313,6 +2313,20 @@ def test_the_k_card_says_why_k_reads_0_beside_referrals():
     card = panel_html(b2b, design)
     assert b2b.verdict.tone == "fades" and "K cannot judge this loop: the design asks late" in card
     assert "the loop fades" not in card and "100 customers bring" not in card
+    # nor before a third friend has joined: from day 124 (K on 10 customers) the three B2B presets read red "the loop
+    # fades" for up to 190 days, then grey as referrals came, the design unchanged; a first ask at or past K's window
+    # leaves K nothing to count, whatever has come yet
+    for name in ("b2b-account-managers", "b2b-organization", "b2b-gift-card"):
+        preset = load_scenario(SCENARIOS / f"{name}.yaml")
+        early = Design.of(preset)
+        run = ClassRun(preset, NetworkChoice.of(preset, CLASS_SIZE), [early])
+        reds = []
+        while not run.finished:   # every fifth day: the red stretch was 110 to 190 days long
+            run.advance(5)
+            frame = run.frames()[0]
+            if frame.verdict.tone == "fades" and "the loop fades" in panel_html(frame, early):
+                reds.append(run.day)
+        assert not reds, (name, reds[:3])
     quiet, design = last_frame("fading", 146, no_reward=True)
     assert quiet.k.k < 0.05 and quiet.referred >= 3   # a low K beside referrals, for another reason
     assert "first asks" not in panel_html(quiet, design)
