@@ -4078,6 +4078,19 @@ def test_eleven_designs_keep_a_colour_each_and_their_histogram_bars_stand_side_b
         assert len(lines) == 11 and len({to_hex(line.get_color()) for line in lines}) == 11, figure.__name__
         # eleven names under the axes, not in their corner over the curves
         assert drawn[-1].axes[0].get_legend() is None and len(drawn[-1].legends) == 1, figure.__name__
+    # names of 55 characters: one to a row, within the figure (two columns ran off both edges, swatches and all)
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    long = {f"double-sided-store-credit-referrer-reward-{3 * i}-dollars-variant-{i}": frame
+            for i, frame in enumerate(timeseries.values(), 1)}
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or
+                        TightLayoutEngine(**({"rect": rect} if rect else {})).execute(fig) or path)
+    plots.adoption(long, Path("f.png"))
+    fig = drawn[-1]
+    fig.canvas.draw()
+    box = fig.legends[0].get_window_extent()
+    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and fig.bbox.y0 <= box.y0, (box, fig.bbox)
+    assert box.y1 <= fig.axes[0].xaxis.label.get_window_extent().y0   # under the axes' label, not over the curves
     few = dict(list(timeseries.items())[:3])
     plots.adoption(few, Path("f.png"))
     assert drawn[-1].axes[0].get_legend() is not None and not drawn[-1].legends   # a few short names: in the corner

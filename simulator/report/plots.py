@@ -147,12 +147,20 @@ def _designs_legend(fig, ax) -> tuple | None:
     if len(labels) <= LEGEND_INSIDE and max(map(len, labels), default=0) <= 40:
         ax.legend(loc="upper left", fontsize=8)
         return None
-    rows = -(-len(labels) // 2)
+    # two names to a row where they fit the figure's width; longer ones one to a row, wrapped (two columns of
+    # 55-character names ran off both edges, the swatches of the first column with them)
+    columns = 2 if max(map(len, labels)) <= LEGEND_PAIR_CHARS else 1
+    labels = ["\n".join(textwrap.wrap(label, 2 * LEGEND_PAIR_CHARS)) for label in labels]
+    rows = sum(label.count("\n") + 1 for label in labels[::columns]) if columns == 1 else -(-len(labels) // 2)
     extra = LEGEND_ROW * rows + 0.15
     height = fig.get_figheight()
     fig.set_figheight(height + extra)
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)
     return (0, extra / (height + extra), 1, 1)
+
+
+#: The longest design name two legend columns hold side by side on a 7-inch figure.
+LEGEND_PAIR_CHARS = 45
 
 
 def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], path: Path, *,
