@@ -1707,7 +1707,10 @@ def test_the_reports_say_the_customers_there_at_launch_are_asked_too():
     base = load_scenario(SCENARIOS / "default.yaml")   # 200 initial customers, onboarding asks
     note = launch_note(base)
     assert note.startswith("The 200 customers there at launch are each asked once at launch, on a day drawn over "
-                           "days 1–30 (`program.launch.ask_existing` `once`, its default)"), note
+                           "days 1–30, then reminded as new customers are (`program.launch.ask_existing` `once`, its "
+                           "default)"), note
+    assert "then reminded" not in launch_note(load_scenario(SCENARIOS / "default.yaml",
+                                                            ["program.timing.reminders.count=0"]))
     given = load_scenario(SCENARIOS / "default.yaml", ["program.launch.ask_existing=once"])
     assert "`once`)" in launch_note(given)   # given in the file: not called a default
     # a horizon shorter than the draw holds only part of the launch asks (days 1..14 of 1..30: 14/30 = 47%): "each asked
@@ -1736,8 +1739,13 @@ def test_the_launch_note_says_when_a_budget_or_the_horizon_stopped_the_launch_as
     base = load_scenario(SCENARIOS / "default.yaml", ["program.launch.spread_days=60"])
     runs = pd.DataFrame({"budget_exhausted_day": [4.0, 5.0, np.nan]})   # by day 5 in 2 of 3 runs
     said = launch_note(base, runs)
-    assert ("over days 1–60; but the budget ran out on day 5 (by then in at least half the runs) and ended the asks, so "
-            "the launch asks due after it were never made (") in said, said
+    assert ("over days 1–60, then reminded as new customers are; but the budget ran out on day 5 (by then in at least "
+            "half the runs) and ended the asks, so the launch asks and their reminders due after it were never made (") \
+        in said, said
+    # due to day 30 + 2 x 7 = 44 with its reminders: a budget out on day 37 stopped some (it was said of none)
+    reminded = load_scenario(SCENARIOS / "default.yaml", ["days=60", "program.timing.reminders={count: 2, interval_days: 7}"])
+    assert "ran out on day 37" in launch_note(reminded, pd.DataFrame({"budget_exhausted_day": [np.nan, 37.0, 32.0]}))
+    assert "never made" not in launch_note(reminded, pd.DataFrame({"budget_exhausted_day": [np.nan, 45.0, 50.0]}))
     # after the launch asks were all due, with rewards_only (the asks go on), or never: no such clause
     for later, overrides in ((runs.assign(budget_exhausted_day=[80.0, 90.0, 95.0]), []),
                              (runs, ["program.incentive.on_budget_exhausted=rewards_only"]),
@@ -1818,12 +1826,13 @@ def test_the_launch_note_says_one_customer_there_at_launch_in_the_singular():
     from simulator.report.text import launch_note
 
     for ask, how in (("as_new", "is asked as if they had just joined"),
-                     ("once", "is asked once at launch, on a day drawn over days 1–30")):
+                     ("once", "is asked once at launch, on a day drawn over days 1–30,")):
         one = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=1",
                                                           f"program.launch.ask_existing={ask}"])
         assert launch_note(one).startswith(f"The 1 customer there at launch {how} "), launch_note(one)
     spread = load_scenario(SCENARIOS / "default.yaml", ["population.initial_customers=1", "program.launch.spread_days=1"])
-    assert launch_note(spread).startswith("The 1 customer there at launch is asked once, on day 1 "), launch_note(spread)
+    assert launch_note(spread).startswith("The 1 customer there at launch is asked once, on day 1, then reminded as new "
+                                          "customers are "), launch_note(spread)
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in SCENARIOS.glob("*.yaml")))

@@ -1442,21 +1442,27 @@ def launch_note(scenario, runs=None) -> str:
         # the budget's end stops the launch asks due after it: those on day `first` and the reminders after (the
         # horizon had been taken for their last day, and 'never made' said of asks all made on days 4 and 11)
         due = min(lags[1], scenario.days) if fixed else scenario.days
+        reminded = fixed and lags[1] > lags[0]
     else:
         spread = program.launch.spread_days
         how = (f"{be} {'' if one else 'each '}asked once at launch, on a day drawn over days 1–{spread}" if spread > 1
                else f"{be} asked once, on day 1")
+        reminders = getattr(timing, "reminders", None)
+        span = reminders.count * reminders.interval_days if reminders is not None else 0
         if spread > scenario.days:
             # a 14-day pilot said the 150 accounts were each asked at launch beside 63-76 asks: the draw runs past the
             # horizon (1 + floor(u x spread_days), so days 1..horizon hold horizon / spread_days of them)
             share = scenario.days / spread
             how += (f", a {share:.0%} chance of its falling within the {scenario.days}-day horizon" if one else
                     f", so about {share:.0%} of them within the {scenario.days}-day horizon and the rest after it")
-        due = min(spread, scenario.days)
+        # then reminded as usual (docs/model.md): a budget out on day 32 stopped reminders due to day 44 unsaid
+        reminded = span > 0
+        how += ", then reminded as new customers are" if reminded else ""
+        due = min(spread + span, scenario.days)
     day = ran_out_by(runs, scenario.days) if runs is not None and ended_by_default(program.incentive) else math.nan
     if math.isfinite(day) and day < due:
         how += (f"; but the budget ran out on day {day:.0f} (by then in at least half the runs) and ended the asks, so "
-                f"the launch asks due after it were never made")
+                f"the launch asks {'and their reminders ' if reminded else ''}due after it were never made")
     return (f"The {initial:,} {who} there at launch {how} (`program.launch.ask_existing` "
             f"`{program.launch.ask_existing}`{default}), besides the asks of new customers: their referrals are part of "
             f"the program's value; `ask_existing: never` values it on new customers alone.")
