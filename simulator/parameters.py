@@ -362,6 +362,12 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         return False
     if not _reminded(design, key, varied):
         return False
+    if key == "fraud.blocked_by_qualification" and not any(
+            v in ("program", "program.incentive") or v.startswith("program.incentive.") and v.split(".")[-1] in
+            ("paid_on", "kind") for v in varied):
+        # what qualification stops, of a design that pays on signup: no wait, nothing stopped (a sweep of it named the
+        # weakest check best, by order alone, and said the search found the strongest)
+        return getattr(getattr(design.program, "incentive", None), "paid_on", None) == "qualification"
     if key.startswith("program.moment_effect.") and not any(_moves_moment(key, v, design) for v in varied):
         # the multiplier of a moment it never asks at (a milestone's, of an onboarding design): compare.reads, which
         # says which moments a design's asks come at (a launch e-mail's is the campaign's)

@@ -2676,6 +2676,16 @@ def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_des
         "This study ranks `fraud.blocked_by_qualification`, the share of fake accounts qualification stops: a launch "
         "sets it only through its qualifying condition (a first payment, a verified account)"), check
     assert study_world_note(["fraud.blocked_by_qualification"], assumptions=["fraud.blocked_by_qualification"]) == ""
+    # a design paid on signup has no qualification to stop anything: the key moves no run (a sweep named the weakest
+    # check best by order alone, and the note said the search found the strongest)
+    from simulator.parameters import reads
+
+    signup = load_scenario(SCENARIOS / "default.yaml", ["program.incentive.paid_on=signup"])
+    assert not reads(signup, "fraud.blocked_by_qualification")
+    assert reads(signup, "fraud.blocked_by_qualification", ["program.incentive.paid_on"])   # varied beside it
+    assert reads(load_scenario(SCENARIOS / "default.yaml"), "fraud.blocked_by_qualification")
+    assert study_world_note(["fraud.blocked_by_qualification"], base=signup).startswith(
+        "This study varies `fraud.blocked_by_qualification`, which default-double-sided-credit does not read")
 
 
 def test_a_key_of_a_lever_the_scenario_leaves_off_says_so(tmp_path):
