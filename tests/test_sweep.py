@@ -3906,7 +3906,8 @@ def test_an_empty_sweep_file_or_parameter_is_named_as_empty(tmp_path):
                        "parameters.days (line 3): the parameter is empty: write {values: [...]}")
 
 
-@pytest.mark.parametrize("base, got", [("5", "the value 5"), ("[1, 2]", "a list"), ("true", "the value true")])
+@pytest.mark.parametrize("base, got", [("5", "the value 5"), ("[1, 2]", "a list"), ("true", "the value true"),
+                                       ("null", "nothing"), ("", "nothing")])
 def test_a_base_that_is_neither_a_path_nor_a_mapping_says_what_it_may_be(tmp_path, base, got):
     """'base: 5' read "Input should be a valid string (got 5)", and 'base: [1, 2]' the same
     without what it got: as if a path were the only form, and without what is valid."""
