@@ -338,6 +338,10 @@ def _reminded(design: Scenario, key: str, varied: list[str]) -> bool:
     return key in _LATER_ASK and len(getattr(timing, "days", ())) > 1
 
 
+#: Keys only a design paying on qualification reads: the wait, and what waiting stops.
+QUALIFICATION_KEYS = ("fraud.blocked_by_qualification", "program.incentive.qualification_days")
+
+
 def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     """Whether ``design``'s outcome can depend on ``key``: it has the key (:func:`applies`),
     and the key is not an entry of a table that its reward does not read
@@ -362,11 +366,11 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         return False
     if not _reminded(design, key, varied):
         return False
-    if key == "fraud.blocked_by_qualification" and not any(
+    if key in QUALIFICATION_KEYS and not any(
             v in ("program", "program.incentive") or v.startswith("program.incentive.") and v.split(".")[-1] in
             ("paid_on", "kind") for v in varied):
-        # what qualification stops, of a design that pays on signup: no wait, nothing stopped (a sweep of it named the
-        # weakest check best, by order alone, and said the search found the strongest)
+        # qualification, of a design that pays on signup: no wait, nothing stopped (a sweep of what it stops named the
+        # weakest check best, by order alone, and said the search found the strongest; its wait ran byte-identical)
         return getattr(getattr(design.program, "incentive", None), "paid_on", None) == "qualification"
     if key.startswith("program.moment_effect.") and not any(_moves_moment(key, v, design) for v in varied):
         # the multiplier of a moment it never asks at (a milestone's, of an onboarding design): compare.reads, which

@@ -898,6 +898,10 @@ def describe(error: ValidationError, data: dict, source: str | None, text: str |
         required = [name for name, field in model.model_fields.items() if field.is_required()]
         if len(path) == 1 and required:
             message += f"; a {what} needs " + " and ".join(f"'{name}:'" for name in required)
+            if (field := model.model_fields.get(str(path[0]))) is not None and field.description:
+                # what the missing key takes: a sweep without 'base:' was not told a path or a mapping would do
+                said = re.sub(r"\s*\[[^\]]*\]\s*$", "", field.description).rstrip(".")
+                message += f" ({said[0].lower()}{said[1:]})"
         elif len(path) > 1 and (field := _field_at(path, data, model)[1]) is not None and field.description:
             # what to give: an edge-list network without its path read only "required key is missing"
             # its description's first sentence, units left out: "give 'count:', the how many people to pick [people]"

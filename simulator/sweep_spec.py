@@ -490,9 +490,11 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
                             f"sweep file with 'base:' naming it (relative to the sweep file) and 'parameters:' (see "
                             f"scenarios/sweeps/)", file=source)
     _check_parameter_shapes(data, source, text)
-    if "base" in data and not isinstance(data["base"], (str, dict)):
+    if "base" in data and (not isinstance(data["base"], (str, dict)) or isinstance(data["base"], str)
+                           and not data["base"].strip()):
         # 'base: 5' read pydantic's "Input should be a valid string", as if a path were the only form
-        got = ("nothing" if data["base"] is None else "a list" if isinstance(data["base"], list) else
+        got = ("nothing" if data["base"] is None or isinstance(data["base"], str) else
+               "a list" if isinstance(data["base"], list) else
                f"the value {short_value(data['base'])}")
         raise ScenarioError(f"should be a scenario YAML path (relative to the sweep file) or an inline scenario mapping, "
                             f"not {got}", file=source, key=key_at("base", ["base"], text))

@@ -2682,6 +2682,7 @@ def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_des
 
     signup = load_scenario(SCENARIOS / "default.yaml", ["program.incentive.paid_on=signup"])
     assert not reads(signup, "fraud.blocked_by_qualification")
+    assert not reads(signup, "program.incentive.qualification_days")   # no wait either: 1 and 90 ran byte-identical
     assert reads(signup, "fraud.blocked_by_qualification", ["program.incentive.paid_on"])   # varied beside it
     assert reads(load_scenario(SCENARIOS / "default.yaml"), "fraud.blocked_by_qualification")
     assert study_world_note(["fraud.blocked_by_qualification"], base=signup).startswith(

@@ -3907,7 +3907,7 @@ def test_an_empty_sweep_file_or_parameter_is_named_as_empty(tmp_path):
 
 
 @pytest.mark.parametrize("base, got", [("5", "the value 5"), ("[1, 2]", "a list"), ("true", "the value true"),
-                                       ("null", "nothing"), ("", "nothing")])
+                                       ("null", "nothing"), ("", "nothing"), ("''", "nothing"), ("'  '", "nothing")])
 def test_a_base_that_is_neither_a_path_nor_a_mapping_says_what_it_may_be(tmp_path, base, got):
     """'base: 5' read "Input should be a valid string (got 5)", and 'base: [1, 2]' the same
     without what it got: as if a path were the only form, and without what is valid."""
@@ -3916,6 +3916,11 @@ def test_a_base_that_is_neither_a_path_nor_a_mapping_says_what_it_may_be(tmp_pat
     one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]),
                    f"{path}: base (line 2): should be a scenario YAML path (relative to the sweep file) or an inline "
                    f"scenario mapping, not {got}")
+    # no base at all: what it takes is said too (an empty text was looked for as the sweep file's folder)
+    path.write_text("name: x\nparameters:\n  program.base_share: {values: [0.1, 0.2]}\n")
+    one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]),
+                   "base: required key is missing; a sweep needs 'base:' and 'parameters:' (base scenario: a YAML path "
+                   "relative to the sweep file (~ is the home folder), or an inline scenario mapping)")
 
 
 def test_a_sweep_sets_a_key_of_a_block_its_base_leaves_out_as_a_set_does(tmp_path):
