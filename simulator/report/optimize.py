@@ -1292,7 +1292,7 @@ def _weighed_trials(result: OptimizeResult, parameters: list[Parameter]) -> list
     return found
 
 
-def front_close(result: OptimizeResult, parameters: list[Parameter], count: int = 3) -> list[str]:
+def front_close(result: OptimizeResult, parameters: list[Parameter]) -> list[str]:
     """Two objectives: the other members of the Pareto front the winner (the member best on
     the first objective on fresh seeds) is not told apart from at 95% on that objective,
     each with its second objective beside the winner's: a $51.82 reward was named best,
@@ -1300,8 +1300,8 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
     6,617) and which spent 932 less (318 to 1,547). Told apart on the fresh seeds every
     re-run member shares (``fresh_runs``), which the winner was chosen on (on the search's
     few replicates, members those seeds told apart were named, and one they did not was
-    left out); a member not re-run, on the replicates both ran in the search.
-    close_trials says this of one objective."""
+    left out); a member not re-run, on the replicates both ran in the search. Every such
+    member, the best on the second objective first. close_trials says this of one objective."""
     from ..compare import paired_difference
     from ..evaluation import never_after_horizon
 
@@ -1362,9 +1362,12 @@ def front_close(result: OptimizeResult, parameters: list[Parameter], count: int 
             where = "over the search's replicates (it was not re-run)"
             versus = _versus_text(difference)
         values = ", ".join(f"{key_name(p.key, [q.key for q in parameters])}={_value(row[p.key])}" for p in parameters)
-        close.append(f"trial {trial} ({values}): winner − it on {first.metric} {versus}; its {second.metric} "
-                     f"{fmt(theirs)} against the winner's {fmt(ours)}, {where}")
-    return close[:count]
+        close.append((theirs, f"trial {trial} ({values}): winner − it on {first.metric} {versus}; its {second.metric} "
+                              f"{fmt(theirs)} against the winner's {fmt(ours)}, {where}"))
+    # every one, the best on the second objective first: the first three by the first objective were named and the
+    # member 41% cheaper than the winner, not told apart from it, was cut, the trade-off a front exists to show
+    better = 1.0 if second.direction == "minimize" else -1.0
+    return [text for _, text in sorted(close, key=lambda pair: better * pair[0] if math.isfinite(pair[0]) else math.inf)]
 
 
 FRONT_CLOSE_ADVICE = ("choose between them on the second objective (the Pareto front; the winner's figures above are "
