@@ -4132,3 +4132,27 @@ def test_a_single_designs_value_plot_says_its_bar_is_not_the_verdicts_interval(m
     lone = series[series["replicate"] == 0]
     plots.incremental_value({"a": (lone, twin)}, Path("value.png"), final={"a": 12.0})
     assert not drawn[-1].texts
+
+
+def test_a_copys_line_is_named_as_covering_the_originals_in_the_line_figures(monkeypatch):
+    """A design under another name with the same runs drew its line exactly over the
+    original's: the original's colour showed in the legend of adoption.png and
+    incremental_value.png and nowhere in the figure (the ROI histogram named it)."""
+    from pathlib import Path
+
+    from simulator.report import plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, **_: drawn.append(fig) or path)
+    frame = pd.DataFrame({"day": [0, 1, 0, 1], "replicate": [0, 0, 1, 1], "customers": [1.0, 2, 1, 3],
+                          "cumulative_profit": [0.0, 1, 0, 2]})
+    other = frame.assign(customers=[1.0, 4, 1, 5], cumulative_profit=[0.0, 3, 0, 4])
+    series = {"a": frame, "a-copy": frame.copy(), "b": other}
+    for figure in (plots.adoption, plots.cumulative_profit):
+        figure(series, Path("f.png"))
+        labels = [t.get_text() for t in drawn[-1].axes[0].get_legend().get_texts()]
+        assert labels == ["a", "a-copy (the same values as a)", "b"], (figure.__name__, labels)
+    twin = frame.assign(cumulative_profit=0.0)
+    plots.incremental_value({name: (f, twin) for name, f in series.items()}, Path("v.png"))
+    labels = [t.get_text() for t in drawn[-1].legends[0].get_texts()]
+    assert labels == ["a", "a-copy (the same values as a)", "b"], labels

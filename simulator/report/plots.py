@@ -72,11 +72,27 @@ def _save(fig, path: Path, rect: tuple | None = None) -> Path:
     return path
 
 
+def copy_labels(series: dict[str, np.ndarray]) -> dict[str, str]:
+    """Each design's legend label: its name, or "name (the same values as other)" where
+    its ``series`` (the values a figure draws) equal an earlier design's, whose line its
+    own then covers exactly (a copy under another name: the original's colour showed in
+    the legend and nowhere in the figure). As the ROI histogram names such a design."""
+    labels, seen = {}, []
+    for name, values in series.items():
+        values = np.asarray(values, dtype=float)
+        twin = next((other for other, drawn in seen if drawn.shape == values.shape
+                     and np.array_equal(drawn, values, equal_nan=True)), None)
+        seen.append((name, values))
+        labels[name] = name if twin is None else f"{name} (the same values as {twin})"
+    return labels
+
+
 def adoption(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     """Active customers per day: mean line and 2.5–97.5% band over replicates, per design."""
     fig, ax = plt.subplots(figsize=(7, 4))
+    labels = copy_labels({name: frame["customers"].to_numpy() for name, frame in timeseries.items()})
     for (name, frame), colour in zip(timeseries.items(), design_colours(len(timeseries))):
-        _band(ax, frame, "customers", name, color=colour)
+        _band(ax, frame, "customers", labels[name], color=colour)
     ax.set(xlabel="day", ylabel="active customers [people]", title=f"Adoption (mean, {SPREAD_TEXT} of replicates)")
     ax.grid(alpha=0.3)
     return _save(fig, path, rect=_designs_legend(fig, ax))
@@ -122,8 +138,9 @@ def cumulative_profit(timeseries: dict[str, pd.DataFrame], path: Path) -> Path:
     """Profit to date per design; the last day's value is the horizon's profit (a
     1-year profit on a 365-day run), not the value of the customers still active."""
     fig, ax = plt.subplots(figsize=(7, 4))
+    labels = copy_labels({name: frame["cumulative_profit"].to_numpy() for name, frame in timeseries.items()})
     for (name, frame), colour in zip(timeseries.items(), design_colours(len(timeseries))):
-        _band(ax, frame, "cumulative_profit", name, color=colour)
+        _band(ax, frame, "cumulative_profit", labels[name], color=colour)
     ax.axhline(0, color="black", lw=0.8)
     spans = {int(frame["day"].max()) for frame in timeseries.values()}
     # each line ends at its own design's horizon where an unpaired compare's differ ('300-day profit' of a 60-day line)
@@ -188,6 +205,8 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
                                        gridspec_kw={"width_ratios": [5, 1]})
     else:
         (fig, ax), side = plt.subplots(figsize=(7, 4 + LEGEND_ROW * rows)), None
+    named = copy_labels({name: np.r_[series["cumulative_profit"].to_numpy(float), twin["cumulative_profit"].to_numpy(float)]
+                         for name, (series, twin) in designs.items()})
     for i, (name, (series, twin)) in enumerate(designs.items()):
         program = series.pivot(index="day", columns="replicate", values="cumulative_profit")
         baseline = twin.pivot(index="day", columns="replicate", values="cumulative_profit")
@@ -202,13 +221,13 @@ def incremental_value(designs: dict[str, tuple[pd.DataFrame, pd.DataFrame]], pat
             # "payback day 116 (67% of replicates)" read as two thirds paid back by day 116: it is the median of those
             # beside a mean payback in comparison.csv, an unlabelled day read as another figure for the same thing
             # a count, as report.md gives it: "62%" was 5 of 8
-            label = (f"{name}: {'median ' if gap.shape[1] > 1 else ''}payback day {day:.0f}"
+            label = (f"{named[name]}: {'median ' if gap.shape[1] > 1 else ''}payback day {day:.0f}"
                      + (f" (of the {round(share * gap.shape[1])} of {gap.shape[1]} replicates that pay back)"
                         if share < 1 else ""))
         elif paid_back is not None and name in paid_back and share == 0:
-            label = f"{name}: never pays back by day {int(mean.index[-1])}"
+            label = f"{named[name]}: never pays back by day {int(mean.index[-1])}"
         else:
-            label = name
+            label = named[name]
         line, = ax.plot(mean.index, mean.values, label=label, **({"color": colors[name]} if colors else {}))
         if gap.shape[1] > 1:
             ax.fill_between(mean.index, gap.quantile(SPREAD[0], axis=1).values, gap.quantile(SPREAD[1], axis=1).values, alpha=0.2,
