@@ -1968,7 +1968,8 @@ def test_the_compare_plots_keep_each_designs_colour_and_say_what_they_leave_out(
     assert ax.get_legend_handles_labels()[1] == ["forty: median payback day 1 (of the 1 of 2 replicates that pay back)"]
     assert not ax.texts and to_rgb(ax.lines[0].get_color()) == to_rgb("C2")
     # a design that never paid back had no mark at all; one with no share given (nothing to pay back) is named alone
-    plots.incremental_value({"forty": (series, twin), "ten": (series, twin)}, Path("value.png"),
+    plots.incremental_value({"forty": (series, twin), "ten": (series.assign(cumulative_profit=series["cumulative_profit"] * 2),
+                                                              twin)}, Path("value.png"),
                             payback={"forty": float("nan"), "ten": float("nan")}, paid_back={"forty": 0.0})
     assert drawn[-1].axes[0].get_legend_handles_labels()[1] == ["forty: never pays back by day 2", "ten"]
 
@@ -2030,7 +2031,8 @@ def test_the_value_plot_gives_the_horizon_value_its_spread_and_a_title_that_fits
     assert legend.y1 <= min(ax.xaxis.label.get_window_extent().y0, side.xaxis.label.get_window_extent().y0), legend
     note = next(t for t in fig.texts if "overlapping bands" in t.get_text()).get_window_extent()
     assert note.y1 <= legend.y0 and fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1, (legend, note, fig.bbox)
-    long = {f"double-sided-credit-paid-on-qualification-{i}": (series, twin) for i in range(5)}
+    long = {f"double-sided-credit-paid-on-qualification-{i}": (series.assign(cumulative_profit=series["cumulative_profit"] + i),
+                                                                 twin) for i in range(5)}
     plots.incremental_value(long, Path("value.png"), payback=dict.fromkeys(long, 1.0), paid_back=dict.fromkeys(long, 0.5),
                             final=dict.fromkeys(long, values))
     wide = drawn[-1]
@@ -4069,10 +4071,10 @@ def test_eleven_designs_keep_a_colour_each_and_their_histogram_bars_stand_side_b
     # side by side: no two bars share any width of the axis
     spans = sorted((bar.get_x(), bar.get_x() + bar.get_width()) for bar in bars)
     assert all(right <= next_left + 1e-9 for (_, right), (next_left, _) in zip(spans, spans[1:]))
-    timeseries = {name: pd.DataFrame({"day": [0, 1, 0, 1], "replicate": [0, 0, 1, 1], "customers": [1.0, 2, 1, 3],
-                                      "cumulative_profit": [0.0, 1, 0, 2], "new_organic": [1.0, 1, 1, 1],
+    timeseries = {name: pd.DataFrame({"day": [0, 1, 0, 1], "replicate": [0, 0, 1, 1], "customers": [1.0, 2 + i, 1, 3],
+                                      "cumulative_profit": [0.0, 1 + i, 0, 2], "new_organic": [1.0, 1, 1, 1],
                                       "new_referred": [0.0, 1, 0, 1], "new_word_of_mouth": [0.0, 0, 0, 1]})
-                  for name in names}
+                  for i, name in enumerate(names)}   # each its own values: a copy's line is named as one
     for figure in (plots.adoption, plots.cumulative_profit):
         figure(timeseries, Path("f.png"))
         lines = [line for line in drawn[-1].axes[0].lines if line.get_label() in names]
