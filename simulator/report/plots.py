@@ -157,9 +157,9 @@ LEGEND_INSIDE = 4
 
 def _designs_legend(fig, ax) -> tuple | None:
     """The designs' legend: in the axes' upper left for a few short names, else under the
-    axes, two names to a row, the figure made taller to hold it; the ``rect`` to lay the
-    axes out in (None: the whole figure). Twelve long names in the corner covered the
-    curves over days 0 to 45."""
+    axes, two names to a row (one, wrapped, for long names), the figure made taller to
+    hold it; the ``rect`` to lay the axes out in (None: the whole figure). Twelve long
+    names in the corner covered the curves over days 0 to 45."""
     handles, labels = ax.get_legend_handles_labels()
     if len(labels) <= LEGEND_INSIDE and max(map(len, labels), default=0) <= 40:
         ax.legend(loc="upper left", fontsize=8)
@@ -168,7 +168,7 @@ def _designs_legend(fig, ax) -> tuple | None:
     # 55-character names ran off both edges, the swatches of the first column with them)
     columns = 2 if max(map(len, labels)) <= LEGEND_PAIR_CHARS else 1
     labels = ["\n".join(textwrap.wrap(label, 2 * LEGEND_PAIR_CHARS)) for label in labels]
-    rows = sum(label.count("\n") + 1 for label in labels[::columns]) if columns == 1 else -(-len(labels) // 2)
+    rows = sum(label.count("\n") + 1 for label in labels) if columns == 1 else -(-len(labels) // 2)
     extra = LEGEND_ROW * rows + 0.15
     height = fig.get_figheight()
     fig.set_figheight(height + extra)
@@ -455,7 +455,7 @@ def paired_intervals(table: pd.DataFrame, path: Path, reference: str | None = No
     # wrapped: a 73-character design name squeezed the axes to a third of the figure and cut its label off
     labels = ["\n".join(textwrap.wrap(f"{name}: {row['metric']}", 48)) for name, (_, row) in zip(named, rows.iterrows())]
     # 'a − b: metric' labels are wide; a row as tall as its label's lines (three-line labels overprinted their neighbours)
-    lines = sum(max(label.count("\n") + 1, 1) for label in labels)
+    lines = sum(label.count("\n") + 1 for label in labels)
     fig, ax = plt.subplots(figsize=(8.5, 0.35 * max(len(rows), 4, 0.75 * lines) + 1.6))
     for i, row in rows.iterrows():
         scale, centre = row["scale"], row["diff_mean"] / row["scale"]

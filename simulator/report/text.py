@@ -1520,9 +1520,8 @@ def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
         # K's window, where no customer is ever asked
         what = f"at a success milestone on day {first} after joining" if timing.kind == "milestone" else \
             f"on day {first} after joining"
-        # the customers there at launch asked as new wait as long: 'only a launch ask to the customers already there'
-        # was said where none was asked
-        # joined on day 0, they are asked on day `first`: within the horizon where that is its last day
+        # the customers there at launch asked as new wait as long, from day 0, so within the horizon where `first` is
+        # its last day: 'only a launch ask to the customers already there' was said where none was asked
         as_new = asks_at_launch(scenario) and scenario.program.launch.ask_existing == "as_new"
         launch = ("only a launch ask to the customers already there, if any" if not as_new else
                   "nor are the customers already there, asked as if they had just joined" if first > scenario.days else
@@ -2907,11 +2906,12 @@ def flagged_fit_notes(scenarios) -> list[str]:
     optimize and sensitivity, the steps calibrated.yaml's header gives next, crowned a
     design on such a fit without a word; compare printed one line three times, of no
     design by name."""
+    scenarios = list(scenarios)
     flagged: dict[str, list[str]] = {}
     for scenario in scenarios:
         if "calibrate flagged" in (note := calibrated_note(scenario)):
             flagged.setdefault(note, []).append(scenario.name)
-    several = len(list(scenarios)) > 1
+    several = len(scenarios) > 1
     return [f"{', '.join(names)}: {note}" if several else note for note, names in flagged.items()]
 
 
