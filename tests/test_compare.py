@@ -2206,7 +2206,7 @@ def test_a_copy_of_a_design_does_not_change_the_verdict():
     assert decision.tied_with == ("a-copy",) and decision.not_told_apart == (), decision
     assert decision.runner_up == "b" and decision.diff_ci_low == alone.diff_ci_low, decision
     # and ahead of the rest, as report.md says: the console's "tied with a-copy" alone read as nothing decided
-    assert verdict_line(comparison(["a", "a-copy", "b"])).endswith("tied with a-copy; sure at 95% against the others (Holm)")
+    assert verdict_line(comparison(["a", "a-copy", "b"])).endswith("tied with a-copy; sure at 95% against the other")
     # with only copies besides the best, the runner-up is the copy, a tie
     assert decide(comparison(["a", "a-copy"])).runner_up == "a-copy"
     # and neither the console nor report.md weighs the best against it ('against the runner-up a-copy: 0,

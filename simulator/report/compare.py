@@ -407,7 +407,9 @@ def verdict_line(comparison: Comparison) -> str | None:
         rest = [n for n in decision.not_told_apart if n not in decision.tied_with]
         sure = f"tied with {_names(decision.tied_with)}" + (f", and not told apart from {_names(rest)} at 95%" if rest else
                                                              # report.md said "sure at 95%" beside the tie, the console not
-                                                             "; sure at 95% against the others (Holm)"
+                                                             ("; sure at 95% against the others (Holm)"
+                                                              if len(comparison.designs) > 2 + len(decision.tied_with) else
+                                                              "; sure at 95% against the other")
                                                              if len(comparison.designs) > 1 + len(decision.tied_with) else "")
     elif decision.not_told_apart:
         sure = f"not told apart from {_names(decision.not_told_apart)} at 95%"
