@@ -37,9 +37,14 @@ def _scenario(given: Optional[Path], settings, sets: list[str], settings_file: O
     those ``held`` back (sensitivity's tornado centres, applied where a design has the key)."""
     from .scenario_io import load_scenario
 
-    path = given if given is not None else (Path(settings.scenario) if settings.scenario else None)
+    path = given if given is not None else (Path(settings.scenario) if (settings.scenario or "").strip() else None)
     if given is None and path is not None:
         _from_file([path], settings_file, "scenario", "scenario")
+    if path is None and settings_file is not None and "scenario" in settings.model_fields_set:
+        # 'scenario:' written with nothing after it was told to give 'scenario:' in --settings
+        raise ScenarioError("nothing is given: give a scenario YAML path, relative to this file (e.g. "
+                            "../scenarios/default.yaml), or the command's SCENARIO", file=str(settings_file),
+                            key=_file_key(settings_file, "scenario"))
     if path is None:
         raise ScenarioError("give a scenario YAML file (e.g. scenarios/default.yaml), or 'scenario:' in --settings",
                             key="SCENARIO")

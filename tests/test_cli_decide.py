@@ -551,6 +551,12 @@ def test_optimize_mistakes_are_one_line_errors(tmp_path, optimize_settings):
     one_line_error(invoke("sensitivity", DEFAULT, "--uncertain", "program.base_share=0.1:0.3", "--settings", bad,
                           "--out", tmp_path / "x"), "bad.yaml", "set", "would be ignored")
     assert not (tmp_path / "x").exists()
+    # 'scenario:' written with nothing after it was told to give 'scenario:' in --settings
+    for empty in ("", "''", "null"):
+        bad.write_text(f"scenario: {empty}\nvary:\n  {REWARD}: '0:40'\ntrials: 3\n")
+        one_line_error(invoke("optimize", "--settings", bad, "--out", tmp_path / "x"),
+                       f"{bad}: scenario (line 1): nothing is given: give a scenario YAML path, relative to this file")
+    assert not (tmp_path / "x").exists()
 
 
 def test_optimize_refuses_the_horizon_as_a_design_to_choose(tmp_path):
