@@ -1011,7 +1011,9 @@ def _point_text(values: dict) -> str:
 
 def _base_name(sweep: Sweep) -> str:
     """The base scenario's name, with the --set items changing it (a clash they caused was blamed on the file)."""
-    return sweep.base.name + (f" with --set {', '.join(sweep.overrides)}" if sweep.overrides else "")
+    # an inline base without a name is named 'scenario' by default: "the base scenario scenario" was said
+    named = sweep.base.name if sweep.base.name != "scenario" else "(unnamed)"
+    return named + (f" with --set {', '.join(sweep.overrides)}" if sweep.overrides else "")
 
 
 def _checked_values(parameter: ValueList | ValueRange) -> list[Any]:

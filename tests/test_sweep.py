@@ -3923,6 +3923,16 @@ def test_a_base_that_is_neither_a_path_nor_a_mapping_says_what_it_may_be(tmp_pat
                    "relative to the sweep file (~ is the home folder), or an inline scenario mapping)")
 
 
+def test_an_unnamed_inline_base_is_not_called_the_base_scenario_scenario(tmp_path):
+    """An inline base without a name is named 'scenario' by default: 'value 0 does not fit
+    the base scenario scenario: ...' was said."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text("name: x\nbase: {}\nparameters:\n  program.incentive.referrer_reward: {values: [0, 20]}\n")
+    line = one_line_error(runner.invoke(app, ["sweep", str(path), "--dry-run"]),
+                          "value 0 does not fit the base scenario (unnamed): missing 'kind'")
+    assert "scenario scenario" not in line
+
+
 def test_a_sweep_sets_a_key_of_a_block_its_base_leaves_out_as_a_set_does(tmp_path):
     """`--set network.mean_degree=8` on a base without a network block changes the default
     network; a sweep of network.mean_degree or satisfaction.promoters over such a base
