@@ -1537,7 +1537,11 @@ def test_the_payment_delay_note_says_what_the_searchs_choice_of_wait_rests_on():
     assert payment_delay_note(base, [when]).startswith("`paid_on` is varied: paying later saves")
     assert "fraud.share=0:0.1" in payment_delay_note(base, [when])
     at_once = load_scenario(DEFAULT, ["program.incentive.paid_on=signup"])
-    assert "the wait changes nothing" in payment_delay_note(at_once, [wait])
+    # the wait of a design paid on signup: said once, by the world note (no run depends on it), not twice
+    assert payment_delay_note(at_once, [wait]) == ""
+    from simulator.report.text import study_world_note
+
+    assert "which default-double-sided-credit does not read" in study_world_note([wait.key], base=at_once)
     assert payment_delay_note(at_once, [wait, when]).startswith("`paid_on` and `qualification_days` are varied")
 
 

@@ -315,8 +315,8 @@ def payment_delay_note(base: Scenario, parameters: list[Parameter]) -> str:
     named = " and ".join(f"`{key}`" for key in varied)
     where = "(docs/model.md, \"Assumptions that decide some comparisons\")"
     if varied == ["qualification_days"] and incentive.paid_on == "signup":
-        return ("`qualification_days` is varied, but the rewards are paid on signup (`paid_on`), so the wait changes "
-                "nothing: vary `program.incentive.paid_on` with it, or leave it out.")
+        # the wait of a design paid on signup: study_world_note says no run depends on it (parameters.reads), once
+        return ""
     if "program.incentive.delay_discount" in keys:
         return (f"{named} {'is' if len(varied) == 1 else 'are'} varied with `delay_discount`: the search may pick the "
                 f"payment terms and the rate at which people discount a reward paid later together, and a low rate "

@@ -581,8 +581,8 @@ def _payment_timing_note(sweep: Sweep) -> str:
     base = sweep.base
     fakes = "program.incentive.paid_on" in sweep.parameters
     if not fakes and base.program.incentive.paid_on == "signup":
-        return ("`qualification_days` is swept, but the rewards are paid on signup (`paid_on`), so the wait changes "
-                "nothing: sweep `program.incentive.paid_on` with it, or leave it out.")
+        # the wait of a design paid on signup: study_world_note says no run depends on it (parameters.reads), once
+        return ""
     wait = _highest(sweep, "program.incentive.qualification_days", base.program.incentive.qualification_days)
     share = _highest(sweep, "fraud.share", base.fraud.share)
     budgeted = (getattr(base.program.incentive, "budget", None) is not None
