@@ -2960,8 +2960,12 @@ def test_a_sweep_that_ranks_when_rewards_are_paid_says_what_the_ranking_rests_on
     note = _payment_timing_note(load_sweep(write_sweep(tmp_path, "waits.yaml", parameters=waits)))
     assert "paid after 30 days, as 77%" in note and "fake" not in note and "fraud.share" not in note
     signup = {**BASE, "program": {**BASE["program"], "incentive": {**BASE["program"]["incentive"], "paid_on": "signup"}}}
-    note = _payment_timing_note(load_sweep(write_sweep(tmp_path, "signup.yaml", parameters=waits, base=signup)))
-    assert note.startswith("`qualification_days` is swept, but the rewards are paid on signup") and "changes nothing" in note
+    sweep = load_sweep(write_sweep(tmp_path, "signup.yaml", parameters=waits, base=signup))
+    # said once, by the world note (no run depends on it): two near-identical notes stood in report.md
+    assert _payment_timing_note(sweep) == ""
+    from simulator.report.text import study_world_note
+
+    assert "does not read (no run depends on it)" in study_world_note(list(sweep.parameters), base=sweep.base)
 
 
 def test_a_sweep_neither_ranks_nor_optimises_a_dashboards_roi(tmp_path):
