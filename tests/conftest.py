@@ -43,6 +43,15 @@ def _merge(base: dict, changes: dict) -> None:
 
 
 @pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A home folder of the test's own, as $HOME: paths beginning ``~`` read from it."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
 def small_scenario() -> Scenario:
     return small()
 

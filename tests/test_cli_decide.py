@@ -3409,17 +3409,15 @@ def test_a_range_outside_its_own_bounds_is_named_whichever_flag_comes_first(tmp_
                    "study.yaml: program.base_share (line 4): value 3.0")
 
 
-def test_paths_in_a_settings_file_and_a_sweeps_base_beginning_with_a_tilde_are_the_home_folders(tmp_path, monkeypatch):
+def test_paths_in_a_settings_file_and_a_sweeps_base_beginning_with_a_tilde_are_the_home_folders(tmp_path, home):
     """`data: ~/pilot.csv` in a settings file, and a sweep's `base: ~/small.yaml`, were
     looked for under a folder named '~' beside the file, where an edge list's `~/g.txt`
     is the home folder's: every path a user writes in YAML reads ~ as a shell does."""
     from simulator.decide_settings import load_settings
     from simulator.sweep_spec import load_sweep
 
-    home, elsewhere = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
+    elsewhere = tmp_path / "work"
     elsewhere.mkdir()
-    monkeypatch.setenv("HOME", str(home))
     (home / "small.yaml").write_text("name: small\ndays: 10\nreplicates: 1\npopulation: {size: 300, initial_customers: 5}\n")
     settings = elsewhere / "calibrate.yaml"
     settings.write_text("scenario: ~/small.yaml\ndata: ~/pilot.csv\nout: ~/fit\n")

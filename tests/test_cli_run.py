@@ -2808,14 +2808,12 @@ def test_compare_given_a_metric_says_what_it_ranks_on(tmp_path):
     assert "--metric" not in CliRunner().invoke(app, ["compare", "--help"]).stdout   # not an option to offer
 
 
-def test_an_edge_list_under_the_home_folder_is_read_from_there(tmp_path, monkeypatch):
+def test_an_edge_list_under_the_home_folder_is_read_from_there(tmp_path, home):
     """`path: ~/graph.txt` was looked for as <scenario folder>/~/graph.txt: the builder
     expands ~ but validation had already made the path absolute under the scenario's
     folder. It is the home folder's, as a shell reads it."""
-    home, elsewhere = tmp_path / "home", tmp_path / "scenarios"
-    home.mkdir()
+    elsewhere = tmp_path / "scenarios"
     elsewhere.mkdir()
-    monkeypatch.setenv("HOME", str(home))
     (home / "graph.txt").write_text("0 1\n1 2\n2 3\n3 0\n")
     scenario = elsewhere / "s.yaml"
     scenario.write_text("name: ring\ndays: 5\nreplicates: 2\npopulation: {initial_customers: 1}\n"
