@@ -248,7 +248,13 @@ def test_an_explicit_degree_sequence_is_checked_by_validate_and_not_against_the_
     (10, "{kind: configuration, mean_degree: 8}", "network.mean_degree (line 2): a power-law degree sequence on 10 people "
                                                   "cannot have mean 8"),
     (40, "{kind: stochastic_block, mean_degree: 4, block_shares: [0.975, 0.025]}",
-     "network.block_shares (line 2): a block of 1 person cannot have friends inside it"),
+     "network.block_shares (line 2): block 1 (0.025 of the shares) has 1 person among 40, who cannot have friends "
+     "inside it; valid: a share that gives it at least 2 people (at least 0.05 of the shares' sum), more people, or "
+     "within_share 0"),
+    # 0.5 of a person rounds up to one (largest remainders): named as the block of nobody at 0.004 is, with its share
+    (100, "{kind: stochastic_block, mean_degree: 8, block_shares: [0.005, 0.995]}",
+     "block 0 (0.005 of the shares) has 1 person among 100, who cannot have friends inside it; valid: a share that "
+     "gives it at least 2 people (at least 0.02 of the shares' sum)"),
     (100, "{kind: stochastic_block, mean_degree: 30, block_shares: [0.9, 0.1], within_share: 0.9}",
      "network.mean_degree (line 2): mean_degree 30 is impossible for blocks of 90, 10 people with within_share 0.9; "
      "valid: mean_degree <= 10"),

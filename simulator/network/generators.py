@@ -491,7 +491,12 @@ def _blocks(cfg, n: int, source) -> tuple[np.ndarray, np.ndarray, float]:
     p_out = (1.0 - within) * d * n / (2.0 * between_pairs) if between_pairs else 0.0
     p_in = np.where(sizes > 1, within * d / np.maximum(sizes - 1, 1), 0.0)
     if within * d > 0 and np.any((sizes == 1)):
-        raise _impossible("a block of 1 person cannot have friends inside it; valid: more people or within_share 0", source, "network.block_shares")
+        # named as a block of nobody is: 0.005 of 100 people rounds up to one person, and the line named no block
+        alone = int(np.flatnonzero(sizes == 1)[0])
+        raise _impossible(f"block {alone} ({shares[alone]:g} of the shares) has 1 person among {n}, who cannot have "
+                          f"friends inside it; valid: a share that gives it at least 2 people (at least "
+                          f"{2 * shares.sum() / n:.3g} of the shares' sum), more people, or within_share 0", source,
+                          "network.block_shares")
     if p_out > 1.0 or p_in.max(initial=0.0) > 1.0:
         smallest = int(occupied.min()) if len(occupied) else 0
         limit = min((smallest - 1) / within if within > 0 else math.inf,
