@@ -831,13 +831,32 @@ def value_keys(summary: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
             for point in summary.to_dict("records")]
 
 
-def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
+#: Random rearrangements behind an assumption's p-value (assumption_effects), from a fixed
+#: seed; fewer where the runs are many, at least AT_LEAST_RESAMPLES.
+RESAMPLES, AT_LEAST_RESAMPLES, RESAMPLED_CELLS = 9999, 999, 5_000_000
+
+
+def assumption_effects(summary: pd.DataFrame, sweep: Sweep, runs: pd.DataFrame) -> pd.DataFrame:
     """How each metric moves over the points of a sweep whose parameters are all
-    assumptions: its lowest and highest point mean (and where), and Spearman's rank
-    correlation between each numeric parameter and the point means, with its
-    two-sided p-value in column ``<parameter> p`` (NaN for a parameter with text
-    values or a metric with fewer than three finite means); ``points``: how many points
-    have a finite mean, the ones all of these are over."""
+    assumptions: its lowest and highest point mean (and where), and per parameter
+    whether the runs move with it beyond chance, tested over the runs (``runs``: the
+    sweep's frame, one row per run), not the point means. Over the means, a text value
+    had Kruskal-Wallis' H at k − 1 whatever the data (p = 0.37 for three values, with
+    their runs' intervals far apart), and three or four numeric levels could not give a
+    p-value below 0.05 (at least 2/k!).
+
+    For a numeric parameter, Spearman's ρ between its value and the runs' values; for
+    text values (ρ NaN), whether the runs differ by value (Kruskal-Wallis' statistic);
+    each with its permutation p-value in column ``<parameter> p`` (two-sided for ρ).
+    With ``common_random_numbers`` the points of a replicate share its seed: the runs
+    are then ranked within their replicate and the values rearranged within it, so the
+    seeds' luck, common to the points, is taken out. ``<parameter> arrangements``: how
+    many distinct rearrangements of its values the test draws from (a p-value cannot
+    fall below one over it); ``points``: how many points have a finite mean, the ones
+    the range is over; ``runs``: the runs the tests are over."""
+    ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+    values_at = summary.set_index("point_id")
+    paired = bool(getattr(getattr(sweep, "spec", None), "common_random_numbers", False))
     rows = []
     for metric in sweep.metrics:
         means = summary[f"{metric}_mean"].astype(float)
@@ -847,48 +866,88 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
         row = {"metric": metric, "low": means[finite].min(), "low_point": int(summary.loc[means[finite].idxmin(), "point_id"]),
                "high": means[finite].max(), "high_point": int(summary.loc[means[finite].idxmax(), "point_id"]),
                "points": int(finite.sum())}
+        used = ok[np.isfinite(ok[metric].to_numpy(dtype=float)) & ok["point_id"].isin(values_at.index)]
+        used = used.sort_values(["replicate", "point_id"] if paired else ["point_id", "replicate"], kind="stable")
+        blocks = used["replicate"].to_numpy() if paired else np.zeros(len(used), dtype=np.int64)
+        y = used[metric].to_numpy(dtype=float)
+        ranks = pd.Series(y).groupby(blocks).rank().to_numpy()
+        order = _rearrangements(blocks, len(y))
+        row["runs"] = len(y)
         for key in sweep.parameters:
-            values = pd.to_numeric(summary[key], errors="coerce").to_numpy(dtype=float)
-            usable = finite & np.isfinite(values)
-            numeric = usable.sum() >= 3 and np.ptp(values[usable]) > 0 and np.ptp(means[usable]) > 0
-            rho, p = _spearman(values[usable], means[usable].to_numpy()) if numeric else (float("nan"), float("nan"))
-            if not np.isfinite(values).any():  # text values: do the means differ by value (Kruskal-Wallis)?
-                p = _by_value(summary[key][finite].astype(str).to_numpy(), means[finite].to_numpy())
-            row[key], row[f"{key} p"] = rho, p
+            at = values_at.loc[used["point_id"], key]
+            numbers = pd.to_numeric(at, errors="coerce").to_numpy(dtype=float)
+            text = not np.isfinite(numbers).all()
+            codes = pd.factorize(at.astype(str).to_numpy())[0] if text else pd.factorize(numbers)[0]
+            row[f"{key} arrangements"] = _arrangements(blocks, codes)
+            if text:
+                row[key], row[f"{key} p"] = float("nan"), _by_value(codes, ranks, blocks, order)
+            else:
+                row[key], row[f"{key} p"] = _rank_trend(numbers, ranks, blocks, order)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", "points",
-                                       *[c for key in sweep.parameters for c in (key, f"{key} p")]])
+    return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", "points", "runs",
+                                       *[c for key in sweep.parameters
+                                         for c in (key, f"{key} p", f"{key} arrangements")]])
 
 
-def _by_value(labels: np.ndarray, means: np.ndarray) -> float:
-    """Kruskal-Wallis p-value of point means grouped by a text parameter's values (NaN
-    with fewer than two values, or no spread to rank)."""
+def _rearrangements(blocks: np.ndarray, n: int) -> np.ndarray:
+    """RESAMPLES random orders of ``n`` runs (sorted by ``blocks``), each moving runs only
+    within their block: row r, column i is the run whose value goes to run i."""
+    resamples = max(AT_LEAST_RESAMPLES, min(RESAMPLES, RESAMPLED_CELLS // max(n, 1)))
+    keys = np.random.default_rng(0).random((resamples, n))
+    _, block = np.unique(blocks, return_inverse=True)
+    return np.argsort(keys + block, axis=1, kind="stable")
+
+
+def _arrangements(blocks: np.ndarray, codes: np.ndarray) -> float:
+    """Distinct arrangements of ``codes`` within ``blocks``: per block n!/∏ m!, over the
+    multiplicities m of its values, multiplied over the blocks."""
+    total = 0.0
+    for block in np.unique(blocks):
+        within = codes[blocks == block]
+        total += math.lgamma(len(within) + 1) - sum(math.lgamma(m + 1) for m in np.unique(within, return_counts=True)[1])
+    return math.exp(min(total, 700.0))
+
+
+def _centred(ranks: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """Ranks less their block's mean rank: a block with no spread (every point the same
+    run) then weighs nothing."""
+    return ranks - pd.Series(ranks).groupby(blocks).transform("mean").to_numpy()
+
+
+def _rank_trend(values: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray) -> tuple[float, float]:
+    """Spearman's ρ between ``values`` and the runs' ``ranks`` (ranked within their
+    blocks), and its two-sided permutation p-value over ``order`` (values rearranged
+    within blocks); NaN for no spread in either. With one block this is Spearman's ρ
+    over the runs."""
     from scipy import stats
 
-    groups = [means[labels == value] for value in dict.fromkeys(labels)]
-    if len(groups) < 2 or np.ptp(means) == 0:
+    x = stats.rankdata(values)
+    y = _centred(ranks, blocks)
+    x = x - x.mean()
+    if not np.any(x) or not np.any(y):
+        return float("nan"), float("nan")
+    scale = math.sqrt(float(x @ x) * float(y @ y))
+    observed = float(x @ y) / scale
+    drawn = (x[order] @ y) / scale
+    return observed, float((1 + np.count_nonzero(np.abs(drawn) >= abs(observed) - 1e-12)) / (len(order) + 1))
+
+
+def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray) -> float:
+    """Permutation p-value of the runs differing by a text parameter's value (``codes``):
+    Kruskal-Wallis' statistic on the runs' ``ranks`` (ranked within their blocks), the
+    values rearranged within blocks over ``order``; NaN with one value or no spread."""
+    y = _centred(ranks, blocks)
+    groups = int(codes.max()) + 1 if len(codes) else 0
+    if groups < 2 or not np.any(y):
         return float("nan")
-    return float(stats.kruskal(*groups).pvalue)
+    counts = np.bincount(codes, minlength=groups).astype(float)
 
+    def between(arranged: np.ndarray) -> np.ndarray:  # Σ_g (Σ_{i in g} y_i)² / n_g, each row a rearrangement
+        return sum(((arranged == g) @ y) ** 2 / counts[g] for g in range(groups))
 
-def _spearman(x: np.ndarray, y: np.ndarray, resamples: int = 9999) -> tuple[float, float]:
-    """Spearman's rank correlation and its two-sided permutation p-value (exact up to 7
-    points, else ``resamples`` random pairings from a fixed seed): the t approximation
-    scipy's spearmanr uses says p = 0 for three points in order, which chance gives one
-    time in three."""
-    from scipy import stats
-
-    rx, ry = stats.rankdata(x), stats.rankdata(y)
-
-    a = rx - rx.mean()
-
-    def rho(b, axis=-1):  # y's ranks reordered against x's: one sample, so n! orderings
-        b = b - b.mean(axis=axis, keepdims=True)
-        return (a * b).sum(axis=axis) / np.sqrt((a * a).sum() * (b * b).sum(axis=axis))
-
-    test = stats.permutation_test((ry,), rho, permutation_type="pairings", vectorized=True,
-                                  n_resamples=resamples, random_state=np.random.default_rng(0))
-    return float(test.statistic), float(test.pvalue)
+    observed = float(between(codes[np.newaxis, :])[0])
+    drawn = between(codes[order])
+    return float((1 + np.count_nonzero(drawn >= observed - 1e-9 * max(1.0, observed))) / (len(order) + 1))
 
 
 def _horizon(sweep: Sweep, summary: pd.DataFrame, table: pd.DataFrame) -> float:

@@ -1544,9 +1544,12 @@ def test_assumptions_that_cannot_be_used_are_one_line_errors(tmp_path, fields, w
 def test_a_sweep_over_assumptions_alone_ranks_no_point(tmp_path):
     """Every parameter an assumption: no "best" initial-customer count. The report says
     how the metric moves instead: customers_final rises with the initial customers (2
-    to 100 of 300 people, 30 days: they are customers from day 0), so its rank
-    correlation with them is +1, with the exact permutation p-value of six points in
-    order, 2/720; its lowest point is the one with 2; the name is text and has none."""
+    to 100 of 300 people, 30 days: they are customers from day 0). Its rank correlation
+    is Spearman's over the 12 runs, as scipy computes it from sweep.csv, with a p-value
+    below 0.001 (12!/2!⁶ arrangements, and only those near order give ρ that high); its
+    lowest point is the one with 2; the name is text and has none."""
+    from scipy import stats
+
     path = write_sweep(tmp_path, metrics=["customers_final"], replicates=2,
                        assumptions=["population.initial_customers", "name"],
                        parameters={"population.initial_customers": {"values": [2, 10, 25, 45, 70, 100]},
@@ -1554,42 +1557,135 @@ def test_a_sweep_over_assumptions_alone_ranks_no_point(tmp_path):
     out = tmp_path / "out"
     assert runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"]).exit_code == 0
     assert "indistinguishable_from_best" not in pd.read_csv(out / "points.csv").columns
+    runs = pd.read_csv(out / "sweep.csv")
+    rho = stats.spearmanr(runs["population.initial_customers"], runs["customers_final"]).statistic
     report = (out / "report.md").read_text()
     first = report.split("\n\n")[1]
     assert first.startswith("**Every parameter is an assumption, so no point is ranked.** customers_final ranges from ")
     assert "(point 0) to " in first and "(point 5) over the 6 points" in first
-    assert "`population.initial_customers` (Spearman ρ = +1.00, p = 0.0028)" in first and "`name`" not in first
-    assert "## Best points" not in report and "| customers_final |" in report and "| +1.00 (p = 0.0028) | – |" in report
+    assert f"`population.initial_customers` (Spearman ρ = {rho:+.2f}, p < 0.001)" in first and "`name`" not in first
+    assert "## Best points" not in report and "| customers_final |" in report
+    assert f"| {rho:+.2f} (p < 0.001) | – |" in report
 
 
-def test_the_rank_correlations_p_value_is_the_exact_permutation_one_for_few_points():
-    """Three points in order: 2 of the 3! pairings give |ρ| = 1, so p = 1/3 (scipy's t
-    approximation says 0); six in order: 2/720. Reversed order: ρ = −1, same p."""
-    from simulator.sweep import _spearman
+def _runs_frame(x: dict, y: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A sweep's point table and runs (``y``: points x replicates) for assumption_effects."""
+    points, replicates = y.shape
+    summary = pd.DataFrame({"point_id": range(points), **x, "m_mean": y.mean(axis=1)})
+    runs = pd.DataFrame({"point_id": np.repeat(np.arange(points), replicates),
+                         "replicate": np.tile(np.arange(replicates), points), "status": "ok", "m": y.ravel()})
+    return summary, runs
 
-    assert _spearman(np.array([1.0, 2, 3]), np.array([5.0, 6, 9])) == (pytest.approx(1.0), pytest.approx(1 / 3))
-    assert _spearman(np.arange(6.0), -np.arange(6.0)) == (pytest.approx(-1.0), pytest.approx(2 / 720))
 
-
-def test_assumption_effects_against_their_definition():
-    """Spearman's ρ is Pearson's correlation of the ranks (no ties here); the lowest and
-    highest point means and their points are read off the table."""
+def _effects(summary, runs, keys, paired=False):
     from types import SimpleNamespace
 
     from simulator.sweep import assumption_effects
 
+    sweep = SimpleNamespace(metrics=("m",), parameters=keys, spec=SimpleNamespace(common_random_numbers=paired))
+    return assumption_effects(summary, sweep, runs).iloc[0]
+
+
+def test_assumption_effects_against_their_definition():
+    """On independent seeds: Spearman's ρ is scipy's over the runs (not the point means),
+    its permutation p-value within 0.02 of scipy's t approximation (36 runs; 9,999
+    rearrangements, standard error below 0.005), and a text value's p within 0.02 of
+    scipy's Kruskal–Wallis over the runs grouped by value (its χ² approximation); the
+    lowest and highest point means and their points are read off the table."""
+    from scipy import stats
+
     rng = np.random.default_rng(11)
-    x, y = rng.uniform(0, 1, 12), rng.uniform(0, 1, 12)
-    means = 3 * x - y + rng.normal(0, 0.3, 12)
-    summary = pd.DataFrame({"point_id": np.arange(12), "x": x, "y": y, "kind": ["a", "b"] * 6, "m_mean": means})
-    sweep = SimpleNamespace(metrics=("m",), parameters=["x", "y", "kind"])
-    row = assumption_effects(summary, sweep).iloc[0]
-    ranks = lambda v: np.argsort(np.argsort(v))  # noqa: E731
-    for key in ("x", "y"):
-        assert row[key] == pytest.approx(np.corrcoef(ranks(summary[key]), ranks(means))[0, 1], abs=1e-12)
-    assert math.isnan(row["kind"])
+    x, z = rng.uniform(0, 1, 12), rng.uniform(0, 1, 12)
+    kind = np.array(["a", "b", "c"] * 4)
+    y = (0.4 * x - 0.1 * z + 0.15 * (kind == "c"))[:, None] + rng.normal(0, 0.3, (12, 3))
+    summary, runs = _runs_frame({"x": x, "z": z, "kind": kind}, y)
+    row = _effects(summary, runs, ["x", "z", "kind"])
+    for key in ("x", "z"):
+        reference = stats.spearmanr(np.repeat(summary[key], 3), y.ravel())
+        assert row[key] == pytest.approx(reference.statistic, abs=1e-12)
+        assert abs(row[f"{key} p"] - reference.pvalue) < 0.02, (key, row[f"{key} p"], reference.pvalue)
+    reference = stats.kruskal(*[y[kind == value].ravel() for value in "abc"]).pvalue
+    assert math.isnan(row["kind"]) and abs(row["kind p"] - reference) < 0.02, (row["kind p"], reference)
+    assert 0.001 < reference < 0.5, reference   # a case where the p-value is read, not a floor
+    means = y.mean(axis=1)
     assert (row["low"], row["low_point"]) == (means.min(), int(np.argmin(means)))
     assert (row["high"], row["high_point"]) == (means.max(), int(np.argmax(means)))
+    assert row["runs"] == 36 and row["kind arrangements"] == pytest.approx(
+        math.factorial(36) / math.factorial(12) ** 3, rel=1e-9)   # 36 runs, 12 of each value
+
+
+def test_an_assumption_with_few_values_is_tested_over_its_runs():
+    """Tested over the point means, a text assumption with one point per value had
+    Kruskal–Wallis' H = k − 1 whatever the data (3 values: p = 0.37, with the runs'
+    intervals far apart), and four numeric levels in order gave p = 2/4! = 0.083 at
+    best. Over their 6 runs each the difference is plain: p below 0.001 (the least a
+    9,999-rearrangement test gives is 1/10,000)."""
+    rng = np.random.default_rng(3)
+    y = np.array([[44.0], [210.0], [375.0]]) + rng.normal(0, 4, (3, 6))
+    summary, runs = _runs_frame({"network": ["erdos_renyi", "watts_strogatz", "complete"]}, y)
+    assert _effects(summary, runs, ["network"])["network p"] < 0.001
+    y = np.array([[1.0], [2.0], [3.0], [4.0]]) + rng.normal(0, 0.2, (4, 6))
+    summary, runs = _runs_frame({"mean_degree": [2, 6, 12, 20]}, y)
+    row = _effects(summary, runs, ["mean_degree"])
+    assert row["mean_degree"] > 0.8 and row["mean_degree p"] < 0.001
+
+
+def test_common_random_numbers_take_the_seeds_luck_out_of_an_assumptions_test():
+    """Four levels whose runs rise by 1 a level, under each replicate seed's luck of sd
+    50 shared by the points (common random numbers). Ranked within each replicate and
+    rearranged within it, the rise shows in every replicate: p below 0.001. The same
+    runs read as independent seeds are lost in the luck: p above 0.05."""
+    rng = np.random.default_rng(5)
+    y = np.arange(4.0)[:, None] + rng.normal(0, 50, 8)[None, :] + rng.normal(0, 0.3, (4, 8))
+    summary, runs = _runs_frame({"level": [0, 1, 2, 3]}, y)
+    assert _effects(summary, runs, ["level"], paired=True)["level p"] < 0.001
+    assert _effects(summary, runs, ["level"], paired=False)["level p"] > 0.05
+
+
+def test_an_assumption_without_effect_is_found_one_time_in_twenty():
+    """No effect at all: 1,000 synthetic sweeps of 4 points x 5 replicates (a seed's luck
+    of sd 10 shared by the points, or on independent seeds each run's own, and each
+    run's own noise of sd 1), fixed seed, each tested over the first 999 of the
+    rearrangements assumption_effects draws. At 0.05 a numeric level and a text value
+    are each found to move the runs about 5% of the time, on shared seeds and on
+    independent ones; tolerance 5% plus or minus 3 binomial standard errors (0.69%):
+    2.9% to 7.1%."""
+    from simulator.sweep import _by_value, _rank_trend, _rearrangements
+
+    rng = np.random.default_rng(8)
+    codes = np.repeat(np.arange(4), 5)
+    for paired in (True, False):
+        blocks = np.tile(np.arange(5), 4) if paired else np.zeros(20, dtype=int)
+        order = np.argsort(blocks, kind="stable")
+        b, c = blocks[order], codes[order]
+        arranged = _rearrangements(b, 20)[:999]
+        found = np.zeros(2)
+        for _ in range(1000):
+            luck = rng.normal(0, 10, 5)[None, :] if paired else rng.normal(0, 10, (4, 5))   # a seed's, or a run's own
+            v = (luck + rng.normal(0, 1, (4, 5))).ravel()[order]
+            ranks = pd.Series(v).groupby(b).rank().to_numpy()
+            found += [_rank_trend(c.astype(float), ranks, b, arranged)[1] < 0.05, _by_value(c, ranks, b, arranged) < 0.05]
+        assert np.all((found / 1000 >= 0.029) & (found / 1000 <= 0.071)), (paired, found)
+
+
+def test_a_sweep_of_network_kinds_as_assumptions_says_they_move_the_customers(tmp_path):
+    """The report's opening over three network kinds (5 replicates each, independent
+    seeds, 90 days: 8 to 12 customers on the sparse networks, 84 to 142 on the complete
+    one): customers_final moves with `network` (its runs differ by value), where over
+    the point means it said "no parameter moves it beyond what chance gives" at p =
+    0.37 whatever the runs. With one replicate, three runs: no test can tell, and the
+    report says more replicates do."""
+    kinds = [{"kind": "erdos_renyi", "mean_degree": 2}, {"kind": "watts_strogatz", "mean_degree": 8, "rewire": 0.1},
+             {"kind": "complete"}]
+    for replicates, words in ((5, "it moves most with `network` (differs by value, Kruskal–Wallis p "),
+                              (1, "its 3 runs are too few for a test to tell a parameter's effect from chance")):
+        path = write_sweep(tmp_path, name=f"kinds{replicates}.yaml", metrics=["customers_final"], replicates=replicates,
+                           assumptions=["network"], parameters={"network": {"values": kinds}}, base={**BASE, "days": 90})
+        out = tmp_path / f"out{replicates}"
+        result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--executor", "serial"])
+        assert result.exit_code == 0, result.output
+        first = (out / "report.md").read_text().split("\n\n")[1]
+        assert words in first and "beyond what chance gives" not in first, first
 
 
 def holm_kept(pvalues: dict[int, float], level: float = 0.95) -> list[int]:
@@ -2315,8 +2411,8 @@ def test_paired_plots_rank_no_assumption_and_say_panels_pool_the_other_parameter
 
 
 def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of_the_line():
-    """A text-valued assumption (paid_on) was shown as "–" and never tested: its point
-    means are now compared by value (Kruskal–Wallis, scipy's). A p-value of 0.0495 read
+    """A text-valued assumption (paid_on) was shown as "–" and never tested: its runs are
+    now compared by value (Kruskal–Wallis' statistic, its p-value by permutation). A p-value of 0.0495 read
     "0.05" while counted below 0.05; a permutation test's floor reads "< 0.001"."""
     from types import SimpleNamespace
 
@@ -2325,11 +2421,14 @@ def test_a_text_assumption_is_tested_by_value_and_p_values_read_on_their_side_of
     from simulator.report.sweep import _p_text
     from simulator.sweep import assumption_effects
 
-    summary = pd.DataFrame({"point_id": range(6), "paid_on": ["signup", "qualification"] * 3,
-                            "m_mean": [1.0, 5.0, 2.0, 6.0, 1.5, 7.0]})
-    row = assumption_effects(summary, SimpleNamespace(metrics=("m",), parameters=["paid_on"])).iloc[0]
+    y = np.array([[1.0, 1.2], [5.0, 5.3], [2.0, 2.1], [6.0, 6.4], [1.5, 1.1], [7.0, 7.2]])
+    summary, runs = _runs_frame({"paid_on": ["signup", "qualification"] * 3}, y)
+    row = assumption_effects(summary, SimpleNamespace(metrics=("m",), parameters=["paid_on"],
+                                                      spec=SimpleNamespace(common_random_numbers=False)), runs).iloc[0]
     assert math.isnan(row["paid_on"])
-    assert row["paid_on p"] == pytest.approx(stats.kruskal([1.0, 2.0, 1.5], [5.0, 6.0, 7.0]).pvalue)
+    # the runs split by value without overlap: 2 of the 12!/(6! 6!) = 924 arrangements do so (either way round)
+    assert stats.kruskal(y[::2].ravel(), y[1::2].ravel()).pvalue < 0.01
+    assert row["paid_on p"] == pytest.approx(2 / 924, abs=0.001)
     assert _p_text(0.0495) == "= 0.0495" and _p_text(0.0505) == "= 0.051" and _p_text(0.0002) == "< 0.001"
 
 

@@ -36,7 +36,7 @@ def write_sweep(outcome: SweepOutcome, *, command: list[str] | None = None) -> P
                                       state=outcome.state, executor=outcome.executor, workers=outcome.workers,
                                       command=command, budget_days=outcome.budget_days)
     # report.md's opening verdict, for the console: the tables it rests on are made once, here
-    outcome.verdict = plain_lines(_verdict(outcome.sweep, summary, best))
+    outcome.verdict = plain_lines(_verdict(outcome.sweep, summary, best, outcome.frame))
     return outcome.folder
 
 
@@ -345,7 +345,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
     lines = [
         f"# Sweep: {sweep.name}",
         "",
-        *_verdict(sweep, summary, best),
+        *_verdict(sweep, summary, best, frame),
         *(["", note] if (note := _payment_timing_note(sweep)) else []),
         *(["", note] if (note := _reward_size_note(sweep)) else []),
         *(["", note] if (note := budget_ending_note(sweep, with_days, best)) else []),
@@ -421,7 +421,7 @@ def sweep_markdown(sweep: Sweep, frame: pd.DataFrame, summary: pd.DataFrame, fig
                       f"new replicates ran. A replicate's seed does not depend on the count, so {fresh}."]
     assumptions = list(spec.assumptions)
     if _nothing_to_choose(sweep):
-        lines += _effects_section(sweep, summary)
+        lines += _effects_section(sweep, summary, frame)
     else:
         lines += ["", "## Best points", "",
                   "The point with the best mean of each metric (95% t-interval of the mean over its replicates), and the",
@@ -725,12 +725,12 @@ def plain_lines(lines: list[str]) -> list[str]:
                                                             "report.md") for line in lines if line]
 
 
-def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame) -> list[str]:
+def _verdict(sweep: Sweep, summary: pd.DataFrame, best: pd.DataFrame, frame: pd.DataFrame | None = None) -> list[str]:
     """The report's first paragraph: the best point by the sweep's objective, its
     interval, and how many points cannot be told apart from it; with assumptions, the
     best choice at each of their values, led by whether it is the same at all."""
     if _nothing_to_choose(sweep):
-        return _effects_verdict(sweep, summary)
+        return _effects_verdict(sweep, summary, frame)
     rows = best[best["metric"] == sweep.objective].to_dict("records")
     if not rows and sweep.objective in UNRANKED:   # every metric recorded is one nobody wins (a spend, a dashboard's ROI)
         return [f"No point is ranked: {', '.join(sweep.metrics)} {'is a measure' if len(sweep.metrics) == 1 else 'are measures'} "
@@ -919,10 +919,10 @@ def _points_with_it(row: dict, summary: pd.DataFrame) -> str:
     return f"{points} of {len(summary)} points that have it ({', '.join(why)})"
 
 
-def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
+def _effects_verdict(sweep: Sweep, summary: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
     """The first paragraph of a sweep over assumptions alone: the objective's range over
     the points and the parameters it moves with most."""
-    effects = assumption_effects(summary, sweep)
+    effects = assumption_effects(summary, sweep, frame)
     row = effects[effects["metric"] == sweep.objective].to_dict("records")
     text = "**Every parameter is an assumption, so no point is ranked.**"
     if not row:
@@ -932,26 +932,35 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     text += (f" {label} ranges from {fmt(row['low'])} (point {row['low_point']}) to {fmt(row['high'])} (point "
              f"{row['high_point']}) over the {_points_with_it(row, summary)}")
     ranked = _ranked_effects(row, sweep.parameters)
+    few = [k for k in sweep.parameters if row[f"{k} arrangements"] * EFFECT_P <= 1]
     if ranked:
         text += "; it moves most with " + ", then ".join(_effect_text(row, k) for k, _ in ranked[:3])
+    elif len(few) == len(sweep.parameters):
+        # a p-value is at least one over the arrangements its test draws from: 3 values over 3 runs give 6
+        text += (f"; its {row['runs']} runs are too few for a test to tell a parameter's effect from chance (no "
+                 f"p-value below {EFFECT_P} is possible over them): more replicates (`--replicates`) tell")
     else:
-        text += (f"; no parameter moves it beyond what chance gives (Spearman's p ≥ {EFFECT_P} for each)"
-                 + ("" if sweep.spec.common_random_numbers else
-                    ": the points ran on their own seeds, and `common_random_numbers: true` takes that luck out"))
+        text += (f"; no parameter moves it beyond what chance gives (p ≥ {EFFECT_P} for each, over its {row['runs']} "
+                 f"runs)" + ("" if sweep.spec.common_random_numbers else
+                             ": the points ran on their own seeds, and `common_random_numbers: true` takes that luck out"))
     return [text + ". A sweep ranks choices; `refsim sensitivity` apportions a decision's variance among assumptions."]
 
 
-def _effects_section(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
+def _effects_section(sweep: Sweep, summary: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
     """The report's table for a sweep over assumptions alone: per metric its range over
     the points and its rank correlation with each parameter."""
-    effects = assumption_effects(summary, sweep)
+    effects = assumption_effects(summary, sweep, frame)
     lines = ["", "## How the metrics move with the assumptions", "",
              "Every parameter is listed under `assumptions`, so no point is a choice to rank. Per metric: the lowest and "
-             "highest point mean, and Spearman's rank correlation between each parameter's value and the point means "
-             "with its p-value (+1: the metric rises with the parameter at every step; a p-value of 0.05 or more is "
-             "what chance alone often gives, the luck of each point's seeds included); for a parameter with text "
-             "values, whether the means differ by value (Kruskal–Wallis p-value). Each pools the other parameters' "
-             "values: a parameter that is really a choice is better left out of `assumptions`.", "",
+             "highest point mean, and Spearman's rank correlation between each parameter's value and the runs' values "
+             "with its permutation p-value (+1: the metric rises with the parameter in every run; a p-value of 0.05 or "
+             "more is what chance alone often gives, the luck of each point's seeds included); for a parameter with "
+             "text values, whether the runs differ by value (Kruskal–Wallis, its p-value by permutation). "
+             + ("The points share each replicate's seed (`common_random_numbers`), so each replicate's runs are ranked "
+                "among themselves and the values rearranged within it: the seeds' luck is left out. "
+                if sweep.spec.common_random_numbers else "")
+             + "Each pools the other parameters' values: a parameter that is really a choice is better left out of "
+             "`assumptions`.", "",
              "| metric | lowest (point) | highest (point) | " + " | ".join(sweep.parameters) + " |",
              "|" + "---|" * (3 + len(sweep.parameters))]
     for row in effects.to_dict("records"):
