@@ -240,7 +240,9 @@ def test_hazardous_sweep_files_get_one_line(tmp_path_factory, case):
 # ----------------------------------------------------------------------------- edge lists
 
 
-BAD_IDS = ["1e2", "1E3", "1.0", "2.5", "0x10", "1_0", "+-1", "--1", "one", "1e400", "nan", "inf", "١", "²", "-"]
+#: '"7"': pandas read a quoted id as the number (the line parser refuses it), so a quoted file ran and, with one
+#: bad line elsewhere, was refused at its first line
+BAD_IDS = ["1e2", "1E3", "1.0", "2.5", "0x10", "1_0", "+-1", "--1", "one", "1e400", "nan", "inf", "١", "²", "-", '"7"']
 
 
 @settings(CORPUS, max_examples=300)

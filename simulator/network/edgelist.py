@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import pathlib
@@ -209,6 +210,10 @@ def _parse_fast(text: str):
                                 # is missing: with no word missing, every unweighted line failed the float column, and
                                 # tabs, comments or padding went to the line parser, about 100x slower
                                 keep_default_na=False, na_values=[""],
+                                # a quote is text to read, as the line parser reads it: pandas took '"0" "1"' as the
+                                # tie 0-1, so a quoted file ran, and the same file with one bad line was refused at
+                                # line 1, its quotes, instead of the line at fault
+                                quoting=csv.QUOTE_NONE,
                                 dtype={"u": "int64", "v": "int64", "w": "float64", "extra": "object"})
     except Exception:  # unreadable somewhere: the line-by-line parser says where
         return None
