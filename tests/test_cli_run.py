@@ -1603,6 +1603,43 @@ def test_a_key_the_scenarios_other_choices_never_read_is_noted():
         unread_keys_note(influencers)
 
 
+def test_a_programs_key_its_other_choices_never_read_is_noted_and_a_study_choosing_it_is_not_told(tmp_path):
+    """A qualification wait on a reward paid on signup, a launch spread with no launch ask
+    and a reminder's interval with no reminder: each ran byte-identical to the file
+    without it (runs.csv compared here for the wait), and only `on_budget_exhausted`
+    with no budget was said. Each is now said; a study that varies the choice reading
+    the key (paid_on, ask_existing, reminders.count) is not told it is never read."""
+    from simulator.report.text import study_default_notes, unread_keys_note
+    from simulator.scenario_io import load_scenario
+
+    sets = ["program.incentive.paid_on=signup", "program.incentive.qualification_days=90",
+            "program.launch.ask_existing=never", "program.launch.spread_days=5",
+            "program.timing.reminders.count=0", "program.timing.reminders.interval_days=30"]
+    scenario = load_scenario(SCENARIOS / "default.yaml", sets)
+    note = unread_keys_note(scenario)
+    for said in ("`program.incentive.qualification_days` (90) is read only by `paid_on: qualification` (here signup)",
+                 "`program.launch.spread_days` (5) is read only by `ask_existing: once` (here never)",
+                 "`program.timing.reminders.interval_days` is read only where `reminders.count` is above 0 (here 0)"):
+        assert said in note, note
+    assert unread_keys_note(load_scenario(SCENARIOS / "default.yaml", ["program.incentive.qualification_days=90"])) == ""
+    small = ["population.size=400", "population.initial_customers=8", "days=60", "--replicates", "1"]
+    outputs = []
+    for extra in ([], ["--set", "program.incentive.qualification_days=90"]):
+        out = tmp_path / f"q{len(extra)}"
+        args = [x for s in small[:3] for x in ("--set", s)] + small[3:]
+        done = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--set", "program.incentive.paid_on=signup",
+                                   *args, *extra, "--out", str(out)])
+        assert done.exit_code == 0, done.output
+        outputs.append((out / "runs.csv").read_text())
+    assert outputs[0] == outputs[1]   # why it is said: the wait changes no run
+    assert "program.incentive.qualification_days (90) is read only by paid_on: qualification (here signup)" in \
+        " ".join(done.output.split()), done.output   # on the console, the run's own notes
+    studied = " ".join(study_default_notes(scenario, ["program.incentive.paid_on", "program.launch.ask_existing",
+                                                      "program.timing.reminders.count"]))
+    assert "Given but never read" not in studied, studied
+    assert "spread_days" in " ".join(study_default_notes(scenario, ["program.incentive.paid_on"]))
+
+
 def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):
     """A newcomer with only the CLI could not find the bundled scenarios: no command listed
     them. `refsim scenarios` lists every YAML file of scenarios/ and its sweeps/ (globbed

@@ -896,12 +896,13 @@ def percent_written_note(scenario) -> str:
             f"fraction, so {premium:g}% is {premium / 100:g}.")
 
 
-def unread_keys_note(scenario) -> str:
+def unread_keys_note(scenario, varied=()) -> str:
     """Keys a file gives that its other choices never read, as a sentence: `exponent` on a
     Poisson or geometric configuration network, a `cascade` block beside a seeding strategy
     other than influence. Each was "valid", unsaid, and a user tuning it believed they had
     changed the model (a key of another network kind is refused; these are of the right
-    block, so a sweep over the choice that reads them still runs)."""
+    block, so a sweep over the choice that reads them still runs). ``varied``: keys a
+    study varies, whose choice then decides, point by point, whether a key is read."""
     from ..config_levers import Seeding
 
     unread = []
@@ -925,10 +926,43 @@ def unread_keys_note(scenario) -> str:
                 and block.strategy != "influence" and "cascade" in block.model_fields_set \
                 and block.cascade != type(block.cascade)():
             unread.append(f"`{where}.cascade` is read only by `strategy: influence` (here {block.strategy})")
+    unread += _unread_program_keys(scenario.program, list(varied))
     if not unread:
         return ""
     return ("Given but never read: " + "; ".join(unread)
             + (", so it changes nothing here." if len(unread) == 1 else ", so they change nothing here."))
+
+
+def _unread_program_keys(program, varied: list[str]) -> list[str]:
+    """unread_keys_note's program keys: a qualification wait on a reward paid on signup,
+    a launch spread with no launch ask, a reminder's settings with no reminder. Each ran
+    byte-identical to the file without it, unsaid, where `on_budget_exhausted` with no
+    budget was said."""
+    def given(block, key: str) -> bool:   # written, and not at its default (validate --show writes every key)
+        return key in block.model_fields_set and getattr(block, key) != type(block).model_fields[key].default
+
+    def chosen(*keys: str) -> bool:   # what decides it is varied (the key, or a block above it)
+        return any(v == k or k.startswith(v + ".") for v in varied for k in keys)
+
+    unread = []
+    incentive = program.incentive
+    if getattr(incentive, "paid_on", None) == "signup" and given(incentive, "qualification_days") \
+            and not chosen("program.incentive.paid_on", "program.incentive.kind"):
+        unread.append(f"`program.incentive.qualification_days` ({incentive.qualification_days}) is read only by "
+                      f"`paid_on: qualification` (here signup)")
+    launch = program.launch
+    if launch.ask_existing != "once" and given(launch, "spread_days") and not chosen("program.launch.ask_existing"):
+        unread.append(f"`program.launch.spread_days` ({launch.spread_days}) is read only by `ask_existing: once` "
+                      f"(here {launch.ask_existing})")
+    reminders = getattr(program.timing, "reminders", None)
+    if reminders is not None and reminders.count == 0 and not chosen("program.timing.reminders.count",
+                                                                     "program.timing.kind"):
+        keys = [key for key in ("interval_days", "fatigue", "annoyance", "annoyance_points") if given(reminders, key)]
+        if keys:
+            unread.append(", ".join(f"`program.timing.reminders.{key}`" for key in keys)
+                          + (" is" if len(keys) == 1 else " are") + " read only where `reminders.count` is above 0 "
+                          "(here 0)")
+    return unread
 
 
 def configuration_note(scenario) -> str:
@@ -1126,6 +1160,10 @@ def study_default_notes(base, keys) -> list[str]:
 
     notes = []
     for note in default_notes(base):
+        if note.startswith("Given but never read"):   # its keys less those the study's choices may read
+            if note := unread_keys_note(base, keys):
+                notes.append(note)
+            continue
         if "`program.incentive.audience`" in note:
             if not decided("program.incentive.audience", "program.incentive.type_weight", "program.reward_type_weights"):
                 notes.append(note)
