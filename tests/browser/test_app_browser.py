@@ -70,11 +70,14 @@ class Classroom:
 
     def open_menu(self, select_css: str):
         """Click the select open; again if its menu has not come (a click that lands while
-        the select redraws, on a loaded machine, opens nothing)."""
-        for _ in range(5):
+        the select redraws opens nothing: in the error test, timed step by step, the preset
+        menu's first click after a preset loaded opened nothing and waited out a 10 s wait).
+        The waits grow, so a click lost that way costs 2 s, and a loaded machine still gets
+        a minute in all."""
+        for wait_ms in (2_000, 4_000, 8_000, 15_000, 30_000):
             self.page.click(f"{select_css} .v-field")
             try:
-                self.page.wait_for_selector(".v-overlay--active .v-list", timeout=10_000)
+                self.page.wait_for_selector(".v-overlay--active .v-list", timeout=wait_ms)
                 return self.page.locator(".v-overlay--active .v-list")
             except Exception:  # noqa: BLE001 - playwright's timeout: press Escape and click again
                 self.page.keyboard.press("Escape")
