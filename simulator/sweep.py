@@ -850,9 +850,9 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep, runs: pd.DataFrame) 
     each with its permutation p-value in column ``<parameter> p`` (two-sided for ρ).
     With ``common_random_numbers`` the points of a replicate share its seed: the runs
     are then ranked within their replicate and the values rearranged within it, so the
-    seeds' luck, common to the points, is taken out. ``<parameter> arrangements``: how
-    many distinct rearrangements of its values the test draws from (a p-value cannot
-    fall below one over it); ``points``: how many points have a finite mean, the ones
+    seeds' luck, common to the points, is taken out. ``<parameter> least p``: the
+    smallest p-value the test could give over these runs, whatever their values (4 runs
+    of 4 values: 2/24, so no effect can show at 0.05); ``points``: how many points have a finite mean, the ones
     the range is over; ``runs``: the runs the tests are over."""
     ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
     values_at = summary.set_index("point_id")
@@ -877,16 +877,18 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep, runs: pd.DataFrame) 
             at = values_at.loc[used["point_id"], key]
             numbers = pd.to_numeric(at, errors="coerce").to_numpy(dtype=float)
             text = not np.isfinite(numbers).all()
-            codes = pd.factorize(at.astype(str).to_numpy())[0] if text else pd.factorize(numbers)[0]
-            row[f"{key} arrangements"] = _arrangements(blocks, codes)
             if text:
-                row[key], row[f"{key} p"] = float("nan"), _by_value(codes, ranks, blocks, order)
+                codes = pd.factorize(at.astype(str).to_numpy())[0]
+                row[key] = float("nan")
+                row[f"{key} p"] = _by_value(codes, ranks, blocks, order)
+                row[f"{key} least p"] = _by_value(codes, ranks, blocks, order, least=True)
             else:
                 row[key], row[f"{key} p"] = _rank_trend(numbers, ranks, blocks, order)
+                row[f"{key} least p"] = _rank_trend(numbers, ranks, blocks, order, least=True)[1]
         rows.append(row)
     return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", "points", "runs",
                                        *[c for key in sweep.parameters
-                                         for c in (key, f"{key} p", f"{key} arrangements")]])
+                                         for c in (key, f"{key} p", f"{key} least p")]])
 
 
 def _rearrangements(blocks: np.ndarray, n: int) -> np.ndarray:
@@ -898,27 +900,20 @@ def _rearrangements(blocks: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(keys + block, axis=1, kind="stable")
 
 
-def _arrangements(blocks: np.ndarray, codes: np.ndarray) -> float:
-    """Distinct arrangements of ``codes`` within ``blocks``: per block n!/∏ m!, over the
-    multiplicities m of its values, multiplied over the blocks."""
-    total = 0.0
-    for block in np.unique(blocks):
-        within = codes[blocks == block]
-        total += math.lgamma(len(within) + 1) - sum(math.lgamma(m + 1) for m in np.unique(within, return_counts=True)[1])
-    return math.exp(min(total, 700.0))
-
-
 def _centred(ranks: np.ndarray, blocks: np.ndarray) -> np.ndarray:
     """Ranks less their block's mean rank: a block with no spread (every point the same
     run) then weighs nothing."""
     return ranks - pd.Series(ranks).groupby(blocks).transform("mean").to_numpy()
 
 
-def _rank_trend(values: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray) -> tuple[float, float]:
+def _rank_trend(values: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray,
+                least: bool = False) -> tuple[float, float]:
     """Spearman's ρ between ``values`` and the runs' ``ranks`` (ranked within their
-    blocks), and its two-sided permutation p-value over ``order`` (values rearranged
+    blocks) and its two-sided permutation p-value over ``order`` (values rearranged
     within blocks); NaN for no spread in either. With one block this is Spearman's ρ
-    over the runs."""
+    over the runs. ``least``: the p-value in its place is the least any data could give
+    over these runs, that of the runs in the values' own order in every block, or in
+    reverse (4 runs of 4 values: 2 of the 24 orders, so 0.083)."""
     from scipy import stats
 
     x = stats.rankdata(values)
@@ -928,14 +923,25 @@ def _rank_trend(values: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order
         return float("nan"), float("nan")
     scale = math.sqrt(float(x @ x) * float(y @ y))
     observed = float(x @ y) / scale
-    drawn = (x[order] @ y) / scale
-    return observed, float((1 + np.count_nonzero(np.abs(drawn) >= abs(observed) - 1e-12)) / (len(order) + 1))
+    drawn = np.abs(x[order] @ y) / scale
+    if least:   # the most extreme ρ these runs allow: each block's values matched to its runs in order, or reversed
+        groups = [np.flatnonzero(blocks == block) for block in np.unique(blocks)]
+        along = sum(float(np.sort(x[g]) @ np.sort(y[g])) for g in groups) / scale
+        against = sum(float(np.sort(x[g]) @ np.sort(y[g])[::-1]) for g in groups) / scale
+        return observed, _share_at_least(drawn, max(along, -against))
+    return observed, _share_at_least(drawn, abs(observed))
 
 
-def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray) -> float:
+def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray,
+              least: bool = False) -> float:
     """Permutation p-value of the runs differing by a text parameter's value (``codes``):
     Kruskal-Wallis' statistic on the runs' ``ranks`` (ranked within their blocks), the
-    values rearranged within blocks over ``order``; NaN with one value or no spread."""
+    values rearranged within blocks over ``order``; NaN with one value or no spread.
+    ``least``: the least p-value any data could give over these runs instead, that of
+    the values wholly apart, each block's runs sorted into them in the same order of
+    values (the most apart of every order, up to 6 values)."""
+    import itertools
+
     y = _centred(ranks, blocks)
     groups = int(codes.max()) + 1 if len(codes) else 0
     if groups < 2 or not np.any(y):
@@ -945,9 +951,24 @@ def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: n
     def between(arranged: np.ndarray) -> np.ndarray:  # Σ_g (Σ_{i in g} y_i)² / n_g, each row a rearrangement
         return sum(((arranged == g) @ y) ** 2 / counts[g] for g in range(groups))
 
-    observed = float(between(codes[np.newaxis, :])[0])
     drawn = between(codes[order])
-    return float((1 + np.count_nonzero(drawn >= observed - 1e-9 * max(1.0, observed))) / (len(order) + 1))
+    if not least:
+        return _share_at_least(drawn, float(between(codes[np.newaxis, :])[0]))
+    apart = []
+    for values_order in itertools.permutations(range(groups)) if groups <= 6 else ():
+        arranged = np.empty_like(codes)
+        for block in np.unique(blocks):
+            at = np.flatnonzero(blocks == block)
+            held = np.bincount(codes[at], minlength=groups)
+            arranged[at[np.argsort(y[at], kind="stable")]] = np.repeat(values_order, held[list(values_order)])
+        apart.append(float(between(arranged[np.newaxis, :])[0]))
+    return _share_at_least(drawn, max(apart, default=math.inf))
+
+
+def _share_at_least(drawn: np.ndarray, statistic: float) -> float:
+    """The permutation p-value of ``statistic``: (1 + rearrangements at least as large)
+    / (1 + rearrangements), equal values within rounding counted."""
+    return float((1 + np.count_nonzero(drawn >= statistic - 1e-9 * max(1.0, abs(statistic)))) / (len(drawn) + 1))
 
 
 def _horizon(sweep: Sweep, summary: pd.DataFrame, table: pd.DataFrame) -> float:

@@ -1610,8 +1610,7 @@ def test_assumption_effects_against_their_definition():
     means = y.mean(axis=1)
     assert (row["low"], row["low_point"]) == (means.min(), int(np.argmin(means)))
     assert (row["high"], row["high_point"]) == (means.max(), int(np.argmax(means)))
-    assert row["runs"] == 36 and row["kind arrangements"] == pytest.approx(
-        math.factorial(36) / math.factorial(12) ** 3, rel=1e-9)   # 36 runs, 12 of each value
+    assert row["runs"] == 36 and row["kind least p"] == row["x least p"] == 1 / 10_000   # the test's own floor
 
 
 def test_an_assumption_with_few_values_is_tested_over_its_runs():
@@ -1628,6 +1627,39 @@ def test_an_assumption_with_few_values_is_tested_over_its_runs():
     summary, runs = _runs_frame({"mean_degree": [2, 6, 12, 20]}, y)
     row = _effects(summary, runs, ["mean_degree"])
     assert row["mean_degree"] > 0.8 and row["mean_degree p"] < 0.001
+
+
+def test_the_least_p_value_the_runs_allow_is_known_and_a_test_that_cannot_pass_is_said_so():
+    """Four values over one replicate each, in perfect order: 2 of the 4! orders are that
+    extreme (in order, or reversed), so p is 2/24 = 0.083 at best, and the report said
+    "no parameter moves it beyond what chance gives" of a perfect trend. Two text values
+    over 3 and 4 runs, wholly apart: 2 of the 7!/(3! 4!) = 35 splits, 0.057. Each least
+    p-value is known (random rearrangements: within 0.01), the report says the runs are
+    too few; and where no run differs from another, that they do not differ."""
+    from types import SimpleNamespace
+
+    from simulator.report.sweep import _effects_verdict
+
+    summary, runs = _runs_frame({"churn": [0.01, 0.2, 0.35, 0.5]}, np.array([[262.0], [182.0], [89.0], [69.0]]))
+    row = _effects(summary, runs, ["churn"])
+    assert row["churn"] == -1.0 and row["churn p"] == pytest.approx(2 / 24, abs=0.01)
+    assert row["churn least p"] == pytest.approx(2 / 24, abs=0.01)
+    split = pd.DataFrame({"point_id": [0, 1], "paid_on": ["signup", "qualification"], "m_mean": [1.0, 5.0]})
+    apart = pd.DataFrame({"point_id": [0, 0, 0, 1, 1, 1, 1], "replicate": [0, 1, 2, 0, 1, 2, 3], "status": "ok",
+                          "m": [1.0, 1.2, 0.9, 5.0, 5.5, 4.8, 5.1]})
+    row = _effects(split, apart, ["paid_on"])
+    assert row["paid_on p"] == pytest.approx(2 / 35, abs=0.01) and row["paid_on least p"] == pytest.approx(2 / 35, abs=0.01)
+
+    def verdict(summary, runs, keys):
+        sweep = SimpleNamespace(objective="m", metrics=("m",), parameters=keys, base=SimpleNamespace(days=90),
+                                spec=SimpleNamespace(common_random_numbers=False, assumptions=keys))
+        return _effects_verdict(sweep, summary, runs)[0]
+
+    assert "its 4 runs are too few for a test to tell a parameter's effect from chance" in verdict(summary, runs, ["churn"])
+    assert "its 7 runs are too few" in verdict(split, apart, ["paid_on"])
+    same = apart.assign(m=3.0)
+    said = verdict(split.assign(m_mean=3.0), same, ["paid_on"])
+    assert "no parameter moves it: its runs do not differ from point to point" in said and "p ≥" not in said, said
 
 
 def test_common_random_numbers_take_the_seeds_luck_out_of_an_assumptions_test():

@@ -932,11 +932,15 @@ def _effects_verdict(sweep: Sweep, summary: pd.DataFrame, frame: pd.DataFrame) -
     text += (f" {label} ranges from {fmt(row['low'])} (point {row['low_point']}) to {fmt(row['high'])} (point "
              f"{row['high_point']}) over the {_points_with_it(row, summary)}")
     ranked = _ranked_effects(row, sweep.parameters)
-    few = [k for k in sweep.parameters if row[f"{k} arrangements"] * EFFECT_P <= 1]
+    tested = [k for k in sweep.parameters if math.isfinite(row[f"{k} p"])]
+    few = [k for k in tested if row[f"{k} least p"] >= EFFECT_P]
     if ranked:
         text += "; it moves most with " + ", then ".join(_effect_text(row, k) for k, _ in ranked[:3])
-    elif len(few) == len(sweep.parameters):
-        # a p-value is at least one over the arrangements its test draws from: 3 values over 3 runs give 6
+    elif not tested:
+        # every run alike (a key no run reads), or alike within each replicate on shared seeds: no test to make
+        text += "; no parameter moves it: its runs do not differ from point to point"
+    elif len(few) == len(tested):
+        # 4 runs of 4 values: 2 of the 24 orders are as extreme as runs in order can be, so p is 0.083 at least
         text += (f"; its {row['runs']} runs are too few for a test to tell a parameter's effect from chance (no "
                  f"p-value below {EFFECT_P} is possible over them): more replicates (`--replicates`) tell")
     else:
