@@ -372,6 +372,15 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         # qualification, of a design that pays on signup: no wait, nothing stopped (a sweep of what it stops named the
         # weakest check best, by order alone, and said the search found the strongest; its wait ran byte-identical)
         return getattr(getattr(design.program, "incentive", None), "paid_on", None) == "qualification"
+    if key == "program.launch.spread_days" and not any(
+            v in ("program", "program.launch", "program.launch.ask_existing", "program.timing", "program.timing.kind")
+            for v in varied):
+        # the launch ask's spread, of a design that makes no launch ask (ask_existing never or as_new, or a timing
+        # that asks no one at joining): a sweep of it ranked a best value of two byte-identical points
+        from .config import Campaign, NeverAsk
+
+        # as behaviour.timing.launch_ask_day draws the launch asks
+        return design.program.launch.ask_existing == "once" and not isinstance(design.program.timing, (NeverAsk, Campaign))
     if key.startswith("program.moment_effect.") and not any(_moves_moment(key, v, design) for v in varied):
         # the multiplier of a moment it never asks at (a milestone's, of an onboarding design): compare.reads, which
         # says which moments a design's asks come at (a launch e-mail's is the campaign's)

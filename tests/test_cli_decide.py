@@ -2697,6 +2697,15 @@ def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_des
     assert reads(load_scenario(SCENARIOS / "default.yaml"), "fraud.blocked_by_qualification")
     assert study_world_note(["fraud.blocked_by_qualification"], base=signup).startswith(
         "This study varies `fraud.blocked_by_qualification`, which default-double-sided-credit does not read")
+    # the launch ask's spread, of a design that makes no launch ask: a sweep of it ranked a best of two byte-identical
+    # points with no word (the world note says so of the keys reads() leaves out)
+    for sets, read in ((["program.launch.ask_existing=never"], False), (["program.launch.ask_existing=as_new"], False),
+                       (["program.timing={kind: campaign, days: [30]}"], False), ([], True)):
+        assert reads(load_scenario(SCENARIOS / "default.yaml", sets), "program.launch.spread_days") is read, sets
+    never = load_scenario(SCENARIOS / "default.yaml", ["program.launch.ask_existing=never"])
+    assert reads(never, "program.launch.spread_days", ["program.launch.ask_existing"])   # varied beside it
+    assert "program.launch.spread_days`, which default-double-sided-credit does not read" in \
+        study_world_note(["program.launch.spread_days"], base=never)
 
 
 def test_a_key_of_a_lever_the_scenario_leaves_off_says_so(tmp_path):
