@@ -435,14 +435,27 @@ def all_lose(decision: Decision, lead: str = " ") -> str:
 def winners(comparison: Comparison) -> list[str]:
     """One sentence per metric: which design has the best mean, by how much over the
     runner-up, and whether the paired interval of that difference excludes 0."""
-    designs = comparison.designs
+    every = comparison.designs
     table = comparison.table
     lines = []
     n = len(comparison.seeds)
+    low_k = _k_low(every) if table["metric"].isin(K_LINES).any() else []
     for metric in dict.fromkeys(table["metric"]):
         if metric in UNRANKED:
             continue
         means = table[table["metric"] == metric].set_index("design")["mean"]
+        designs = every
+        if metric in K_LINES and low_k:
+            # K of a late ask, an ask ended early or a network that filled reads low by construction: ranked with the
+            # others, "classroom-viral is best, sure at 95%" stood beside "this line does not rank it"
+            designs = [d for d in every if d.scenario.name not in low_k]
+            means = means[means.index.isin([d.scenario.name for d in designs])]
+            if len(designs) < 2:
+                lines.append(f"- **{metric}**: not ranked: K reads low by construction for "
+                             f"{_names([f'**{name}**' for name in low_k])} (the notes above say why), which leaves "
+                             f"{'one design' if designs else 'no design'} to rank; compare the designs on "
+                             f"`incremental_value`.")
+                continue
         if means.isna().all():
             continue
         if censored_apart(designs, metric):
@@ -605,7 +618,7 @@ def winners(comparison: Comparison) -> list[str]:
         if metric in SKEWED_RATIOS:
             text += _skewed_ratio_text(designs, metric, best, runner_up)
         lines.append(text)
-    return _k_caveat(lines, designs)
+    return _k_caveat(lines, low_k)
 
 
 def lumped_compare_note(comparison: Comparison, shown) -> str:
@@ -702,24 +715,30 @@ def _many_metrics_caution(lines: list[str]) -> list[str]:
             f"above.", "", *lines]
 
 
-def _k_caveat(lines: list[str], designs) -> list[str]:
-    """The K lines of winners, told where K reads low by construction for some designs (a late
-    ask, a budget or a campaign that ended the asks, a network that filled: the notes above
-    the table): "purchase3 is best, sure at 95%" on `k_factor` stood below notes saying K
-    does not rank the late-asking designs."""
-    k_lines = ("- **k_factor**", "- **program_k**")
-    if not any(line.startswith(k_lines) for line in lines):
-        return lines
+#: The metric lines on K, which leave out the designs whose K reads low by construction.
+K_LINES = ("k_factor", "program_k")
+
+
+def _k_low(designs) -> list[str]:
+    """The designs whose K reads low by construction (a late ask, a budget or a campaign
+    that ended the asks, a network that filled: the notes above the table)."""
     # a design given as a name and its runs (no scenario to read) has no note to point to
-    low = [d.scenario.name for d in designs if hasattr(d.scenario, "program") and hasattr(d.scenario, "k_window_days")
-           and (ask_window_note(d.scenario) or k_window_note(d.scenario)
-           or k_budget_note(d.scenario, d.runs, timeseries=getattr(d, "timeseries", None))
-           or k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs))]
+    return [d.scenario.name for d in designs if hasattr(d.scenario, "program") and hasattr(d.scenario, "k_window_days")
+            and (ask_window_note(d.scenario) or k_window_note(d.scenario)
+                 or k_budget_note(d.scenario, d.runs, timeseries=getattr(d, "timeseries", None))
+                 or k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs))]
+
+
+def _k_caveat(lines: list[str], low: list[str]) -> list[str]:
+    """The K lines, saying which designs they leave out (``low``: K reads low by
+    construction for them): "purchase3 is best, sure at 95%" on `k_factor` stood below
+    notes saying K does not rank the late-asking designs, and then the line ranked them."""
     if not low:
         return lines
-    caveat = (f" K reads low by construction for {_names([f'**{name}**' for name in low])} (the notes above say why), so this line does not rank "
-              f"{'it' if len(low) == 1 else 'them'}.")
-    return [line + caveat if line.startswith(k_lines) else line for line in lines]
+    caveat = (f" It leaves out {_names([f'**{name}**' for name in low])}: K reads low by construction for "
+              f"{'it' if len(low) == 1 else 'them'} (the notes above say why).")
+    return [line + caveat if line.startswith(tuple(f"- **{m}**" for m in K_LINES)) and "not ranked: K reads low" not in line
+            else line for line in lines]
 
 
 #: Past this many replicates for a difference's precision, the report says the difference is too small to pin down
