@@ -203,6 +203,8 @@ def _parse_fast(text: str):
         # ('0 1 1 1' read as the tie 1-1); any line with more fields goes to the strict parser
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            # an id past int64 or a quoted one: pandas warns of its cast before it raises, and the line parser says why
+            warnings.simplefilter("ignore", RuntimeWarning)
             table = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, names=["u", "v", "w", "extra"],
                                 index_col=False, skip_blank_lines=True, engine="c",
                                 # 'NA', 'nan' or 'null' as a weight is no weight to read: the strict parser names it
