@@ -107,6 +107,31 @@ def test_one_join_month_is_drawn_with_its_interval_on_a_whole_month(monkeypatch)
     assert ax.get_ylim()[1] > 1.17   # the highest mark sat half cut off on the top edge
 
 
+def test_a_month_whose_customers_together_read_another_k_than_its_runs_draws_both(monkeypatch):
+    """The viral preset's second join month (4 replicates): one run held 175 customers at
+    K 0.85, the others 15, 9 and 32 at 0.47, 0.11 and 0.53. The plot drew the mean of the
+    runs, 0.49, beside a run-wide K of 0.93; over their customers the month made 173.75 /
+    231 = 0.752 referrals each (k_by_month.csv's sums). That line is now drawn and named
+    beside the mean; with one replicate, where the two are the same, it is not."""
+    import pandas as pd
+
+    import simulator.report.plots as plots
+
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path, rect=None: drawn.append(fig) or path)
+    customers = np.array([58, 175, 8, 247, 15, 7, 255, 9, 6, 230, 32, 3])
+    referrals = np.array([68, 149, 3, 250, 7, 1, 247, 1, 1, 231, 17, 0])
+    table = pd.DataFrame({"replicate": np.repeat(range(4), 3), "join_month": np.tile(range(3), 4),
+                          "customers": customers, "referrals": referrals, "k": referrals / customers})
+    plots.k_by_month(table, "k.png", days=120, window=30)
+    (pooled,) = [line for line in drawn[-1].axes[0].lines if line.get_label().startswith("all runs together")]
+    month = table[table["join_month"] == 1]
+    assert pooled.get_ydata()[1] == pytest.approx(month["referrals"].sum() / month["customers"].sum())
+    assert pooled.get_ydata()[1] == pytest.approx(173 / 230, abs=0.002) and month["k"].mean() == pytest.approx(0.49, abs=0.001)
+    plots.k_by_month(table[table["replicate"] == 0], "k.png", days=120, window=30)
+    assert not [line for line in drawn[-1].axes[0].lines if line.get_label().startswith("all runs together")]
+
+
 def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):
     """At 365 days with a 30-day window, month 12 (days 331-360) counts only its joiners
     of days 331-335, whose window closed: its K (0.153 against about 0.22) read as a full
