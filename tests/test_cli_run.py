@@ -902,14 +902,14 @@ def test_the_run_report_warns_when_a_sales_pipeline_outlasts_ks_window():
     from simulator.scenario_io import load_scenario
 
     note = k_window_note(load_scenario(SCENARIOS / "b2b-gift-card.yaml", ["k_window_days=30"]))
-    assert "about 65 days to close" in note and "window of 30 days" in note and "A window of a year or more" in note
+    assert "about 65 days to close" in note and "30-day window" in note and "A window of a year or more" in note
     for name in ("b2b-gift-card", "b2b-organization", "b2b-account-managers"):
         assert k_window_note(load_scenario(SCENARIOS / f"{name}.yaml")) == "", name
     assert k_window_note(load_scenario(SCENARIOS / "default.yaml")) == ""
     # the ask comes first: b2b-organization's milestone ask about 46 days after joining and its 65-day pipeline read
     # K 25% low at a 180-day window (0.109 against 0.145 at 365), with no note (65 is under half of 180; 46 + 65 is not)
     note = k_window_note(load_scenario(SCENARIOS / "b2b-organization.yaml", ["k_window_days=180"]))
-    assert "about 65 days to close here, after an ask about 46 days after joining, against K's window of 180" in note
+    assert "about 65 days to close here, after an ask about 46 days after joining, against K's 180-day window" in note
     assert "A window of a year or more counts most of them" in note   # 3 x (46 + 65) = 333 days: a year
     # a pipeline three times as long after the same ask: "a year or more" was advised beside a 365-day window, where
     # K read 0.094 at 365 days, 0.117 at 500 and 0.138 at 700; 3 x (46 + 195) = 723, rounded up to whole months
@@ -1355,7 +1355,7 @@ def test_the_reports_warn_when_a_design_asks_late_against_ks_window():
     assert abs(waits[waits >= 0].mean() - 31) < 0.2 and abs((waits >= 0).mean() - 0.6) < 0.01
     note = ask_window_note(milestone, "milestone")
     assert note.startswith("**milestone** asks at a success milestone reached on average 31 days after joining "
-                           "(by 60% of the customers who stay that long)") and "window of 30 days" in note, note
+                           "(by 60% of the customers who stay that long)") and "30-day window" in note, note
     fixed = small(program={"timing": {"kind": "milestone", "delay_days": 30, "schedule": "fixed", "reach_share": 1}})
     assert set(first_ask_day(fixed.program.timing, 0, 10, np.random.default_rng(1))) == {30}
     assert "at a success milestone on day 30 after joining (reached by 100% of the customers who stay that long)" in ask_window_note(fixed)
@@ -1394,8 +1394,8 @@ def test_a_campaign_whose_pushes_come_far_apart_is_said_to_ask_late_against_ks_w
     assert abs(campaign_wait(spread.program.timing) - brute) <= 1   # 39.9 against 40.4
     note = ask_window_note(spread, "campaign")
     assert note.startswith("**campaign** asks on its campaign's days (30, 120, 210, 300, 358), so a customer who joins "
-                           "before its last push waits about 40 days for the first ask on average, against K's window "
-                           "of 30 days"), note
+                           "before its last push waits about 40 days for the first ask on average, against K's 30-day "
+                           "window"), note
     assert k_plot_note(spread).startswith("K reads low here")
     # pushes past a horizon ask nobody in the run (a shorter one given to late_asks); a weekly campaign asks within days
     assert late_asks(spread.program.timing, 30, days=100) == (15, 15)   # day 30 alone: 900 / 60
@@ -1498,7 +1498,7 @@ def test_the_console_says_k_reads_low_where_deals_close_or_asks_come_after_its_w
     assert result.exit_code == 0, result.output
     notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note: ")]
     assert any(n.startswith("note: Referred deals take about 65 days to close here, after an ask about") for n in notes)
-    assert any(n.startswith("note: The design asks at a success milestone") and "K's window of 60 days" in n
+    assert any(n.startswith("note: The design asks at a success milestone") and "K's 60-day window" in n
                for n in notes)
     assert not any("`" in n or "**" in n for n in notes)
     report = (tmp_path / "b" / "report.md").read_text()

@@ -1396,7 +1396,7 @@ def k_window_note(scenario) -> str:
     # days was advised on a 730-day run, a year on a 365-day one)
     longer = (f" on a horizon longer than it (`days` {enough + 1:,} or more: K counts the customers whose window "
               f"closed by the last day)" if enough >= scenario.days else "")
-    return (f"Referred deals take about {mean:.0f} days to close here{after} against K's window of {window} days "
+    return (f"Referred deals take about {mean:.0f} days to close here{after} against K's {window}-day window "
             f"(`k_window_days`): `k_factor` counts only the deals closed within it, so it reads low. A window of "
             + ("a year or more" if enough == 365 else f"{enough:,} days or more") + longer
             + " counts most of them (about three times the wait for the ask and the pipeline, a year at least), or "
@@ -1582,7 +1582,7 @@ def ask_window_note(scenario, name: str | None = None, runs=None) -> str:
         span += f", its last reminder {last - first} days later" if last > first else ""
     else:
         span = f"on day {first} after joining" + (f", its last reminder on day {last}" if last > first else "")
-    return (f"{who} {span}, against K's window of {window} days (`k_window_days`): `k_factor` and `program_k` count "
+    return (f"{who} {span}, against K's {window}-day window (`k_window_days`): `k_factor` and `program_k` count "
             f"only the referrals made within it, so they read low for it and do not rank it against a design that "
             f"asks earlier. {compare_on(runs)}, or give a window that covers the asks.")
 
