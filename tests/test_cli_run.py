@@ -1638,6 +1638,8 @@ def test_a_programs_key_its_other_choices_never_read_is_noted_and_a_study_choosi
                                                       "program.timing.reminders.count"]))
     assert "Given but never read" not in studied, studied
     assert "spread_days" in " ".join(study_default_notes(scenario, ["program.incentive.paid_on"]))
+    # a study that varies the key itself sets it at every point: the base's value, which no run uses, is not named
+    assert "spread_days" not in " ".join(study_default_notes(scenario, ["program.launch.spread_days"]))
 
 
 def test_scenarios_lists_every_bundled_file_with_its_name_and_purpose(tmp_path):

@@ -941,23 +941,25 @@ def _unread_program_keys(program, varied: list[str]) -> list[str]:
     def given(block, key: str) -> bool:   # written, and not at its default (validate --show writes every key)
         return key in block.model_fields_set and getattr(block, key) != type(block).model_fields[key].default
 
-    def chosen(*keys: str) -> bool:   # what decides it is varied (the key, or a block above it)
+    def chosen(*keys: str) -> bool:   # varied: what decides it, or the key itself (the study sets it), or a block above
         return any(v == k or k.startswith(v + ".") for v in varied for k in keys)
 
     unread = []
     incentive = program.incentive
     if getattr(incentive, "paid_on", None) == "signup" and given(incentive, "qualification_days") \
-            and not chosen("program.incentive.paid_on", "program.incentive.kind"):
+            and not chosen("program.incentive.paid_on", "program.incentive.kind", "program.incentive.qualification_days"):
         unread.append(f"`program.incentive.qualification_days` ({incentive.qualification_days}) is read only by "
                       f"`paid_on: qualification` (here signup)")
     launch = program.launch
-    if launch.ask_existing != "once" and given(launch, "spread_days") and not chosen("program.launch.ask_existing"):
+    if launch.ask_existing != "once" and given(launch, "spread_days") \
+            and not chosen("program.launch.ask_existing", "program.launch.spread_days"):
         unread.append(f"`program.launch.spread_days` ({launch.spread_days}) is read only by `ask_existing: once` "
                       f"(here {launch.ask_existing})")
     reminders = getattr(program.timing, "reminders", None)
     if reminders is not None and reminders.count == 0 and not chosen("program.timing.reminders.count",
                                                                      "program.timing.kind"):
-        keys = [key for key in ("interval_days", "fatigue", "annoyance", "annoyance_points") if given(reminders, key)]
+        keys = [key for key in ("interval_days", "fatigue", "annoyance", "annoyance_points")
+                if given(reminders, key) and not chosen(f"program.timing.reminders.{key}")]
         if keys:
             unread.append(", ".join(f"`program.timing.reminders.{key}`" for key in keys)
                           + (" is" if len(keys) == 1 else " are") + " read only where `reminders.count` is above 0 "
