@@ -124,12 +124,23 @@ def test_a_month_whose_customers_together_read_another_k_than_its_runs_draws_bot
     table = pd.DataFrame({"replicate": np.repeat(range(4), 3), "join_month": np.tile(range(3), 4),
                           "customers": customers, "referrals": referrals, "k": referrals / customers})
     plots.k_by_month(table, "k.png", days=120, window=30)
-    (pooled,) = [line for line in drawn[-1].axes[0].lines if line.get_label().startswith("all runs together")]
+    (pooled,) = [line for line in drawn[-1].axes[0].lines if line.get_label().startswith("all runs pooled")]
     month = table[table["join_month"] == 1]
     assert pooled.get_ydata()[1] == pytest.approx(month["referrals"].sum() / month["customers"].sum())
     assert pooled.get_ydata()[1] == pytest.approx(173 / 230, abs=0.002) and month["k"].mean() == pytest.approx(0.49, abs=0.001)
     plots.k_by_month(table[table["replicate"] == 0], "k.png", days=120, window=30)
-    assert not [line for line in drawn[-1].axes[0].lines if line.get_label().startswith("all runs together")]
+    assert not [line for line in drawn[-1].axes[0].lines if line.get_label().startswith("all runs pooled")]
+    # beside a partial last month's long label (a 365-day run's), the legend stays within the figure: the first
+    # pooled label, twice as long, ran it off both edges
+    year = pd.DataFrame({"replicate": np.repeat(range(3), 12), "join_month": np.tile(range(12), 3), "customers": 20,
+                         "referrals": np.arange(36) % 7, "k": (np.arange(36) % 7) / 20})
+    plots.k_by_month(year, "k.png", days=365, window=30)
+    figure = drawn[-1]
+    figure.canvas.draw()
+    (legend,) = figure.legends
+    box, page = legend.get_window_extent(), figure.bbox
+    assert box.x0 >= page.x0 and box.x1 <= page.x1, (box, page)
+    assert any(text.get_text().startswith("month 12: only its joiners of days 331–335") for text in legend.get_texts())
 
 
 def test_a_last_join_month_only_partly_counted_is_drawn_as_such(monkeypatch):

@@ -318,6 +318,11 @@ def partial_month(days: int, window: int, month_days: int = 30) -> tuple[int, in
     return (len(spans) - 1, *spans[-1])
 
 
+#: The most characters k_by_month's legend sets in a row of two labels (its two columns' longest, 7-point
+#: text on a 7-inch figure: a partial month's 70 beside K = 1's 41 fit).
+K_LEGEND_ROW_CHARS = 112
+
+
 def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | None = None, window: int | None = None,
                ended: tuple[str, float] | None = None) -> Path:
     """Cohort K by join month: mean over replicates with its 95% interval, and K = 1;
@@ -360,8 +365,7 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
     if table["replicate"].nunique() > 1 and np.isfinite(pooled).any():
         # the mean weighs each run alike: a month where one run held 175 customers at K 0.85 and three others 15, 9
         # and 32 read 0.49 over the runs, against 0.75 over their customers, with no word (pooled_k_note, per month)
-        ax.plot(x, pooled, "x--", color="tab:purple", lw=1,
-                label="all runs together (referrals / customers): each customer weighs alike, not each run")
+        ax.plot(x, pooled, "x--", color="tab:purple", lw=1, label="all runs pooled (referrals / customers)")
     ax.axhline(1, color="black", lw=0.8, ls="--", label="K = 1: each customer replaces themselves")
     if ended is not None and np.isfinite(ended[1]):
         kind, day = ended
@@ -380,9 +384,13 @@ def k_by_month(table: pd.DataFrame, path: Path, note: str = "", *, days: int | N
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # a join month is whole: a short run drew 1.25, 1.5, 1.75
     # under the axes, two to a row: inside them (loc="best") it covered the interval's peaks of months 8 and 11
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2)
+    # two to a row while they fit the figure's width: a partial month's label beside the pooled line's ran off both edges
+    half = -(-len(labels) // 2)   # matplotlib fills the first column first
+    pair = max(map(len, labels[:half]), default=0) + max(map(len, labels[half:]), default=0)
+    columns = 2 if pair <= K_LEGEND_ROW_CHARS else 1
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=columns)
     ax.grid(alpha=0.3)
-    return _save(fig, path, rect=(0, 0.03 + 0.05 * -(-len(labels) // 2), 1, 1))
+    return _save(fig, path, rect=(0, 0.03 + 0.05 * -(-len(labels) // columns), 1, 1))
 
 
 def _pooled_k(table: pd.DataFrame, months: list) -> np.ndarray:
