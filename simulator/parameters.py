@@ -373,14 +373,12 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         # weakest check best, by order alone, and said the search found the strongest; its wait ran byte-identical)
         return getattr(getattr(design.program, "incentive", None), "paid_on", None) == "qualification"
     if key == "program.launch.spread_days" and not any(
-            v in ("program", "program.launch", "program.launch.ask_existing", "program.timing", "program.timing.kind")
+            v in ("program", "program.launch", "program.launch.ask_existing", "program.timing", "program.timing.kind",
+                  "population", "population.initial_customers") or v.startswith("population.initial_customers.")
             for v in varied):
-        # the launch ask's spread, of a design that makes no launch ask (ask_existing never or as_new, or a timing
-        # that asks no one at joining): a sweep of it ranked a best value of two byte-identical points
-        from .config import Campaign, NeverAsk
-
-        # as behaviour.timing.launch_ask_day draws the launch asks
-        return design.program.launch.ask_existing == "once" and not isinstance(design.program.timing, (NeverAsk, Campaign))
+        # the launch ask's spread, of a design that makes no launch ask (ask_existing never or as_new, a timing that
+        # asks no one at joining, or no customer there at launch): a sweep of it ranked a best of byte-identical points
+        return launch_asks(design)
     if key.startswith("program.moment_effect.") and not any(_moves_moment(key, v, design) for v in varied):
         # the multiplier of a moment it never asks at (a milestone's, of an onboarding design): compare.reads, which
         # says which moments a design's asks come at (a launch e-mail's is the campaign's)
@@ -397,6 +395,17 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
     if parts[1] == "cost_shares":
         return incentive.cost_share is None and parts[2:] == [incentive.reward_type]
     return incentive.type_weight is None and parts[2:] == [incentive.audience, incentive.reward_type]
+
+
+def launch_asks(design: Scenario) -> bool:
+    """Whether ``design`` asks the customers there at launch, as
+    behaviour.timing.launch_ask_day draws those asks: `ask_existing: once`, a timing that
+    asks at joining (not `never` or `campaign`), and at least one initial customer."""
+    from .config import Campaign, NeverAsk
+
+    program = design.program
+    return (program.launch.ask_existing == "once" and not isinstance(program.timing, (NeverAsk, Campaign))
+            and design.population.initial_count > 0)
 
 
 def value_of(design: Scenario, key: str) -> Any:

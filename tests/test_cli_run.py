@@ -1622,6 +1622,10 @@ def test_a_programs_key_its_other_choices_never_read_is_noted_and_a_study_choosi
                  "`program.timing.reminders.interval_days` is read only where `reminders.count` is above 0 (here 0)"):
         assert said in note, note
     assert unread_keys_note(load_scenario(SCENARIOS / "default.yaml", ["program.incentive.qualification_days=90"])) == ""
+    # nobody there at launch: no launch ask to spread (a sweep of the spread ran identical points)
+    assert "`program.launch.spread_days` (5) is read only where customers are there at launch (here none)" in \
+        unread_keys_note(load_scenario(SCENARIOS / "default.yaml", ["program.launch.spread_days=5",
+                                                                    "population.initial_customers=0"]))
     small = ["population.size=400", "population.initial_customers=8", "days=60", "--replicates", "1"]
     outputs = []
     for extra in ([], ["--set", "program.incentive.qualification_days=90"]):

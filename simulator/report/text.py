@@ -926,14 +926,14 @@ def unread_keys_note(scenario, varied=()) -> str:
                 and block.strategy != "influence" and "cascade" in block.model_fields_set \
                 and block.cascade != type(block.cascade)():
             unread.append(f"`{where}.cascade` is read only by `strategy: influence` (here {block.strategy})")
-    unread += _unread_program_keys(scenario.program, list(varied))
+    unread += _unread_program_keys(scenario, list(varied))
     if not unread:
         return ""
     return ("Given but never read: " + "; ".join(unread)
             + (", so it changes nothing here." if len(unread) == 1 else ", so they change nothing here."))
 
 
-def _unread_program_keys(program, varied: list[str]) -> list[str]:
+def _unread_program_keys(scenario, varied: list[str]) -> list[str]:
     """unread_keys_note's program keys: a qualification wait on a reward paid on signup,
     a launch spread with no launch ask, a reminder's settings with no reminder. Each ran
     byte-identical to the file without it, unsaid, where `on_budget_exhausted` with no
@@ -944,17 +944,23 @@ def _unread_program_keys(program, varied: list[str]) -> list[str]:
     def chosen(*keys: str) -> bool:   # varied: what decides it, or the key itself (the study sets it), or a block above
         return any(v == k or k.startswith(v + ".") for v in varied for k in keys)
 
+    from ..parameters import launch_asks
+
     unread = []
+    program = scenario.program
     incentive = program.incentive
     if getattr(incentive, "paid_on", None) == "signup" and given(incentive, "qualification_days") \
             and not chosen("program.incentive.paid_on", "program.incentive.kind", "program.incentive.qualification_days"):
         unread.append(f"`program.incentive.qualification_days` ({incentive.qualification_days}) is read only by "
                       f"`paid_on: qualification` (here signup)")
     launch = program.launch
-    if launch.ask_existing != "once" and given(launch, "spread_days") \
-            and not chosen("program.launch.ask_existing", "program.launch.spread_days"):
-        unread.append(f"`program.launch.spread_days` ({launch.spread_days}) is read only by `ask_existing: once` "
-                      f"(here {launch.ask_existing})")
+    if given(launch, "spread_days") and not launch_asks(scenario) and not chosen(
+            "program.launch.ask_existing", "program.launch.spread_days", "program.timing.kind",
+            "population.initial_customers"):
+        where = (f"by `ask_existing: once` (here {launch.ask_existing})" if launch.ask_existing != "once" else
+                 "where customers are there at launch (here none)" if scenario.population.initial_count == 0 else
+                 f"where the timing asks at joining (here {program.timing.kind})")
+        unread.append(f"`program.launch.spread_days` ({launch.spread_days}) is read only {where}")
     reminders = getattr(program.timing, "reminders", None)
     if reminders is not None and reminders.count == 0 and not chosen("program.timing.reminders.count",
                                                                      "program.timing.kind"):
