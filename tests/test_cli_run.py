@@ -1590,6 +1590,13 @@ def test_a_key_the_scenarios_other_choices_never_read_is_noted():
         "network={kind: configuration, degree_distribution: poisson, mean_degree: 10, exponent: 2.5}",
         "population.initial_customers={count: 3, strategy: degree, cascade: {}}"])
     assert unread_keys_note(shown) == ""
+    # a study that varies what decides it (the degree family, the seeding strategy) is not told they are never read
+    from simulator.report.text import study_default_notes
+
+    both = load_scenario(SCENARIOS / "default.yaml", sets)
+    assert "Given but never read" not in " ".join(study_default_notes(
+        both, ["network.degree_distribution", "population.initial_customers.strategy"]))
+    assert "`network.exponent`" in " ".join(study_default_notes(both, ["population.initial_customers.strategy"]))
     # a degree sequence given overrides the family: its keys are not read either (two runs byte-identical)
     listed = load_scenario(SCENARIOS / "default.yaml", [
         "population.size=40", "population.initial_customers=2",

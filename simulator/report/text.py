@@ -905,11 +905,13 @@ def unread_keys_note(scenario, varied=()) -> str:
     study varies, whose choice then decides, point by point, whether a key is read."""
     from ..config_levers import Seeding
 
+    varied = list(varied)
     unread = []
     network = scenario.network
     if network.kind == "configuration" and network.degrees is not None:   # the sequence given overrides the family
         family = [key for key in ("degree_distribution", "mean_degree", "exponent") if key in network.model_fields_set
-                  and getattr(network, key) != type(network).model_fields[key].default]
+                  and getattr(network, key) != type(network).model_fields[key].default
+                  and not _varies(varied, "network.degrees", "network.kind", f"network.{key}")]
         if family:
             unread.append(", ".join(f"`network.{key}`" for key in family) + " "
                           + ("is" if len(family) == 1 else "are") + " not read where `network.degrees` gives the "
@@ -917,20 +919,28 @@ def unread_keys_note(scenario, varied=()) -> str:
     # a key written at its default changes nothing either way (validate --show writes every key out)
     elif (network.kind == "configuration" and network.degree_distribution != "powerlaw"
             and "exponent" in network.model_fields_set
-            and network.exponent != type(network).model_fields["exponent"].default):
+            and network.exponent != type(network).model_fields["exponent"].default
+            and not _varies(varied, "network.degree_distribution", "network.kind", "network.exponent")):
         unread.append(f"`network.exponent` ({network.exponent:g}) is read only by `degree_distribution: powerlaw` "
                       f"(here {network.degree_distribution})")
     for where, block in (("population.initial_customers", scenario.population.initial_customers),
                          ("program.influencers", scenario.program.influencers)):
         if (isinstance(block, Seeding) or where == "program.influencers") and block is not None \
                 and block.strategy != "influence" and "cascade" in block.model_fields_set \
-                and block.cascade != type(block.cascade)():
+                and block.cascade != type(block.cascade)() and not _varies(varied, f"{where}.strategy", f"{where}.cascade"):
             unread.append(f"`{where}.cascade` is read only by `strategy: influence` (here {block.strategy})")
-    unread += _unread_program_keys(scenario, list(varied))
+    unread += _unread_program_keys(scenario, varied)
     if not unread:
         return ""
     return ("Given but never read: " + "; ".join(unread)
             + (", so it changes nothing here." if len(unread) == 1 else ", so they change nothing here."))
+
+
+def _varies(varied: list[str], *keys: str) -> bool:
+    """Whether a study's ``varied`` keys set any of ``keys``: the key itself, or a block
+    above it (what decides whether a key is read, or the key, which the study then sets
+    at every point)."""
+    return any(v == k or k.startswith(v + ".") for v in varied for k in keys)
 
 
 def _unread_program_keys(scenario, varied: list[str]) -> list[str]:
@@ -941,31 +951,28 @@ def _unread_program_keys(scenario, varied: list[str]) -> list[str]:
     def given(block, key: str) -> bool:   # written, and not at its default (validate --show writes every key)
         return key in block.model_fields_set and getattr(block, key) != type(block).model_fields[key].default
 
-    def chosen(*keys: str) -> bool:   # varied: what decides it, or the key itself (the study sets it), or a block above
-        return any(v == k or k.startswith(v + ".") for v in varied for k in keys)
-
     from ..parameters import launch_asks
 
     unread = []
     program = scenario.program
     incentive = program.incentive
-    if getattr(incentive, "paid_on", None) == "signup" and given(incentive, "qualification_days") \
-            and not chosen("program.incentive.paid_on", "program.incentive.kind", "program.incentive.qualification_days"):
+    if getattr(incentive, "paid_on", None) == "signup" and given(incentive, "qualification_days") and not _varies(
+            varied, "program.incentive.paid_on", "program.incentive.kind", "program.incentive.qualification_days"):
         unread.append(f"`program.incentive.qualification_days` ({incentive.qualification_days}) is read only by "
                       f"`paid_on: qualification` (here signup)")
     launch = program.launch
-    if given(launch, "spread_days") and not launch_asks(scenario) and not chosen(
-            "program.launch.ask_existing", "program.launch.spread_days", "program.timing.kind",
+    if given(launch, "spread_days") and not launch_asks(scenario) and not _varies(
+            varied, "program.launch.ask_existing", "program.launch.spread_days", "program.timing.kind",
             "population.initial_customers"):
         where = (f"by `ask_existing: once` (here {launch.ask_existing})" if launch.ask_existing != "once" else
                  "where customers are there at launch (here none)" if scenario.population.initial_count == 0 else
                  f"where the timing asks at joining (here {program.timing.kind})")
         unread.append(f"`program.launch.spread_days` ({launch.spread_days}) is read only {where}")
     reminders = getattr(program.timing, "reminders", None)
-    if reminders is not None and reminders.count == 0 and not chosen("program.timing.reminders.count",
-                                                                     "program.timing.kind"):
+    if reminders is not None and reminders.count == 0 and not _varies(
+            varied, "program.timing.reminders.count", "program.timing.kind"):
         keys = [key for key in ("interval_days", "fatigue", "annoyance", "annoyance_points")
-                if given(reminders, key) and not chosen(f"program.timing.reminders.{key}")]
+                if given(reminders, key) and not _varies(varied, f"program.timing.reminders.{key}")]
         if keys:
             unread.append(", ".join(f"`program.timing.reminders.{key}`" for key in keys)
                           + (" is" if len(keys) == 1 else " are") + " read only where `reminders.count` is above 0 "
