@@ -3391,6 +3391,14 @@ def test_the_k_lines_of_who_wins_leave_out_the_designs_whose_k_reads_low_by_cons
     early = compare([design("purchase", kind="at_purchase"), design("onboarding", kind="onboarding", delay_days=2)],
                     replicates=2, seed=3)
     assert not any("reads low by construction" in line for line in winners(early))
+    # the differences table's `worse` on K is as measured, and marked: the "Who wins" lines leave that design out
+    from simulator.report.compare import comparison_markdown
+
+    table = [line for line in comparison_markdown(three, []).splitlines() if line.startswith("| milestone |")]
+    marked = [line for line in table if "| k_factor" in line or "| program_k" in line]
+    assert len(marked) == 2 and all("(K low by construction)" in line for line in marked), table
+    assert not any("(K low by construction)" in line for line in table if line not in marked)
+    assert "(K low by construction)" not in comparison_markdown(early, [])
     # the console's note says the horizon the ranking rests on, as report.md does (ask_lag_note)
     from simulator.report.compare import assumption_line
     assert ("the ranking rests on the 60-day horizon: milestone first asks later after joining than purchase, and the "

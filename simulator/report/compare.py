@@ -1934,6 +1934,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
     runs = {d.scenario.name: len(d.runs) for d in comparison.designs}
     days = {d.scenario.name: d.scenario.days for d in comparison.designs}   # unpaired designs can differ in it
     order = {metric: i for i, metric in enumerate(dict.fromkeys(table["metric"]))}
+    # K of a design whose K reads low by construction: its `worse` is measured, but the "Who wins" lines leave it out
+    low_k = set(_k_low(comparison.designs)) if table["metric"].isin(K_LINES).any() else set()
     # metric by metric, the reference's own mean first: each difference below it is from it
     for row in sorted(table.to_dict("records"), key=lambda row: (order[row["metric"]], row["verdict"] != "reference")):
         # a day that happened in some replicates only (the budget's, the payback's): its mean is over those
@@ -1946,12 +1948,17 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         need = "/".join("–" if math.isnan(row[k]) else "too many" if math.isinf(row[k]) else f"{int(row[k]):,}"
                         for k in ("replicates_needed_paired", "replicates_needed_unpaired"))
         unpaired_cell = f"{interval_text(row['unpaired_ci_low'], row['unpaired_ci_high'])} | " if comparison.paired else ""
+        low = row["metric"] in K_LINES and bool(low_k & {row["design"], comparison.reference})
         lines.append(f"{head} {fmt(row['diff_mean'])} | "
-                     f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | {unpaired_cell}{row['verdict']} | {need} |")
+                     f"{interval_text(row['diff_ci_low'], row['diff_ci_high'])} | {unpaired_cell}{row['verdict']}"
+                     f"{' (K low by construction)' if low else ''} | {need} |")
     lines += [
         "",
         *(["Each interval here is at 95% on its own, against the reference; the verdicts above test the best against "
            "every other design together."] if len(comparison.designs) > 2 else []),
+        *([f"(K low by construction): `k_factor` or `program_k` of {_names(sorted(low_k))}, whose K reads low by "
+           f"construction (the notes above say why): the difference is as measured, and the \"Who wins\" lines "
+           f"leave {'it' if len(low_k) == 1 else 'them'} out."] if low_k else []),
         f"`better`/`worse`: the {kind} interval excludes 0; `unclear`: it does not, or the metric is undefined in",
         "other replicates of one design than of the other (a ratio where one added no customer: those replicates",
         "are not left out at random, so no verdict is drawn from the rest); `undefined`: in every replicate of",
