@@ -374,7 +374,8 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
         return getattr(getattr(design.program, "incentive", None), "paid_on", None) == "qualification"
     if key == "program.launch.spread_days" and not any(
             v in ("program", "program.launch", "program.launch.ask_existing", "program.timing", "program.timing.kind",
-                  "population", "population.initial_customers") or v.startswith("population.initial_customers.")
+                  "population", "population.initial_customers", "program.influencers")
+            or v.startswith(("population.initial_customers.", "program.influencers."))
             for v in varied):
         # the launch ask's spread, of a design that makes no launch ask (ask_existing never or as_new, a timing that
         # asks no one at joining, or no customer there at launch): a sweep of it ranked a best of byte-identical points
@@ -398,14 +399,11 @@ def reads(design: Scenario, key: str, varied: Iterable[str] = ()) -> bool:
 
 
 def launch_asks(design: Scenario) -> bool:
-    """Whether ``design`` asks the customers there at launch, as
-    behaviour.timing.launch_ask_day draws those asks: `ask_existing: once`, a timing that
-    asks at joining (not `never` or `campaign`), and at least one initial customer."""
-    from .config import Campaign, NeverAsk
+    """Whether ``design`` spreads a launch ask over the customers there on day 0 (its
+    initial customers and influencers), as behaviour.timing.launch_ask_day draws it."""
+    from .behaviour.timing import asks_once_at_launch, has_day_zero_customers
 
-    program = design.program
-    return (program.launch.ask_existing == "once" and not isinstance(program.timing, (NeverAsk, Campaign))
-            and design.population.initial_count > 0)
+    return asks_once_at_launch(design.program.timing, design.program.launch) and has_day_zero_customers(design)
 
 
 def value_of(design: Scenario, key: str) -> Any:

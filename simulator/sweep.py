@@ -852,8 +852,8 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep, runs: pd.DataFrame) 
     are then ranked within their replicate and the values rearranged within it, so the
     seeds' luck, common to the points, is taken out. ``<parameter> least p``: the
     smallest p-value the test could give over these runs, whatever their values (4 runs
-    of 4 values: 2/24, so no effect can show at 0.05); ``points``: how many points have a finite mean, the ones
-    the range is over; ``runs``: the runs the tests are over."""
+    of 4 values: 2/24, so no effect can show at 0.05); ``points``: how many points have
+    a finite mean, the ones the range is over; ``runs``: the runs the tests are over."""
     ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
     values_at = summary.set_index("point_id")
     paired = bool(getattr(getattr(sweep, "spec", None), "common_random_numbers", False))

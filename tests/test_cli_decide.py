@@ -2701,6 +2701,8 @@ def test_the_world_note_names_a_cost_share_as_a_cost_and_leaves_out_a_key_no_des
     # points with no word (the world note says so of the keys reads() leaves out)
     for sets, read in ((["program.launch.ask_existing=never"], False), (["program.launch.ask_existing=as_new"], False),
                        (["program.timing={kind: campaign, days: [30]}"], False), (["population.initial_customers=0"], False),
+                       # influencers are customers on day 0 too, and get the launch ask (engine_setup)
+                       (["population.initial_customers=0", "program.influencers={count: 3, strategy: random}"], True),
                        ([], True)):
         assert reads(load_scenario(SCENARIOS / "default.yaml", sets), "program.launch.spread_days") is read, sets
     never = load_scenario(SCENARIOS / "default.yaml", ["program.launch.ask_existing=never"])

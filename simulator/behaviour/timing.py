@@ -237,6 +237,13 @@ def annoyed(timing, earlier_asks: np.ndarray, rng: np.random.Generator) -> np.nd
     return out
 
 
+def asks_once_at_launch(timing, launch) -> bool:
+    """Whether the customers there on day 0 get one launch ask spread over
+    ``launch.spread_days`` (launch_ask_day's `once`): `ask_existing: once`, under a
+    timing that asks at joining (never and campaign ask no one then)."""
+    return launch.ask_existing == "once" and not isinstance(timing, (NeverAsk, Campaign))
+
+
 def launch_ask_day(timing, launch, uniform: np.ndarray) -> np.ndarray:
     """First ask of the customers who exist on day 0 (``program.launch``).
 
@@ -245,9 +252,8 @@ def launch_ask_day(timing, launch, uniform: np.ndarray) -> np.ndarray:
     onboarding ask them on day 1 + delay_days). Timings that ask no one at joining
     (never, campaign) make no launch ask either.
     """
-    count = len(uniform)
-    if isinstance(timing, (NeverAsk, Campaign)) or launch.ask_existing == "never":
-        return np.full(count, NEVER, np.int32)
-    if launch.ask_existing == "once":
+    if asks_once_at_launch(timing, launch):
         return (1 + np.floor(uniform * launch.spread_days)).astype(np.int32)
+    if isinstance(timing, (NeverAsk, Campaign)) or launch.ask_existing == "never":
+        return np.full(len(uniform), NEVER, np.int32)
     return None  # as_new: the caller uses first_ask_day

@@ -951,6 +951,7 @@ def _unread_program_keys(scenario, varied: list[str]) -> list[str]:
     def given(block, key: str) -> bool:   # written, and not at its default (validate --show writes every key)
         return key in block.model_fields_set and getattr(block, key) != type(block).model_fields[key].default
 
+    from ..behaviour.timing import has_day_zero_customers
     from ..parameters import launch_asks
 
     unread = []
@@ -963,9 +964,9 @@ def _unread_program_keys(scenario, varied: list[str]) -> list[str]:
     launch = program.launch
     if given(launch, "spread_days") and not launch_asks(scenario) and not _varies(
             varied, "program.launch.ask_existing", "program.launch.spread_days", "program.timing.kind",
-            "population.initial_customers"):
+            "population.initial_customers", "program.influencers"):
         where = (f"by `ask_existing: once` (here {launch.ask_existing})" if launch.ask_existing != "once" else
-                 "where customers are there at launch (here none)" if scenario.population.initial_count == 0 else
+                 "where customers are there at launch (here none)" if not has_day_zero_customers(scenario) else
                  f"where the timing asks at joining (here {program.timing.kind})")
         unread.append(f"`program.launch.spread_days` ({launch.spread_days}) is read only {where}")
     reminders = getattr(program.timing, "reminders", None)
