@@ -419,8 +419,8 @@ def _print_headline(results, sets: list[str] = ()) -> None:
         spread = (f"   95% CI {fmt(row['ci_low'])} – {fmt(row['ci_high'])}"
                   if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]) else "")
         # K undefined everywhere because no window closed by the horizon: say why ('undefined in every replicate' alone)
-        why = (f": {k_undefined_note(results.scenario).replace('`', '')}" if metric in ("k_factor", "program_k") and int(row["n"]) == 0
-               and k_undefined_note(results.scenario) else "")
+        why = (f": {k_why.replace('`', '')}" if metric in ("k_factor", "program_k") and int(row["n"]) < replicates
+               and (k_why := k_undefined_note(results.scenario, results.runs)) else "")
         if metric == "incremental_value" and int(row["n"]) == 0:   # infinite equity: said why, as report.md says it
             why = f": {undefined_value_reason(results.scenario).replace('`', '')}"
         if metric == "attributed_roi" and int(row["n"]) == 0:   # no reward cost to divide by: said why, as K's is

@@ -1487,6 +1487,29 @@ def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizo
     assert "with 60 days none did: give at least 61 days or a shorter window" in line
 
 
+def test_k_defined_in_some_replicates_says_nobody_joined_in_the_closed_days(tmp_path):
+    """A 31-day run with a 30-day window: K counts only day 1's joiners, and 'k_factor
+    defined in 1 of 3 replicates' gave no why. The console and report.md now say which
+    join days K counts and in how many replicates nobody joined then, which the
+    timeseries confirms (no join on day 1 exactly where K is undefined)."""
+    out = tmp_path / "k31"
+    result = runner.invoke(app, ["run", str(SCENARIOS / "default.yaml"), "--out", str(out), "--set", "days=31",
+                                 "--replicates", "3", "--workers", "1"])
+    assert result.exit_code == 0, result.stderr + result.stdout
+    runs = pd.read_csv(out / "runs.csv").set_index("replicate")
+    series = pd.read_csv(out / "timeseries.csv")
+    day1 = series[series["day"] == 1].set_index("replicate")
+    joined = day1[["new_organic", "new_referred", "new_word_of_mouth", "new_fraud"]].sum(axis=1)
+    undefined = runs["k_factor"].isna()
+    assert 0 < undefined.sum() < len(runs)   # the case this test is about (seeded: replicates 0 and 2 had no joiner)
+    assert ((joined == 0) == undefined).all()
+    said = (f"K counts the customers who joined on day 1, whose 30-day window (k_window_days) closed by the horizon; "
+            f"in {undefined.sum()} of 3 replicates nobody joined then")
+    line = next(l for l in result.stdout.splitlines() if l.strip().startswith("k_factor"))
+    assert said in line
+    assert said.replace("(k_window_days)", "(`k_window_days`)") in (out / "report.md").read_text()
+
+
 def test_the_console_says_k_reads_low_where_deals_close_or_asks_come_after_its_window(tmp_path):
     """b2b-gift-card's deals take about 65 days to close after a milestone ask about 46
     days after joining: with a 60-day window its K read 0 on the console with no word,

@@ -1895,7 +1895,7 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
         *([changed, ""] if changed else []),
         *_design_notes(comparison.designs),
         *each_design_note([(d.scenario.name, k_window_note(d.scenario)) for d in comparison.designs]),
-        *each_design_note([(d.scenario.name, (why := k_undefined_note(d.scenario)) and why + ".")
+        *each_design_note([(d.scenario.name, (why := k_undefined_note(d.scenario, d.runs)) and why + ".")
                            for d in comparison.designs]),
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name, runs=d.runs) for d in comparison.designs) if note],
         *[f"- {note}" for note in (reminders_unsent_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],

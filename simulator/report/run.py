@@ -111,6 +111,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
     they dropped from the file (scenario_io.replaced_blocks: a seeding strategy), which only the
     console said while the description still read 'picked among the best connected'."""
     sc = results.scenario
+    k_why = k_undefined_note(sc, results.runs)
     changed = set_sentence(sets, "This run changed the scenario", "the description above is the file's own")
     changed += "".join(f" {note[0].upper()}{note[1:]}." for note in set_notes or ())
     parts = [
@@ -121,7 +122,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         *(["", changed] if changed else []),
         "",
         *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc, results.runs),
-                            k_window_note(sc), k_undefined_note(sc) and k_undefined_note(sc) + ".", roi_note(results),
+                            k_window_note(sc), k_why and k_why + ".", roi_note(results),
                             ask_window_note(sc, runs=results.runs), reminders_unsent_note(sc),
                             k_budget_note(sc, results.runs, timeseries=results.timeseries),
                             k_filled_note(sc, results.timeseries, results.runs), referred_loyalty_note(sc, results.runs),

@@ -1439,16 +1439,26 @@ def roi_undefined_note(scenario) -> str:
     return "no reward was paid within the horizon, so there is no reward cost to divide by"
 
 
-def k_undefined_note(scenario) -> str:
-    """Why K (`k_factor`, `program_k`) is undefined in every run, when the horizon is the
-    reason: K counts the customers who joined on day 1 or later and whose
-    ``k_window_days`` window has closed by the horizon, and with a horizon of no more
-    than the window none has (metrics._cohorts)."""
+def k_undefined_note(scenario, runs=None) -> str:
+    """Why K (`k_factor`, `program_k`) is undefined in every run, or in some of ``runs``:
+    K counts the customers who joined on day 1 or later and whose ``k_window_days``
+    window has closed by the horizon (metrics._cohorts). With a horizon of no more than
+    the window none has; with a few days more, a replicate where nobody joined on those
+    days has no K ('defined in 1 of 3 replicates' of a 31-day run said no why)."""
     window, days = scenario.k_window_days, scenario.days
-    if days > window:
+    if days <= window:
+        return (f"K counts the customers whose {window}-day window (`k_window_days`) closed by the horizon; with {days} "
+                f"days none did: give at least {window + 1} days or a shorter window")
+    if runs is None or "k_factor" not in runs.columns or not len(runs):
         return ""
-    return (f"K counts the customers whose {window}-day window (`k_window_days`) closed by the horizon; with {days} days "
-            f"none did: give at least {window + 1} days or a shorter window")
+    undefined = int(runs["k_factor"].isna().sum())
+    if undefined == 0:
+        return ""
+    last = days - window
+    joined = "on day 1" if last == 1 else f"on days 1–{last}"
+    where = "in any replicate" if undefined == len(runs) else f"in {undefined} of {len(runs)} replicates"
+    return (f"K counts the customers who joined {joined}, whose {window}-day window (`k_window_days`) closed by the "
+            f"horizon; {where} nobody joined then: give more days or a shorter window")
 
 
 def initial_count(scenario) -> int:
