@@ -95,8 +95,9 @@ _VERSIONS: dict[str, str | None] = {}
 
 def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.datetime | None, ended: dt.datetime,
              command: list[str] | None = None, extra: dict | None = None, kernel: bool | None = None,
-             inputs: dict[str, str] | None = None) -> dict:
-    """The provenance of a results folder; ``kernel``: the path its runs took
+             inputs: dict[str, str] | None = None, folder: Path | None = None) -> dict:
+    """The provenance of a results folder; ``folder``: where its data files were written
+    (output_digests: their bytes, for a rerun to be checked against); ``kernel``: the path its runs took
     (Results.kernel), where known (else the one the scenarios take now, engine_record);
     ``started`` None where no start was given (a folder written from Python): ``ended``;
     ``inputs``: the digests of the files the runs read as the command held them
@@ -122,8 +123,24 @@ def manifest(*, scenarios: list, seeds: dict[str, list[int]], started: dt.dateti
         # the bytes of the files the runs read (an edge list): an edited graph.txt reproduced other numbers unseen
         **({"inputs": digests} if (digests := inputs if inputs is not None else
                                    input_digests(p for s in scenarios for p in scenario_files(s))) else {}),
+        # the bytes of the tables written beside it: "same scenario and seed, identical outputs" was checkable only
+        # by keeping both folders
+        **({"outputs": written} if folder is not None and (written := output_digests(folder)) else {}),
         **(extra or {}),
     }
+
+
+#: The files output_digests records: the numbers. Reports, figures and the decision commands' databases carry
+#: times or library metadata, so two identical runs need not write them byte for byte.
+DATA_SUFFIXES = (".csv", ".parquet")
+
+
+def output_digests(folder: Path) -> dict[str, str]:
+    """``{file name: SHA-256}`` of the data files (DATA_SUFFIXES) in ``folder``, sorted:
+    a rerun of the manifest's command on its seeds writes the same bytes, whatever the
+    worker count or executor, so ``sha256sum`` of a rerun's files checks it."""
+    return {path.name: file_digest(path) for path in sorted(Path(folder).iterdir())
+            if path.is_file() and path.suffix in DATA_SUFFIXES and not path.name.startswith(".")}
 
 
 def engine_record(scenarios: list, kernel: bool | None = None) -> dict:

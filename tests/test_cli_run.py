@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shlex
@@ -283,6 +284,13 @@ def test_parallel_replicates_give_the_same_folder_as_serial(tmp_path):
     run(tmp_path / "pool", "--workers", "2")
     for name in ("timeseries.csv", "summary.csv", "runs.csv"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes(), name
+    # the manifest records each data file's bytes, so a rerun is checked without the first folder at hand
+    recorded = json.loads((tmp_path / "serial" / "manifest.json").read_text())["outputs"]
+    assert recorded == json.loads((tmp_path / "pool" / "manifest.json").read_text())["outputs"]
+    data = sorted(p.name for p in (tmp_path / "serial").iterdir() if p.suffix in (".csv", ".parquet"))
+    assert sorted(recorded) == data and {"timeseries.csv", "runs.csv", "summary.csv"} <= set(data)
+    for name, digest in recorded.items():
+        assert hashlib.sha256((tmp_path / "pool" / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_a_seed_is_drawn_and_recorded_when_none_is_given(tmp_path):

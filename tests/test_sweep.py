@@ -3,6 +3,7 @@ after a kill, the folder lock, the fingerprint, failing runs and sweep-file erro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import math
@@ -368,6 +369,12 @@ def test_resume_after_sigkill_runs_every_run_exactly_once(tmp_path):
     run_sweep(load_sweep(path), reference, executor="serial")
     pd.testing.assert_frame_equal(run_frame(out), run_frame(reference))
     assert not (out / "sweep.lock").exists()
+    # the manifests record the same bytes for the resumed pool and the serial reference, the bytes that are there
+    recorded = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert recorded == json.loads((reference / "manifest.json").read_text())["outputs"]
+    assert {"sweep.parquet", "sweep.csv", "points.csv"} <= set(recorded)
+    for name, digest in recorded.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_a_second_sweep_into_a_locked_folder_is_refused(tmp_path):

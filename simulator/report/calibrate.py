@@ -55,6 +55,7 @@ def write_calibration(folder: Path, calibration: Calibration, *, base: Scenario,
                                                                 sets=sets, set_notes=set_notes, set_via=set_via,
                                                                 design_files=design_files))
     atomic_write_json(folder / "manifest.json", manifest(
+        folder=folder,
         scenarios=[base, *others], seeds={"forecast": forecast_seeds(calibration, draws)}, started=started, ended=dt.datetime.now(), command=command, inputs=inputs, extra={"calibrate": {
             "seed": calibration.seed, "data": data_file, "columns": calibration.columns,
             # the pilot's bytes: a pilot.csv edited since gave another fit from the same manifest, unseen

@@ -72,6 +72,7 @@ def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime 
         atomic_write_text(path / "report.md", comparison_markdown(comparison, figures, sets, set_notes, replay,
                                                                       sensitivity, files))
         atomic_write_json(path / "manifest.json", manifest(
+            folder=path,
             scenarios=[d.scenario for d in designs], seeds={d.scenario.name: d.seeds for d in designs},
             started=started, ended=dt.datetime.now(), command=command, kernel=designs[0].kernel, inputs=inputs,
             extra={"compare": {"reference": comparison.reference, "designs": comparison.names,

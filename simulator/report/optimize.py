@@ -60,6 +60,7 @@ def _write_optimize(result: OptimizeResult, folder: Path, *, base: Scenario, par
                                                                       set_notes, set_via))
     scenarios = [base] + ([result.best_scenario] if result.best_scenario is not None else [])
     atomic_write_json(folder / "manifest.json", manifest(
+        folder=folder,
         scenarios=scenarios, seeds={"search replicates": _seeds(result, "search"), "confirmation": _seeds(result, "fresh"),
                                     "winner re-run": _seeds(result, "winner")},
         started=started, ended=dt.datetime.now(), command=command, inputs=inputs, extra={

@@ -199,6 +199,7 @@ def write_run(results: Results, out: Path, *, started: dt.datetime | None = None
                                             ended=k_ended(results.scenario, results.runs, results.timeseries)))
         atomic_write_text(path / "report.md", run_markdown(results, figures, sets, set_notes))
         atomic_write_json(path / "manifest.json", manifest(
+            folder=path,
             scenarios=[results.scenario], seeds={results.scenario.name: results.seeds},
             started=started, ended=dt.datetime.now(), command=command, kernel=results.kernel,
             extra={"execution": execution} if execution else None, inputs=inputs))

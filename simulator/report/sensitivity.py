@@ -49,6 +49,7 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         from ..rng import replicate_seeds
 
         atomic_write_json(path / "manifest.json", manifest(
+            folder=path,
             scenarios=list(designs), seeds={"replicates": replicate_seeds(result.seed, settings.replicates),
                                             "tornado": replicate_seeds(result.seed, _tornado_runs(result))},
             started=started, ended=dt.datetime.now(), command=command, inputs=inputs, extra={

@@ -220,6 +220,7 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                                                            numpy_because=state.get("numpy_because")))
     started = dt.datetime.fromisoformat(state["started"])
     atomic_write_json(folder / "manifest.json", manifest(
+        folder=folder,
         # the base as the sweep ran it: the base file's replicates and seed (10 and 42) beside a sweep of 3 replicates
         # on seed 11 sent a reader reproducing it to other runs
         scenarios=[sweep.base.model_copy(update={"replicates": sweep.replicates, "seed": seed})],
