@@ -499,7 +499,8 @@ def winners(comparison: Comparison) -> list[str]:
             # every other design a copy of the best (four designs all paying back on day 1)
             # said on the verdict's metric (it stood on each of 21 metric lines, a budget's reach or not)
             lines.append(f"- **{metric}**: {_names([best, *copies])} give identical results on every replicate"
-                         f"{unbound_budgets(designs, [best, *copies]) if metric in VERDICT_METRICS else ''}.")
+                         f"{unbound_budgets(designs, [best, *copies]) if metric in VERDICT_METRICS else ''}."
+                         + _k_left_out(metric, low_k))
             continue
         # undefined in some replicates of one design only (never paid back): those replicates are not
         # missing at random, so the table gives no verdict, and neither does this sentence
@@ -539,7 +540,7 @@ def winners(comparison: Comparison) -> list[str]:
                      if comparison.paired else ".")
             if metric in SKEWED_RATIOS:   # where the means rank nothing, the ratio of the means still counts every run
                 text += _skewed_ratio_text(designs, metric, best, runner_up, ranked=False)
-            lines.append(text)
+            lines.append(text + _k_left_out(metric, low_k))
             continue
         # its values, not its runs: another design paying back on day 1 too gives the same figures
         copied = (f"; {_names(copies)} {'gives' if len(copies) == 1 else 'give'} {best}'s values in every replicate"
@@ -618,8 +619,8 @@ def winners(comparison: Comparison) -> list[str]:
                                                    f"is rough: check it with more" if n < 10 else "") + ").")
         if metric in SKEWED_RATIOS:
             text += _skewed_ratio_text(designs, metric, best, runner_up)
-        lines.append(text)
-    return _k_caveat(lines, low_k)
+        lines.append(text + _k_left_out(metric, low_k))
+    return lines
 
 
 def lumped_compare_note(comparison: Comparison, shown) -> str:
@@ -730,16 +731,14 @@ def _k_low(designs) -> list[str]:
                  or k_filled_note(d.scenario, getattr(d, "timeseries", None), d.runs))]
 
 
-def _k_caveat(lines: list[str], low: list[str]) -> list[str]:
-    """The K lines, saying which designs they leave out (``low``: K reads low by
+def _k_left_out(metric: str, low: list[str]) -> str:
+    """A ranked K line's word on the designs it leaves out (``low``: K reads low by
     construction for them): "purchase3 is best, sure at 95%" on `k_factor` stood below
     notes saying K does not rank the late-asking designs, and then the line ranked them."""
-    if not low:
-        return lines
-    caveat = (f" It leaves out {_names([f'**{name}**' for name in low])}: K reads low by construction for "
-              f"{'it' if len(low) == 1 else 'them'} (the notes above say why).")
-    return [line + caveat if line.startswith(tuple(f"- **{m}**" for m in K_LINES)) and "not ranked: K reads low" not in line
-            else line for line in lines]
+    if metric not in K_LINES or not low:
+        return ""
+    return (f" It leaves out {_names([f'**{name}**' for name in low])}: K reads low by construction for "
+            f"{'it' if len(low) == 1 else 'them'} (the notes above say why).")
 
 
 #: Past this many replicates for a difference's precision, the report says the difference is too small to pin down
