@@ -880,11 +880,9 @@ def assumption_effects(summary: pd.DataFrame, sweep: Sweep, runs: pd.DataFrame) 
             if text:
                 codes = pd.factorize(at.astype(str).to_numpy())[0]
                 row[key] = float("nan")
-                row[f"{key} p"] = _by_value(codes, ranks, blocks, order)
-                row[f"{key} least p"] = _by_value(codes, ranks, blocks, order, least=True)
+                row[f"{key} p"], row[f"{key} least p"] = _by_value(codes, ranks, blocks, order)
             else:
-                row[key], row[f"{key} p"] = _rank_trend(numbers, ranks, blocks, order)
-                row[f"{key} least p"] = _rank_trend(numbers, ranks, blocks, order, least=True)[1]
+                row[key], row[f"{key} p"], row[f"{key} least p"] = _rank_trend(numbers, ranks, blocks, order)
         rows.append(row)
     return pd.DataFrame(rows, columns=["metric", "low", "low_point", "high", "high_point", "points", "runs",
                                        *[c for key in sweep.parameters
@@ -906,54 +904,51 @@ def _centred(ranks: np.ndarray, blocks: np.ndarray) -> np.ndarray:
     return ranks - pd.Series(ranks).groupby(blocks).transform("mean").to_numpy()
 
 
-def _rank_trend(values: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray,
-                least: bool = False) -> tuple[float, float]:
+def _rank_trend(values: np.ndarray, ranks: np.ndarray, blocks: np.ndarray,
+                order: np.ndarray) -> tuple[float, float, float]:
     """Spearman's ρ between ``values`` and the runs' ``ranks`` (ranked within their
-    blocks) and its two-sided permutation p-value over ``order`` (values rearranged
-    within blocks); NaN for no spread in either. With one block this is Spearman's ρ
-    over the runs. ``least``: the p-value in its place is the least any data could give
-    over these runs, that of the runs in the values' own order in every block, or in
-    reverse (4 runs of 4 values: 2 of the 24 orders, so 0.083)."""
+    blocks), its two-sided permutation p-value over ``order`` (values rearranged
+    within blocks), and the least p-value any data could give over these runs, that of
+    the runs in the values' own order in every block, or in reverse (4 runs of 4
+    values: 2 of the 24 orders, so 0.083); NaNs for no spread in either. With one
+    block this is Spearman's ρ over the runs. The rearrangements are drawn once for
+    both p-values."""
     from scipy import stats
 
     x = stats.rankdata(values)
     y = _centred(ranks, blocks)
     x = x - x.mean()
     if not np.any(x) or not np.any(y):
-        return float("nan"), float("nan")
+        return float("nan"), float("nan"), float("nan")
     scale = math.sqrt(float(x @ x) * float(y @ y))
     observed = float(x @ y) / scale
     drawn = np.abs(x[order] @ y) / scale
-    if least:   # the most extreme ρ these runs allow: each block's values matched to its runs in order, or reversed
-        groups = [np.flatnonzero(blocks == block) for block in np.unique(blocks)]
-        along = sum(float(np.sort(x[g]) @ np.sort(y[g])) for g in groups) / scale
-        against = sum(float(np.sort(x[g]) @ np.sort(y[g])[::-1]) for g in groups) / scale
-        return observed, _share_at_least(drawn, max(along, -against))
-    return observed, _share_at_least(drawn, abs(observed))
+    # the most extreme ρ these runs allow: each block's values matched to its runs in order, or reversed
+    groups = [np.flatnonzero(blocks == block) for block in np.unique(blocks)]
+    along = sum(float(np.sort(x[g]) @ np.sort(y[g])) for g in groups) / scale
+    against = sum(float(np.sort(x[g]) @ np.sort(y[g])[::-1]) for g in groups) / scale
+    return observed, _share_at_least(drawn, abs(observed)), _share_at_least(drawn, max(along, -against))
 
 
-def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray,
-              least: bool = False) -> float:
+def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: np.ndarray) -> tuple[float, float]:
     """Permutation p-value of the runs differing by a text parameter's value (``codes``):
     Kruskal-Wallis' statistic on the runs' ``ranks`` (ranked within their blocks), the
-    values rearranged within blocks over ``order``; NaN with one value or no spread.
-    ``least``: the least p-value any data could give over these runs instead, that of
-    the values wholly apart, each block's runs sorted into them in the same order of
-    values (the most apart of every order, up to 6 values)."""
+    values rearranged within blocks over ``order``; and the least p-value any data could
+    give over these runs, that of the values wholly apart, each block's runs sorted into
+    them in the same order of values (the most apart of every order, up to 6 values);
+    NaNs with one value or no spread. The rearrangements are drawn once for both."""
     import itertools
 
     y = _centred(ranks, blocks)
     groups = int(codes.max()) + 1 if len(codes) else 0
     if groups < 2 or not np.any(y):
-        return float("nan")
+        return float("nan"), float("nan")
     counts = np.bincount(codes, minlength=groups).astype(float)
 
     def between(arranged: np.ndarray) -> np.ndarray:  # Σ_g (Σ_{i in g} y_i)² / n_g, each row a rearrangement
         return sum(((arranged == g) @ y) ** 2 / counts[g] for g in range(groups))
 
     drawn = between(codes[order])
-    if not least:
-        return _share_at_least(drawn, float(between(codes[np.newaxis, :])[0]))
     apart = []
     for values_order in itertools.permutations(range(groups)) if groups <= 6 else ():
         arranged = np.empty_like(codes)
@@ -962,7 +957,8 @@ def _by_value(codes: np.ndarray, ranks: np.ndarray, blocks: np.ndarray, order: n
             held = np.bincount(codes[at], minlength=groups)
             arranged[at[np.argsort(y[at], kind="stable")]] = np.repeat(values_order, held[list(values_order)])
         apart.append(float(between(arranged[np.newaxis, :])[0]))
-    return _share_at_least(drawn, max(apart, default=math.inf))
+    return (_share_at_least(drawn, float(between(codes[np.newaxis, :])[0])),
+            _share_at_least(drawn, max(apart, default=math.inf)))
 
 
 def _share_at_least(drawn: np.ndarray, statistic: float) -> float:

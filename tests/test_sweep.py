@@ -1703,7 +1703,7 @@ def test_an_assumption_without_effect_is_found_one_time_in_twenty():
             luck = rng.normal(0, 10, 5)[None, :] if paired else rng.normal(0, 10, (4, 5))   # a seed's, or a run's own
             v = (luck + rng.normal(0, 1, (4, 5))).ravel()[order]
             ranks = pd.Series(v).groupby(b).rank().to_numpy()
-            found += [_rank_trend(c.astype(float), ranks, b, arranged)[1] < 0.05, _by_value(c, ranks, b, arranged) < 0.05]
+            found += [_rank_trend(c.astype(float), ranks, b, arranged)[1] < 0.05, _by_value(c, ranks, b, arranged)[0] < 0.05]
         assert np.all((found / 1000 >= 0.029) & (found / 1000 <= 0.071)), (paired, found)
 
 
