@@ -690,12 +690,12 @@ def scenarios_list(
             continue
         # told by what it holds, as run tells them apart (scenario_io.refuse_other_kinds): a settings file listed under
         # "refsim run FILE" was refused by run
-        sweep = "base" in data and "parameters" in data
+        sweep = "parameters" in data   # with or without its 'base:' (refuse_other_kinds says that one is missing)
         study = next((c for key, c in studies.items() if key in data), "optimize|sensitivity|calibrate") \
             if not sweep and ("scenario" in data or set(data) & set(studies)) else None
         text = " ".join(str(data.get("description") or "").split())
         first = first_sentence(text) if text else \
-            f"(no description: refsim validate {path} checks it)" if not sweep else "(no description)"
+            f"(no description: refsim validate {path} checks it)" if not sweep or "base" not in data else "(no description)"
         if study:
             kinds["settings"].append(f"  {shown:<30} refsim {study} --settings {path}")
         else:

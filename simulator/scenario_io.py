@@ -51,13 +51,18 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), *, check_netw
                                                         check_network=check_network))[0]
 
 
-def refuse_other_kinds(data: dict, source: str, what: str = "a scenario") -> None:
+def refuse_other_kinds(data: dict, source: str, what: str = "a scenario", *, sweep_read: bool = False) -> None:
     """A sweep or settings file where a scenario is read, said as such in one line: it
     read "unknown key 'base'" or "unknown key 'scenario'", naming no way out (``what``:
-    the scenario's role, as "a sweep's base scenario")."""
+    the scenario's role, as "a sweep's base scenario"). ``sweep_read``: the file is read
+    as a sweep, whose loader says itself that 'base:' is missing."""
     if {"base", "parameters"} <= set(data):
         raise ScenarioError(f"this is a sweep file (it has 'base:' and 'parameters:'), not {what}; run it with "
                             f"`refsim sweep {source}`", file=source)
+    if "parameters" in data and not sweep_read:   # a sweep whose 'base:' was left out read "unknown key 'parameters'", the sweep unnamed
+        raise ScenarioError(f"this looks like a sweep file (it has 'parameters:') with no 'base:', not {what}; add "
+                            f"'base:' (the base scenario: a YAML path relative to the sweep file, or an inline "
+                            f"scenario mapping) and run it with `refsim sweep {source}`", file=source)
     studies = {"vary": "optimize", "uncertain": "sensitivity", "fit": "calibrate"}
     if "scenario" in data or set(data) & set(studies):   # a settings file without --settings
         command = next((c for key, c in studies.items() if key in data), None)

@@ -484,7 +484,7 @@ def load_sweep(path: str | Path, replicates: int | None = None, overrides: Itera
         raise ScenarioError("the file is empty; a sweep is a mapping of keys such as 'base:', 'method:', 'parameters:' "
                             "(start from a file in scenarios/sweeps/)", file=source)
     if "base" not in data:   # a settings file read "unknown key 'scenario'"
-        refuse_other_kinds(data, source, "a sweep")
+        refuse_other_kinds(data, source, "a sweep", sweep_read=True)
     if "base" not in data and set(data) & SCENARIO_ONLY_KEYS:   # it read "unknown key 'days'", naming no way out
         raise ScenarioError(f"this is a scenario file, not a sweep; run it with `refsim run {source}`, or sweep it from a "
                             f"sweep file with 'base:' naming it (relative to the sweep file) and 'parameters:' (see "

@@ -226,6 +226,28 @@ def test_a_sweep_file_given_as_a_scenario_and_a_scenario_given_as_a_sweep_say_wh
 
 
 
+def test_a_sweep_file_without_its_base_is_named_a_sweep_by_validate_run_and_scenarios(tmp_path):
+    """A sweep file whose 'base:' was left out was taken for a scenario: `refsim validate`
+    and `refsim run` said "unknown key 'parameters'", and `refsim scenarios` listed it
+    under "refsim run FILE". They now say it is a sweep missing its base; `refsim sweep`
+    says 'base:' is missing, as before."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    sweep_file = folder / "nobase.yaml"
+    sweep_file.write_text("name: nb\nparameters:\n  program.incentive.referrer_reward: {values: [5, 10]}\n")
+    for command in ("validate", "run"):
+        code, stdout, stderr = invoke(command, sweep_file, *(["--out", tmp_path / "o"] if command == "run" else []))
+        assert_clean_error(code, stdout, stderr, sweep_file, "this looks like a sweep file (it has 'parameters:') with "
+                                                             "no 'base:', not a scenario; add 'base:'")
+        assert f"run it with `refsim sweep {sweep_file}`" in stderr
+    code, stdout, stderr = invoke("sweep", sweep_file, "--out", tmp_path / "s")
+    assert_clean_error(code, stdout, stderr, sweep_file, "base: required key is missing; a sweep needs 'base:'")
+    code, stdout, stderr = invoke("scenarios", folder)
+    assert code == 0, stderr
+    assert stdout.splitlines()[0] == f"sweeps in {folder}/ (refsim sweep FILE):", stdout
+    assert "nobase.yaml" in stdout.splitlines()[1] and "refsim validate" in stdout.splitlines()[1]
+
+
 def test_a_scenario_or_sweep_given_as_settings_or_as_a_base_is_named_for_what_it_is(tmp_path):
     """`sensitivity --settings scenarios/default.yaml` said "population is a setting of
     optimize, not of sensitivity" (a scenario's population block is not NSGA-II's), and
