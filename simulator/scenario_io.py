@@ -571,8 +571,11 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
     for item in sets:
         key, _, raw = str(item).partition("=")
         block = _raw_at(data, key.strip().split("."))
-        # a block given whole, or a list (person ids given one by one, which no strategy picks), says what it means
-        if not isinstance(block, dict) or raw.strip().startswith(("{", "[")):
+        if isinstance(block, dict) and raw.strip().startswith("{"):
+            notes += _whole_block_note(item, key.strip(), raw, block, name, via)
+            continue
+        # a list (person ids given one by one, which no strategy picks) says what it means
+        if not isinstance(block, dict) or raw.strip().startswith("["):
             continue
         model = scenario
         for part in key.strip().split("."):
@@ -594,6 +597,31 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
                         "of each file)"
                         if several and key.strip() == "population.initial_customers" and "count" in block else ""))
     return notes
+
+
+def _whole_block_note(item: str, key: str, raw: str, block: dict, name: str, via: str) -> list[str]:
+    """The note of a --set giving a block whole (``raw``: `{...}`) of the same kind as the
+    file's ``block``, where the file's block has keys the given one leaves out: they go
+    back to their defaults. `--set "churn={monthly_rate: 0.4}"` on b2b-organization
+    dropped its annual contracts (`renewal`), and nothing said so; a block of another
+    `kind` (another network) means its own keys, and is not noted."""
+    import yaml
+
+    try:
+        given = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(given, dict) or given.get("kind", block.get("kind")) != block.get("kind"):
+        return []
+    dropped = {k: v for k, v in block.items() if k not in given and k != "kind"}
+    if not dropped:
+        return []
+    from .yaml_reader import flow
+
+    listed = ", ".join(f"{k}: {flow(v)}" for k, v in dropped.items())
+    return [f"`{item.strip()}` gives {name}'s `{key}` block whole: its {listed} go{'es' if len(dropped) == 1 else ''} "
+            f"back to the default{'s' if len(dropped) > 1 else ''}; set `{key}.KEY=...` for each key instead to keep "
+            f"{'it' if len(dropped) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")]
 
 
 def created_by_sets(scenario: Scenario, overrides: Iterable[str]) -> list[tuple[str, str]]:

@@ -1495,6 +1495,30 @@ def test_the_console_says_why_k_is_undefined_when_no_window_closed_by_the_horizo
     assert "with 60 days none did: give at least 61 days or a shorter window" in line
 
 
+def test_a_block_given_whole_says_which_of_the_files_keys_it_drops(tmp_path):
+    """`--set "churn={monthly_rate: 0.4}"` on b2b-organization gives the churn block whole,
+    dropping its annual contracts (`renewal`), and nothing said so (docs/model.md's own
+    example did it by mistake). The console and report.md now name what goes back to the
+    default, which the manifest's resolved scenario confirms; a block whole that keeps
+    every key of the file's, or one of another kind (another network), is not noted."""
+    from simulator.scenario_io import replaced_blocks
+
+    out = tmp_path / "b"
+    done = runner.invoke(app, ["run", str(SCENARIOS / "b2b-organization.yaml"), "--out", str(out), "-r", "1",
+                               "--set", "days=60", "--set", "churn={monthly_rate: 0.4}"])
+    assert done.exit_code == 0, done.output
+    said = ("churn={monthly_rate: 0.4} gives b2b-organization's churn block whole: its renewal: {every_days: 365, "
+            "notice_days: 60} goes back to the default; set churn.KEY=... for each key instead to keep it")
+    assert said in " ".join(done.output.split())
+    assert "`churn` block whole: its renewal:" in (out / "report.md").read_text()
+    resolved = json.loads((out / "manifest.json").read_text())["scenarios"][0]["churn"]
+    assert resolved["monthly_rate"] == 0.4 and resolved["renewal"] is None   # the contracts are gone, as said
+    path = SCENARIOS / "b2b-organization.yaml"
+    assert replaced_blocks(path, "b", ["churn={monthly_rate: 0.4, renewal: {every_days: 365, notice_days: 60}}"]) == []
+    assert replaced_blocks(path, "b", ["churn.monthly_rate=0.4"]) == []
+    assert replaced_blocks(SCENARIOS / "default.yaml", "d", ["network={kind: ring, degree: 4}"]) == []
+
+
 def test_k_defined_in_some_replicates_says_nobody_joined_in_the_closed_days(tmp_path):
     """A 31-day run with a 30-day window: K counts only day 1's joiners, and 'k_factor
     defined in 1 of 3 replicates' gave no why. The console and report.md now say which
