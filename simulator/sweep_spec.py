@@ -810,6 +810,7 @@ def _check_parameters(sweep: Sweep, where) -> None:
     one that some other swept value mends is left to the runs (the combinations that
     still clash are recorded as failed), as are list values past the first
     ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
+    clashing: list[tuple[str, Any, ScenarioError]] = []   # values refused beside the base's other keys alone
     for key, parameter in sweep.spec.parameters.items():
         if not key.strip() or any(not part.strip() for part in key.split(".")):
             raise ScenarioError(f"'{key}' is not a key path; name a scenario key such as program.base_share",
@@ -865,14 +866,20 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 what = "the swept key" if error.message.startswith("unknown key") else f"value {shown_value(value)}"
                 raise ScenarioError(f"{what} does not fit the base scenario {_base_name(sweep)}: "
                                     f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
-            if len(sweep.spec.parameters) > 1 and (clash := _clash_everywhere(sweep, key, value, error)) is not None:
-                others, refusal = clash
-                if refusal.message == error.message:   # the value's own mistake (out of its bounds), whatever the others
-                    raise ScenarioError(f"value {shown_value(value)} does not fit the base scenario {_base_name(sweep)}: "
-                                        f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
-                raise ScenarioError(f"value {shown_value(value)} fits none of the other swept values on the base scenario "
-                                    f"{_base_name(sweep)} (with {others}: {refusal.message}); every run with it would fail",
-                                    file=sweep.source, key=where("parameters", key)) from None
+            if len(sweep.spec.parameters) > 1:
+                clashing.append((key, value, error))
+    # beside the other swept values once every key has been checked on its own: a misspelt key on line 6 was
+    # reported as line 5's value clashing "with program.reward.amout = 3: unknown key 'reward'"
+    for key, value, error in clashing:
+        if (clash := _clash_everywhere(sweep, key, value, error)) is None:
+            continue
+        others, refusal = clash
+        if refusal.message == error.message:   # the value's own mistake (out of its bounds), whatever the others
+            raise ScenarioError(f"value {shown_value(value)} does not fit the base scenario {_base_name(sweep)}: "
+                                f"{error.message}", file=sweep.source, key=where("parameters", key)) from None
+        raise ScenarioError(f"value {shown_value(value)} fits none of the other swept values on the base scenario "
+                            f"{_base_name(sweep)} (with {others}: {refusal.message}); every run with it would fail",
+                            file=sweep.source, key=where("parameters", key)) from None
     _check_some_point_fits(sweep, where)
 
 

@@ -3184,6 +3184,15 @@ def test_a_value_clashing_with_the_bases_other_key_is_checked_beside_the_other_s
                    "passives promoters can be at most 0.5, with these promoters passives at most 0.3); every run with it "
                    "would fail")
     assert not (tmp_path / "b").exists()
+    # a misspelt key listed after a clashing one is named itself, on its own line: it was blamed on promoters' line
+    # as a clash "with program.reward.amout = 3: unknown key 'reward'", and after fixing that came a new error there
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text("base: base.yaml\nmethod: grid\nreplicates: 1\nparameters:\n"
+                        "  satisfaction.promoters: {values: [0.3, 0.7]}\n  program.reward.amout: {values: [3]}\n")
+    one_line_error(runner.invoke(app, ["sweep", str(misspelt), "--out", str(tmp_path / "m"), "--dry-run"]),
+                   "parameters.program.reward.amout (line 6)", "the swept key does not fit the base scenario b: "
+                   "unknown key 'reward'")
+
 
 
 def test_a_point_that_never_ran_is_no_contender_and_a_metric_never_defined_is_named(tmp_path):
