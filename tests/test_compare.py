@@ -1597,6 +1597,29 @@ def test_a_ranking_of_a_friend_reward_names_the_uplifts_it_rests_on():
             "referrer's sharing (`referee_share_uplift` 0)") in note, note
 
 
+def test_a_ranking_against_no_program_names_what_a_reward_is_assumed_to_move():
+    """double-sided-credit beat no-program "sure at 95%", and the note named only the
+    credit's cost share: the designs with a program were the only ones weighed, so the
+    offers "differed" in none. At referee_max_uplift 0, inside the range compare itself
+    proposes, the value added was not told from 0. A design with no program offers 0 to
+    either side, so against it both reward responses are named, with their checks."""
+    from types import SimpleNamespace
+
+    from simulator.config import has_program
+    from simulator.report.compare import assumption_note
+
+    wrap = lambda *scenarios: [SimpleNamespace(scenario=s) for s in scenarios]  # noqa: E731
+    none = small(name="none", program={"incentive": {"kind": "none"}, "timing": {"kind": "never"}})
+    assert not has_program(none)
+    note = assumption_note(wrap(none, small(name="both")))
+    assert "they offer the referrer different rewards (none 0, both 10)" in note, note
+    assert "they offer the friend different rewards (none 0, both 10)" in note, note
+    assert "--uncertain program.incentive.max_uplift=" in note and "--uncertain program.incentive.referee_max_uplift=0:" in note
+    # a program that asks without a reward offers 0 too: against no program, no reward is weighed
+    asks_only = small(name="asks", program={"incentive": {"kind": "none"}})
+    assert "different rewards" not in assumption_note(wrap(none, asks_only))
+
+
 def test_the_checks_a_ranking_names_are_ranges_sensitivity_accepts():
     """The note's `--uncertain` ranges reach 1.5x the assumed size: with a friend's reward
     assumed to move conversion x8, a milestone's ask x8 and reminders annoying half the

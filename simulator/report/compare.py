@@ -1281,7 +1281,9 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
                 tests.append(f"`--uncertain program.timing.reminders.annoyance=0:"
                              f"{min(1.0, max(0.3, 2 * sent.annoyance)):g}`")
     # by every tier: a design paying 10 then 30 beside a flat 10 was "the same reward" by its first tier
-    offers = {s.name: _referrer_offer(s.program.incentive) for s in timed}
+    # a design with no program offers 0: against it, "sure at 95%" rested on what a reward moves too, and the note
+    # named only the credit's cost share (every design's offer counted, not the programs' alone)
+    offers = {d.scenario.name: _referrer_offer(d.scenario.program.incentive) for d in designs}
     linking = [s for s in timed if s.program.link_use > 0]   # nobody shares through a link: link_response moves nothing
     if len(set(offers.values())) > 1:
         listed = ", ".join(f"{name} {offer}" for name, offer in offers.items())
@@ -1305,7 +1307,7 @@ def _assumptions(designs) -> tuple[list[str], list[str]]:
             tests.append("`--uncertain program.link_response=0:1`")
     # $10 + $10 beat $20 to the referrer by $1.2M on 730 days with the friend's reward moving conversion up to
     # x2.5 and sharing up to x1.5; at 0.5 and 0 the referrer-only design led, and the note named neither size
-    friend = {s.name: referee_reward(s.program.incentive) for s in timed}
+    friend = {d.scenario.name: referee_reward(d.scenario.program.incentive) for d in designs}
     # the sizes of the first design whose friend's reward moves anyone: one listed first with both at 0 hid them; with
     # every such design's at 0 that is the assumption (a referrer-only design led "sure" on it, and nothing said so)
     giving = sorted((s.program.incentive for s in timed if friend[s.name] > 0),
