@@ -2310,6 +2310,39 @@ def test_sweep_plots_draw_a_line_per_value_of_the_assumption(tmp_path, monkeypat
     assert len(churn_panel.get_lines()) == 1
 
 
+def test_a_level_averaging_over_fewer_points_is_marked(tmp_path, monkeypatch):
+    """promoters x passives where (0.7, 0.5) clashes and every run of it failed: the
+    promoters panel drew 0.7 as point (0.7, 0.2) alone against 0.4 as the mean of two
+    points, 226 ahead where at the same passives it was 10 ahead, under a title saying
+    each panel averages over the other values. The level whose mean leaves points out is
+    now a hollow circle with its legend; balanced levels, and a sweep with no failed
+    point, are not marked."""
+    from simulator.report import plots
+
+    values = {(0.4, 0.2): 532.0, (0.4, 0.5): 101.0, (0.7, 0.2): 542.0, (0.7, 0.5): np.nan}
+    every = pd.DataFrame([{"point_id": i, "replicate": rep, "promoters": p, "passives": q,
+                           "value": v + rep, "status": "ok" if np.isfinite(v) else "failed"}
+                          for i, ((p, q), v) in enumerate(values.items()) for rep in (0, 1)])
+    ok = every[every["status"] == "ok"]
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    label = "mean of fewer points (others failed or lack it)"
+
+    def marked(ax):
+        return [(list(l.get_xdata()), list(l.get_ydata())) for l in ax.get_lines() if l.get_label() == label]
+
+    plots.sweep_metric(ok, ["promoters", "passives"], "value", tmp_path / "v.png",
+                       discrete={"promoters": True, "passives": True}, planned=every)
+    promoters, passives = drawn[-1].axes[:2]
+    assert marked(promoters) == [([0.7], [542.5])]   # (0.7, 0.2) alone: its two runs 542 and 543
+    assert marked(passives) == [([0.5], [101.5])]
+    assert label in [t.get_text() for t in promoters.get_legend().get_texts()]
+    whole = every.assign(value=every["value"].fillna(300.0), status="ok")
+    plots.sweep_metric(whole, ["promoters", "passives"], "value", tmp_path / "v.png",
+                       discrete={"promoters": True, "passives": True}, planned=whole)
+    assert not any(marked(ax) for ax in drawn[-1].axes[:2])
+
+
 def test_a_list_of_very_uneven_values_is_drawn_evenly_spaced_with_its_values_as_ticks(tmp_path, monkeypatch):
     """Budgets of 20, 60 and 1,000,000 on a linear axis put the first two on one spot, so
     neither could be read. A list whose widest gap is 20 times its narrowest or more is

@@ -702,7 +702,8 @@ def paired_bands(paired: bool, parameters: list[str], assumptions: tuple[str, ..
 def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: Path, *, discrete: dict[str, bool],
                  log: dict[str, bool] | None = None, by: str | None = None, paired: bool = False,
                  minimise: bool = False, assumptions: tuple[str, ...] = (), order: dict[str, list[str]] | None = None,
-                 bounds: tuple[float, float] = (-np.inf, np.inf), defined: str | None = None) -> Path:
+                 bounds: tuple[float, float] = (-np.inf, np.inf), defined: str | None = None,
+                 planned: pd.DataFrame | None = None) -> Path:
     """``metric`` against each swept parameter, one panel per parameter. A parameter
     with few levels (a grid, or a list of values) gets the mean over all runs at each
     level with its 95% interval as a band; a sampled one gets every run as a dot and
@@ -721,7 +722,9 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
     values a run can take (a day from 1 to the last day of the longest point): a band
     stops there, as points.csv's intervals do (a payback band ran from day -200 to day 800
     of 365-day runs). ``defined``: what the runs a metric's mean is taken over have in
-    common, where some runs have none (a payback day: the runs that paid back), for the title."""
+    common, where some runs have none (a payback day: the runs that paid back), for the title.
+    ``planned``: every run of the sweep, failed ones too (``runs`` where not given): a
+    level whose mean leaves out some of its points is marked with a hollow circle."""
     ok = runs[np.isfinite(runs[metric].to_numpy(dtype=float))]
     # one replicate: no paired difference has a spread, and the paired bands were left out under a title promising
     # them; each level's runs are pooled instead, as without common random numbers
@@ -773,6 +776,20 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                     spread = np.vstack([mean - table["low"].to_numpy(dtype=float), table["high"].to_numpy(dtype=float) - mean])
                     ax.errorbar(x, mean, yerr=np.where(np.isfinite(spread), spread, 0.0), fmt="o", capsize=4,
                                 color=colour, label=label)
+                # a level whose mean leaves out some of its points (all their runs failed, or none has the metric)
+                # averages over fewer of the other parameters' values than its neighbours: promoters 0.7 read 226
+                # ahead of 0.4 where at the same passives it was 10 ahead, its clashing point gone unsaid
+                if len(parameters) > 1:
+                    every = planned if planned is not None else runs
+                    every = every if level is None else every[every[by] == level]
+                    counts = every.groupby(parameter)["point_id"].nunique()
+                    present = part.groupby(parameter)["point_id"].nunique()
+                    fewer = np.array([0 < present.get(value, 0) < counts.get(value, 0) for value in table[parameter]])
+                    if fewer.any():
+                        ax.plot(np.asarray(x)[fewer], table["mean"].to_numpy(dtype=float)[fewer], "o", markersize=9,
+                                markerfacecolor="white", markeredgecolor=colour, zorder=5,
+                                label="mean of fewer points (others failed or lack it)"
+                                      + (f" ({label})" if label else ""))
                 absent = table["mean"].isna().to_numpy()
                 if absent.any():
                     ax.plot(np.asarray(x)[absent], np.full(absent.sum(), 0.03), "x", color=colour, clip_on=False,
@@ -793,7 +810,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 if level is None:
                     ax.scatter(part[parameter], part[metric], s=6, alpha=0.25, color="tab:gray", label="runs")
                 ax.scatter(means["value"], means["mean"], s=18, color=colour, label=label or "point means")
-        if len(split) > 1 or not discrete[parameter] or any(l.get_label().startswith("no run has") for l in ax.lines):
+        if len(split) > 1 or not discrete[parameter] or any(l.get_label().startswith(("no run has", "mean of fewer"))
+                                                             for l in ax.lines):
             ax.legend(fontsize=7)
         logged = bool(log and log.get(parameter) and numeric)
         if logged:

@@ -195,7 +195,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
             figures.append(plots.sweep_metric(ok, sweep.parameters, metric, folder / f"{metric}.png", discrete=discrete,
                                               log=log, by=by, paired=paired,
                                               minimise=metric in LOWER_IS_BETTER, assumptions=tuple(assumptions),
-                                              order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined))
+                                              order=orders, bounds=_bounds(sweep, metric, points, ok), defined=defined,
+                                              planned=frame))
             # run's and compare's incremental_value.png is a day-by-day figure: a sweep's own caption, as drawn
             sampled = None if len(set(discrete.values())) > 1 else not any(discrete.values())   # None: both kinds
             # the caption says what the figure draws: a paired band where it draws one
