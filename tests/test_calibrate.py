@@ -779,6 +779,16 @@ def test_a_posterior_cut_by_the_bound_its_interval_ends_at_is_said_to_press_agai
     flat = _fake_calibration(pd.DataFrame({"program.base_share": np.linspace(0.3, 0.9, 100)}), parameters)
     flat.intervals = pd.DataFrame({"parameter": ["program.base_share"], "low": [0.33], "high": [0.87]})   # 5%-95%
     assert at_the_edge(flat) == []
+    # nor one near flat whose interval ends by the bound: a 30-particle fit of a 5-day pilot, 0.053-0.556 in 0.05-0.6
+    # with 11% of its draws (three heavy particles) by 0.05, was told to widen the range where the pilot said little
+    wide = parse_parameters(["program.base_share=0.05:0.6"], base, source="--fit")
+    rough = np.r_[np.repeat([0.052, 0.06, 0.07], [4, 4, 3]), np.linspace(0.1, 0.58, 89)]   # 11 of 100 within 0.0775
+    little = _fake_calibration(pd.DataFrame({"program.base_share": rough}), wide)
+    little.intervals = pd.DataFrame({"parameter": ["program.base_share"], "low": [0.0529], "high": [0.556]})
+    assert (0.556 - 0.0529) / 0.55 > 0.9 and at_the_edge(little) == []
+    # the same draws under an interval spanning under 80% of the range are still cut by the bound
+    little.intervals = pd.DataFrame({"parameter": ["program.base_share"], "low": [0.0529], "high": [0.45]})
+    assert at_the_edge(little) == [("program.base_share", 0.05, 0.11)]
 
 
 def test_pinned_down_is_weighed_against_the_interval_a_flat_posterior_gives_at_the_level():
