@@ -863,6 +863,9 @@ class Decision:
     not_told_apart: tuple[str, ...] = ()
     tests: int = 0               # Holm's tests: the other designs, copies counted once and those of the best not (holm_tests)
     copies: tuple[str, ...] = ()   # the other designs with the best's values in every replicate (a tie, not a runner-up)
+    # the other designs best (alone or level) in more replicates than ``best``, with their shares: the mean leader
+    # was "best in 2 of the 6 replicates" beside a runner-up best in 4, unsaid
+    oftener: dict[str, float] = field(default_factory=dict)
 
 
 def same_mean(a: float, b: float, scale: float = 0.0) -> bool:
@@ -969,6 +972,8 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
     tied_with = tuple(name for name in order[1:] if same_mean(means[name], means[best], scale)
                       and defined[name] == defined[best])
     shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
+    oftener = {name: float((stacked[i] == top).mean()) for i, name in enumerate(names)
+               if n and name not in (best, *tied_with) and float((stacked[i] == top).mean()) > share}
     # a design with no finite value is no contender: against_the_best leaves it out; a copy of the best (its values
     # in every replicate) is a tie, named as one, and the runner-up is the next design that differs: 'against the
     # runner-up dsc-copy: 0 [0, 0] (not told apart from dsc-copy ... with these replicates)' was said of a copy
@@ -996,7 +1001,8 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
     return Decision(metric, best, summary["mean"], summary["ci_low"], summary["ci_high"], share, n, runner_up,
                     diff["diff_mean"], diff["diff_ci_low"], diff["diff_ci_high"], *budget, *payback,
                     tied_with=tied_with, share_level=level, shares=shares, diff_level=each, not_told_apart=behind,
-                    tests=tests, copies=tuple(name for name in finite if copy_of[name] == best))
+                    tests=tests, copies=tuple(name for name in finite if copy_of[name] == best),
+                    oftener=dict(sorted(oftener.items(), key=lambda item: -item[1])))
 
 
 def unranked_why(metric: str) -> str:

@@ -366,6 +366,13 @@ def test_the_report_opens_with_the_design_that_adds_the_most_value(tmp_path):
     assert verdict.endswith("sure at 95% (ahead of every other design, Holm)") if not behind else \
         verdict.endswith(f"not told apart from {' and '.join(behind)} at 95%"), verdict
     assert f"best in {round(share * 5)} of the 5 replicates" in paragraph   # a count (62% of 8 read as 5 of 8)
+    # a design best in more replicates than the leader is named beside its count (a leader best in 2 of 6 hid one best
+    # in 4), and only then
+    wins = values.idxmax(axis=1).value_counts()
+    oftener = [name for name in values.columns if name != best and wins.get(name, 0) > wins.get(best, 0)]
+    for name in oftener:
+        assert f"{name} is best in {wins[name]}" in paragraph, paragraph
+    assert ("not how often it is best" in paragraph) == bool(oftener)
     assert "Its budget never ran out" in paragraph and ("pays back" in paragraph or "does not pay back" in paragraph)
     table = pd.read_csv(out / "comparison.csv").set_index(["design", "metric"])
     for name in values.columns:
@@ -2591,6 +2598,28 @@ def test_a_program_cost_that_is_the_reward_spend_stops_at_the_budget_in_every_ta
     # its interval reached -0.046 beside k_factor's 0 for the same values
     ks = np.array([0.0, 0.1, 0.36])
     assert interval(ks, metric="program_k")["ci_low"] == interval(ks, metric="k_factor")["ci_low"] == 0.0
+
+
+def test_a_leader_on_the_mean_says_which_design_is_best_more_often():
+    """double-sided-credit led on value, "best in 2 of the 6 replicates", and the report
+    never said budget-capped-campaign was best in the other 4. decide records the designs
+    best in more replicates than the leader, counted by hand here (a big win in one
+    replicate against small losses in three), and the headline names them."""
+    from types import SimpleNamespace
+
+    from simulator.compare import decide
+
+    def runs(name, values):
+        frame = pd.DataFrame({"replicate": range(len(values)), "cumulative_profit": values})
+        return SimpleNamespace(scenario=small(name=name, days=90), runs=frame)
+
+    # big: 100, 0, 0, 0 (mean 25); steady: 10, 5, 5, 5 (mean 6.25, best in 3 of 4); low: 0 everywhere
+    designs = [runs("big", [100.0, 0.0, 0.0, 0.0]), runs("steady", [10.0, 5.0, 5.0, 5.0]), runs("low", [0.0] * 4)]
+    decision = decide(SimpleNamespace(designs=designs, paired=True), metric="cumulative_profit")
+    assert decision.best == "big" and decision.share_best == 0.25
+    assert decision.oftener == {"steady": 0.75}
+    even = [runs("big", [100.0, 0.0, 9.0, 9.0]), runs("steady", [10.0, 5.0, 5.0, 5.0])]
+    assert decide(SimpleNamespace(designs=even, paired=True), metric="cumulative_profit").oftener == {}
 
 
 def test_decide_ranks_a_metric_where_less_is_better_lowest_and_refuses_what_it_cannot_rank():

@@ -233,6 +233,12 @@ def decision_paragraph(comparison: Comparison, decision: Decision | None) -> lis
     else:
         # a count, not a share: "best in 62% of the 8 replicates" was 5 of 8 (62.5%), beside a figure's "88%" for 7
         best_in = f"best in {_count(decision.share_best, decision.replicates)} of the {decision.replicates} replicates"
+    if decision.oftener and best_in:
+        # the mean weighs how much each design wins by: a leader best in 2 of 6 beside a runner-up best in 4 read as
+        # winning most head-to-heads
+        best_in += (", where " + ", ".join(f"{name} is best in {_count(share, decision.replicates)}"
+                                           for name, share in decision.oftener.items())
+                    + " (the mean weighs how much each design wins or loses by, not how often it is best)")
     if not comparison.paired:   # replicate r of one design and of another share no luck: no per-replicate contest
         best_in = ""
     text = (f"**{subject}**: {what} {fmt(decision.mean)}, 95% interval "
