@@ -744,12 +744,18 @@ def test_the_headline_splits_the_value_into_cash_and_customer_equity():
     text = headline(SimpleNamespace(runs=small_leads, scenario=SimpleNamespace(days=180)))[0]
     assert "still converting on day" not in text
     # not named apart, it stays inside the equity figure, which says so: 100,000 - 15,000 = 85,000 holds the 900
+    # with the column's own figure, 100,000 - 15,000 - 900 (it read as the column's value, which runs.csv gave apart)
     assert ("85,000 of margin the extra customers still active on day 180 are expected to bring (customer equity, "
-            "`incremental_equity`, together with 900.0 of referrals still converting, `incremental_pipeline_equity`)") in text, text
+            "`incremental_equity` 84,100, together with 900.0 of referrals still converting, "
+            "`incremental_pipeline_equity`)") in text, text
+    # where runs.csv holds the column, its mean is the figure given
+    text = headline(SimpleNamespace(runs=small_leads.assign(incremental_equity=[84_000.0, 84_200.0]),
+                                    scenario=SimpleNamespace(days=180)))[0]
+    assert "`incremental_equity` 84,100, together with 900.0" in text, text
     # below 0 the twin's leads are the larger: said so ("with -114.5 of referrals still converting" read as nonsense)
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-100.0, -129.0]),
                                     scenario=SimpleNamespace(days=180)))[0]
-    assert ("(customer equity, `incremental_equity`, net of 114.5 by which the referrals still converting, net of the rewards "
+    assert ("(customer equity, `incremental_equity` 85,114, net of 114.5 by which the referrals still converting, net of the rewards "
             "they will trigger, are worth less than the no-program twin's, `incremental_pipeline_equity`)") in text, text
     # named apart (1% of the value or more) it reads the same way, with no double negative ("and -300.0 by which")
     text = headline(SimpleNamespace(runs=runs.assign(incremental_pipeline_equity=[-2_000.0, -4_000.0]),

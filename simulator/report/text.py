@@ -571,10 +571,13 @@ def value_split(runs, days: int, incentive=None) -> str:
         return (f"by which the referrals still converting{on_day}, net of the rewards they will trigger, are worth less "
                 f"than the no-program twin's")
 
-    small = (f", `incremental_equity`, together with {fmt(within)} of referrals still converting, `{column}`)" if within > 0
-             else f", `incremental_equity`, net of {fmt(-within)} {short()}, `{column}`)"
-             if within < 0 else ", `incremental_equity`)")
     rest = value - profit - pipeline + owed
+    # the column's own figure beside the pipeline folded in: "36,666 of margin (customer equity, `incremental_equity`,
+    # together with 102.3 ...)" read as the column's value, which comparison.csv gave as 36,564
+    alone = fmt(known if np.isfinite(known) else rest - within)
+    small = (f", `incremental_equity` {alone}, together with {fmt(within)} of referrals still converting, `{column}`)"
+             if within > 0 else f", `incremental_equity` {alone}, net of {fmt(-within)} {short()}, `{column}`)"
+             if within < 0 else ", `incremental_equity`)")
     # a leftover of rounding where the design added nobody: "1.86e-10 of margin the extra customers ... bring"
     if abs(rest) < 1e-9 * max(1.0, abs(value), abs(profit), abs(pipeline), abs(owed)):
         rest = 0.0
