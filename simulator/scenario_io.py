@@ -611,9 +611,9 @@ def _whole_block_note(item: str, key: str, raw: str, block: dict, name: str, via
         given = yaml.safe_load(raw)
     except yaml.YAMLError:
         return []
-    if not isinstance(given, dict) or given.get("kind", block.get("kind")) != block.get("kind"):
+    if not isinstance(given, dict):
         return []
-    dropped = {k: v for k, v in block.items() if k not in given and k != "kind"}
+    dropped = _dropped_keys(block, given)
     if not dropped:
         return []
     from .yaml_reader import flow
@@ -622,6 +622,24 @@ def _whole_block_note(item: str, key: str, raw: str, block: dict, name: str, via
     return [f"`{item.strip()}` gives {name}'s `{key}` block whole: its {listed} go{'es' if len(dropped) == 1 else ''} "
             f"back to the default{'s' if len(dropped) > 1 else ''}; set `{key}.KEY=...` for each key instead to keep "
             f"{'it' if len(dropped) == 1 else 'them'}" + ("" if via == "--set" else f" ({via})")]
+
+
+def _dropped_keys(block: dict, given: dict, prefix: str = "") -> dict[str, Any]:
+    """The keys of the file's ``block`` that ``given`` (the same block given whole) leaves
+    out, by their path under it, a nested block's too (`churn={renewal: {every_days:
+    180}}` dropped renewal's notice_days, unsaid); none where ``given`` is of another
+    `kind`, whose keys are its own."""
+    if given.get("kind", block.get("kind")) != block.get("kind"):
+        return {}
+    dropped: dict[str, Any] = {}
+    for key, value in block.items():
+        if key == "kind":
+            continue
+        if key not in given:
+            dropped[prefix + str(key)] = value
+        elif isinstance(value, dict) and isinstance(given[key], dict):
+            dropped.update(_dropped_keys(value, given[key], f"{prefix}{key}."))
+    return dropped
 
 
 def created_by_sets(scenario: Scenario, overrides: Iterable[str]) -> list[tuple[str, str]]:

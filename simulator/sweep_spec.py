@@ -855,7 +855,10 @@ def _check_parameters(sweep: Sweep, where) -> None:
             # a block above the key that the value cannot go into (an unknown key there, or a block the base
             # leaves at its default, which has no kind to fill in) is the key's mistake too
             above = key.startswith(at + ".") and error.message.startswith(("unknown", "missing 'kind'"))
-            own = at.startswith(key + ".") or above or error.file in (sweep.source, "--set")
+            # a misspelt last part (referer_reward in program.incentive) is refused at the key itself: its own
+            # mistake too, which was replayed as promoters' clash "with program.incentive.referer_reward = 3"
+            misspelt = at == key and error.message.startswith("unknown key")
+            own = at.startswith(key + ".") or above or misspelt or error.file in (sweep.source, "--set")
             if own or (at and len(sweep.spec.parameters) == 1):
                 # with one parameter, a clash with a key of the base (promoters 0.9 beside its passives 0.45)
                 # cannot be mended by another value: every run with this value would fail
@@ -863,7 +866,8 @@ def _check_parameters(sweep: Sweep, where) -> None:
                 there = "" if own or at == key or at.startswith("line ") else f" (at {at}; the sweep varies nothing else)"
                 # a misspelt key is the key's mistake, whatever the value: "value 0 does not fit" sent the reader to
                 # the value before its "did you mean" named the key
-                what = "the swept key" if error.message.startswith("unknown key") else f"value {shown_value(value)}"
+                what = ("the swept key" if error.message.startswith("unknown key") or "no kind has a key" in error.message
+                        else f"value {shown_value(value)}")
                 raise ScenarioError(f"{what} does not fit the base scenario {_base_name(sweep)}: "
                                     f"{error.message}{there}", file=sweep.source, key=where("parameters", key)) from None
             if len(sweep.spec.parameters) > 1:

@@ -1523,6 +1523,10 @@ def test_a_block_given_whole_says_which_of_the_files_keys_it_drops(tmp_path):
     assert replaced_blocks(path, "b", ["churn={monthly_rate: 0.4, renewal: {every_days: 365, notice_days: 60}}"]) == []
     assert replaced_blocks(path, "b", ["churn.monthly_rate=0.4"]) == []
     assert replaced_blocks(SCENARIOS / "default.yaml", "d", ["network={kind: ring, degree: 4}"]) == []
+    # a nested block given in part loses its other keys too: renewal's notice_days (60 in the file) went to 30 unsaid
+    assert replaced_blocks(path, "b", ["churn={monthly_rate: 0.015, renewal: {every_days: 180}}"]) == [
+        "`churn={monthly_rate: 0.015, renewal: {every_days: 180}}` gives b's `churn` block whole: its "
+        "renewal.notice_days: 60 goes back to the default; set `churn.KEY=...` for each key instead to keep it"]
 
 
 def test_k_defined_in_some_replicates_says_nobody_joined_in_the_closed_days(tmp_path):

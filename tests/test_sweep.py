@@ -3225,6 +3225,20 @@ def test_a_value_clashing_with_the_bases_other_key_is_checked_beside_the_other_s
     one_line_error(runner.invoke(app, ["sweep", str(misspelt), "--out", str(tmp_path / "m"), "--dry-run"]),
                    "parameters.program.reward.amout (line 6)", "the swept key does not fit the base scenario b: "
                    "unknown key 'reward'")
+    # and a typo in the key's last part, inside a real block, listed after the clash or before it ("value 3 does
+    # not fit" named the value of a key that does not exist)
+    for lines, line in ((["  satisfaction.promoters: {values: [0.3, 0.7]}", "  program.incentive.referer_reward: {values: [3]}"], 6),
+                        (["  program.incentive.referer_reward: {values: [3]}", "  satisfaction.promoters: {values: [0.3, 0.7]}"], 5)):
+        misspelt.write_text("base: base.yaml\nmethod: grid\nreplicates: 1\nparameters:\n" + "\n".join(lines) + "\n")
+        one_line_error(runner.invoke(app, ["sweep", str(misspelt), "--out", str(tmp_path / "m"), "--dry-run"]),
+                       f"parameters.program.incentive.referer_reward (line {line})", "the swept key does not fit the base "
+                       "scenario b: missing 'kind'", "no kind has a key referer_reward")
+        # on a base whose incentive has its kind, the key's own "did you mean"
+        misspelt.write_text(f"base: {ROOT / 'scenarios' / 'default.yaml'}\nmethod: grid\nreplicates: 1\nparameters:\n"
+                            + "\n".join(lines) + "\n")
+        one_line_error(runner.invoke(app, ["sweep", str(misspelt), "--out", str(tmp_path / "m"), "--dry-run"]),
+                       f"parameters.program.incentive.referer_reward (line {line})", "the swept key does not fit the base "
+                       "scenario default-double-sided-credit: unknown key 'referer_reward'; did you mean 'referrer_reward'?")
 
 
 
