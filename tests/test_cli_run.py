@@ -2689,6 +2689,17 @@ def test_value_without_more_customers_names_the_referred_loyalty_it_rests_on():
     assert "each is worth more" not in split and ("-5 of margin the customers still active on day 365 are expected to bring "
                                           "against the twin's, they being no more than the twin's and none worth more") \
         in split, split
+    # fewer customers, each worth more, a loss all the same: 20.4 fewer at 162.4 each would cost 3,313 of equity, and
+    # the loss was 1,421; "none worth more" was said of customers worth 164.8 each against the twin's 162.4
+    fewer = pd.DataFrame({"incremental_value": [3_375.0] * 2, "incremental_profit": [4_796.0] * 2,
+                          "incremental_customers": [-20.4] * 2, "customers_final": [1_000.0] * 2,
+                          "equity_final": [164_800.0] * 2, "incremental_equity": [164_800.0 - 1_020.4 * 162.4] * 2})
+    split = " ".join(value_split(fewer, 1095).split())
+    assert ("they being 20.4 fewer than the twin's and each worth more on average (164.8 against the twin's 162.4 per "
+            "customer, mean equity over mean customers), which makes up part of the loss") in split, split
+    # each worth no more: as before
+    worse = fewer.assign(equity_final=[160_000.0] * 2, incremental_equity=[160_000.0 - 1_020.4 * 162.4] * 2)
+    assert "none worth more" in value_split(worse, 1095)
 
 
 def test_a_run_on_the_numpy_stages_for_a_lever_says_so(monkeypatch):
