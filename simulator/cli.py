@@ -526,10 +526,11 @@ def _execution(executor: str, workers: int | None, scheduler: str | None, cluste
             **({"scheduler": scheduler} if scheduler else {})}
 
 
-def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
+def _budget_lines(runs, scenario, timeseries=None, ranking: bool = False) -> list[str]:
     """The console's lines on a design's budget: the day a total one ran out (the median,
     as report.md's headline gives it) and the rewards earned beyond it; a monthly
-    allowance's use."""
+    allowance's use; a total one on its way out at the horizon (report.text.budget_pace_note,
+    ``ranking``: beside other designs)."""
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
@@ -574,6 +575,10 @@ def _budget_lines(runs, scenario, timeseries=None) -> list[str]:
                       if allowance_holds(runs, incentive) else ""))
             lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "
                          f"reward_cost and the discounted rewards_owed: {why})")
+    from .report.text import budget_pace_note
+
+    if pace := budget_pace_note(scenario, runs, ranking=ranking):   # a budget on its way out at the horizon: report.md's note, said here
+        lines.append(_plain(pace[0].lower() + pace[1:]))
     monthly = getattr(incentive, "budget_per_month", None)
     if monthly is not None and "reward_cost" in runs.columns and len(runs):
         allowed = monthly * months_begun(scenario.days)  # months begun by the last day
@@ -1056,7 +1061,7 @@ def compare(
     # as run and validate print them (docs/scenarios.md): report.md alone had them
     _print_designs_notes([design.scenario for design in comparison.designs], sets)
     for design in comparison.designs:  # a design whose budget ran out, or that earned rewards beyond it
-        for line in _budget_lines(design.runs, design.scenario, design.timeseries):
+        for line in _budget_lines(design.runs, design.scenario, design.timeseries, ranking=True):
             out.print(f"  {design.scenario.name}: {line}", markup=False)
     out.print(f"results: {folder}/  (report.md says which design wins; comparison.csv, plots)", markup=False)
 

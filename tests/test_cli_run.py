@@ -1529,6 +1529,36 @@ def test_a_block_given_whole_says_which_of_the_files_keys_it_drops(tmp_path):
         "renewal.notice_days: 60 goes back to the default; set `churn.KEY=...` for each key instead to keep it"]
 
 
+def test_a_budget_on_its_way_out_at_the_horizon_is_said_to_rest_on_it(tmp_path):
+    """budget-400 "tied" with the same design without a budget at 120 days, 46% of it
+    committed, and was worse, sure at 95%, at 365 days, its budget gone on days 162-297:
+    the asks its end stops were not seen, and nothing said so. Where a total budget has
+    not run out but a third or more of it is committed (reward_cost + rewards_owed, from
+    runs.csv here), the console and report.md say when it runs out at that pace."""
+    from types import SimpleNamespace
+
+    from simulator.report.text import budget_pace_note
+
+    out = tmp_path / "b"
+    result = run(out, "--set", "program.incentive.budget=300", "--set", "days=120", "--replicates", "3")
+    runs = pd.read_csv(out / "runs.csv")
+    lasting = runs[runs["budget_exhausted_day"].isna()]
+    share = float((lasting["reward_cost"] + lasting["rewards_owed"]).mean()) / 300
+    assert len(lasting) and share >= 1 / 3, (len(lasting), share)   # the case this test is about (seeded)
+    said = (f"had not run out by day 120 in {len(lasting)} of 3 runs, but {share:.0%} of it is committed there (rewards "
+            f"paid and owed): at that pace it runs out around day {120 / share:,.0f}")
+    assert said in " ".join(result.stdout.split()), result.stdout
+    report = " ".join((out / "report.md").read_text().split())
+    assert said in report and "Its value here rests on the 120-day horizon" in report
+    # under a third committed, or no budget, or run out in every run: nothing to say
+    scenario = SimpleNamespace(days=120, program=SimpleNamespace(incentive=SimpleNamespace(
+        budget=400.0, on_budget_exhausted="end_program")))
+    few = pd.DataFrame({"budget_exhausted_day": [np.nan] * 2, "reward_cost": [100.0, 120.0], "rewards_owed": [10.0, 0.0]})
+    assert budget_pace_note(scenario, few) == ""   # 115 of 400: 29%
+    assert "runs out around day 240" in budget_pace_note(scenario, few.assign(reward_cost=[200.0, 190.0]))   # 50%
+    assert budget_pace_note(scenario, few.assign(budget_exhausted_day=[50.0, 60.0], reward_cost=[400.0] * 2)) == ""
+
+
 def test_k_defined_in_some_replicates_says_nobody_joined_in_the_closed_days(tmp_path):
     """A 31-day run with a 30-day window: K counts only day 1's joiners, and 'k_factor
     defined in 1 of 3 replicates' gave no why. The console and report.md now say which

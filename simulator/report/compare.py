@@ -21,7 +21,7 @@ from ..config import has_program, largest_referral
 from ..metrics import NEVER_IS_WORST, joint_level, median_day
 from ..results import ResultsFolder, atomic_write_csv, atomic_write_json, atomic_write_text, manifest
 from ..runner import Results, interval, summarize
-from .text import asks_done_by, planned_last_ask, brought_forward_note, referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, reminders_unsent_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
+from .text import budget_pace_note, asks_done_by, planned_last_ask, brought_forward_note, referee_assumption, saturation_assumption, NOTHING_TO_PAY_BACK, nothing_to_pay_back, level_text, set_sentence, k_undefined_note, milestone_cut_short, against_no_program, default_notes, ask_window_note, reminders_unsent_note, k_budget_note, k_filled_note, referred_loyalty_note, launch_note, non_qualifying_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, never_spent_sentence, cash_basis_note, CASH_BASIS_NOTE, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, horizon_profit, interval_text, metric_label, summary_dict, ask_queue_note, asking_note, k_window_note, path_note, reward_weighing, value_split, influencers_own_sentence, payment_timing_check, payment_timing_trade, contract_days, undefined_value_reason, beyond_budget_sentence, fraud_share_range, fraud_uncertain, ask_lag_note, ask_lag_apart, referred_loyalty_tests
 
 
 def write_comparison(comparison: Comparison, out: Path, *, started: dt.datetime | None = None,
@@ -1907,6 +1907,8 @@ def comparison_markdown(comparison: Comparison, figures: list[Path], sets: list[
                            for d in comparison.designs]),
         *[f"- {note}" for note in (ask_window_note(d.scenario, d.scenario.name, runs=d.runs) for d in comparison.designs) if note],
         *[f"- {note}" for note in (reminders_unsent_note(d.scenario, d.scenario.name) for d in comparison.designs) if note],
+        *[f"- {note}" for note in (budget_pace_note(d.scenario, d.runs, d.scenario.name) for d in comparison.designs)
+          if note],
         *[f"- {note}" for note in (k_budget_note(d.scenario, d.runs, d.scenario.name, figure=False,
                                                   timeseries=getattr(d, "timeseries", None), run=command)
                                     for d, command in zip(comparison.designs, reruns)) if note],

@@ -14,7 +14,7 @@ from ..results import (ResultsFolder, atomic_write_csv, atomic_write_json, atomi
                        manifest)
 from ..runner import Results, interval
 from .compare import incremental_value_plot
-from .text import (NOTHING_TO_PAY_BACK, brought_forward_note, beyond_budget_sentence, nothing_to_pay_back, against_no_program, set_sentence, k_undefined_note, roi_undefined_note, ask_queue_note, default_notes, ask_window_note, reminders_unsent_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, planned_last_ask, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_filled_note, referred_loyalty_note, k_ended, reward_weighing,
+from .text import (budget_pace_note, NOTHING_TO_PAY_BACK, brought_forward_note, beyond_budget_sentence, nothing_to_pay_back, against_no_program, set_sentence, k_undefined_note, roi_undefined_note, ask_queue_note, default_notes, ask_window_note, reminders_unsent_note, launch_note, non_qualifying_note, k_plot_note, budget_never_ran_out, allowance_sentence, asks_ended, went_on_sentence, asks_over, planned_last_ask, never_spent_sentence, cash_basis_note, first_day_paybacks, payback_sentence, unpaid_sentence, figure_links, fmt, interval_text, k_window_note, k_budget_note, k_filled_note, referred_loyalty_note, k_ended, reward_weighing,
                    ratio_of_means_note, lumped_note, pooled_k_note, run_path_note, summary_dict, summary_table, undefined_value_reason, value_split, influencers_own_sentence)
 
 #: run's first paragraph where a program ran without its no-program twin (--no-baseline): it said nothing, where
@@ -124,7 +124,7 @@ def run_markdown(results: Results, figures: list[Path], sets: list[str] | None =
         *(line for note in (*default_notes(sc), reward_weighing(sc), non_qualifying_note(sc, results.runs), launch_note(sc, results.runs),
                             k_window_note(sc), k_why and k_why + ".", roi_note(results),
                             ask_window_note(sc, runs=results.runs), reminders_unsent_note(sc),
-                            k_budget_note(sc, results.runs, timeseries=results.timeseries),
+                            budget_pace_note(sc, results.runs, ranking=False), k_budget_note(sc, results.runs, timeseries=results.timeseries),
                             k_filled_note(sc, results.timeseries, results.runs), referred_loyalty_note(sc, results.runs),
                             brought_forward_note(sc, results.timeseries, results.baseline_timeseries),
                             ask_queue_note(sc, results.timeseries, results.runs), run_path_note(sc))

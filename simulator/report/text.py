@@ -1693,6 +1693,42 @@ def _k_plot(figure: bool, run: str) -> str:
     return f"`{run}` plots it in k_by_month.png," if run else "`refsim run` of the design plots it in k_by_month.png,"
 
 
+#: A total budget that has not run out by the horizon, with at least this share of it committed (paid or owed)
+#: where it has not, is said to run out soon after: at the pace so far, within three horizons.
+BUDGET_PACE_SHARE = 1 / 3
+
+
+def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = True) -> str:
+    """A warning, as a sentence, where a total budget had not run out by the horizon in
+    some runs but is well on its way (BUDGET_PACE_SHARE of it committed there): the
+    asks or rewards its end stops are not seen, so a ranking beside it rests on the
+    horizon. budget-400 "tied" with no budget at 120 days with 46% of it committed, and
+    was worse, sure at 95%, at 365 days, its budget gone on days 162-297. ``ranking``:
+    beside other designs (compare), else a run's own value."""
+    incentive = scenario.program.incentive
+    budget = getattr(incentive, "budget", None)
+    needed = {"budget_exhausted_day", "reward_cost", "rewards_owed"}
+    if budget is None or budget <= 0 or runs is None or not needed <= set(runs.columns) or not len(runs):
+        return ""
+    lasting = runs[runs["budget_exhausted_day"].isna()]
+    if not len(lasting):
+        return ""
+    share = float((lasting["reward_cost"] + lasting["rewards_owed"]).mean()) / budget
+    if not share >= BUDGET_PACE_SHARE:
+        return ""
+    days = int(scenario.days)
+    stops = ("the asks its end stops (`on_budget_exhausted`: end_program)"
+             if incentive.on_budget_exhausted == "end_program" else
+             "the rewards its end stops (`on_budget_exhausted`: rewards_only)")
+    who = f"**{name}**'s budget" if name else "The budget"
+    return (f"{who} ({budget:,.0f}) had not run out by day {days} in {len(lasting)} of {len(runs)} runs, but "
+            f"{share:.0%} of it is committed there (rewards paid and owed): at that pace it runs out around day "
+            f"{days / share:,.0f}, and {stops} are not seen here. "
+            + (f"A ranking beside it rests on the {days}-day horizon: compare at the span you would run the program"
+               if ranking else f"Its value here rests on the {days}-day horizon: run it over the span you would run "
+                               f"the program") + " (`--set days=...`).")
+
+
 def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, timeseries=None, run: str = "") -> str:
     """A warning, as a sentence, where a budget ran out while the cohorts K counts were
     still joining: `k_factor` and `program_k` average in the cohorts that joined after
