@@ -39,7 +39,7 @@ from .app_pictures import (NETWORK_STYLE, adoption_legend_html, adoption_option,
                            network_legend_html, network_picture, network_points, new_adopters_option)
 from .classroom import (CLASS_SIZE, built_mean_degree, DAYS_PER_SECOND, INCENTIVE_KINDS, K_WINDOW_DAYS, MAX_FRAMES_PER_SECOND, MAX_SEED, MIN_COHORT, NETWORK_KINDS, NETWORK_LABELS, PRESET_ONLY_KINDS, OPENING_SCENARIO, SIZE_RANGE,
                         SPEEDS, TIMING_KINDS, TIMING_LABELS,
-                        ClassRun, Design, Frame, NetworkChoice, PlayClock, friends_step, network_problems, preset_files, reward_slider, slider_step,
+                        ClassRun, Design, Frame, NetworkChoice, PlayClock, friends_floor, friends_step, network_problems, preset_files, reward_slider, slider_step,
                         speed_label)
 from .behaviour import incentive as inc
 from .behaviour.timing import late_asks
@@ -451,12 +451,12 @@ def NetworkControls(choice: solara.Reactive[NetworkChoice], preset):
         with solara.Div(classes=["refsim-friends"]):
             # in steps of 2 where the degree comes in pairs: 11 friends built the network of 12; in the preset's own
             # fractions where it has one (7.5 friends, or a degree list's 7.33 could not be set again once moved)
-            step = friends_step(preset, current)
+            step, floor = friends_step(preset, current), friends_floor(preset, current)
             if step < 1:
-                solara.SliderFloat("", value=min(current.mean_degree, limit), min=2, max=limit, step=step,
+                solara.SliderFloat("", value=min(current.mean_degree, limit), min=floor, max=limit, step=step,
                                    on_value=lambda d: update(mean_degree=round(float(d), 2)))
             else:
-                solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=2, max=limit,
+                solara.SliderInt("", value=int(round(min(current.mean_degree, limit))), min=int(floor), max=limit,
                                  step=current.degree_step, on_value=lambda d: update(mean_degree=float(d)))
     # a short label: Solara adds a refusal to it ("Seed (Value must be an integer)"), and the field cut the
     # longer one to "Seed (same seed: same people, same luck) (Value must" in the 320-px column

@@ -169,9 +169,14 @@ def network_problems(preset: Scenario, choice: NetworkChoice, kinds=NETWORK_KIND
     problems = {}
     for kind in kinds:
         try:
-            classroom_scenario(preset, dataclasses.replace(choice, kind=kind), Design.of(preset))
+            # as choosing the kind makes it (set_kind snaps the friends to the pairs a growth model builds): 1.5
+            # friends greyed Holme-Kim and Barabasi-Albert out, which build at 2 when chosen
+            classroom_scenario(preset, dataclasses.replace(choice, kind=kind).snapped(), Design.of(preset))
         except ScenarioError as error:
-            problems[kind] = error.args[0] if error.args else str(error)
+            message = error.args[0] if error.args else str(error)
+            # the control at fault named: pydantic's "Input should be greater than or equal to 2" named none
+            field = (error.key or "").split(" (line")[0].rsplit(".", 1)[-1]
+            problems[kind] = f"{field}: {message}" if field and field not in message else message
     return problems
 
 
@@ -223,6 +228,17 @@ def slider_step(values, steps) -> float:
         if all(abs(v / step - round(v / step)) < 1e-9 for v in values):
             return step
     return steps[-1]
+
+
+def friends_floor(preset: Scenario, choice: NetworkChoice) -> float:
+    """The friends slider's lowest value: DEGREE_RANGE's, or the preset's own mean where
+    that is less and the kind takes it (a preset of 1.5 friends, Erdos-Renyi near its
+    giant-component threshold, drew its slider at 1.5 below a minimum of 2, and once
+    moved it could not be set again); a kind whose degree comes in pairs builds 2 at least."""
+    own = NetworkChoice.of(preset).mean_degree
+    if choice.kind in EVEN_DEGREE_KINDS or not 0 < own < DEGREE_RANGE[0]:
+        return float(DEGREE_RANGE[0])
+    return float(own)
 
 
 def friends_step(preset: Scenario, choice: NetworkChoice) -> float:

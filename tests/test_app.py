@@ -575,7 +575,9 @@ def test_a_degree_list_preset_shows_its_lists_friends_and_the_slider_moves_them(
 @pytest.mark.parametrize("network, own, step", [
     ({"kind": "erdos_renyi", "mean_degree": 7.5}, 7.5, 0.5),
     ({"kind": "configuration", "degrees": [7, 7, 8] * 20}, 7.33, 0.01),   # mean 7.333..., shown as 7.33
-    ({"kind": "erdos_renyi", "mean_degree": 8}, 8.0, 1.0)])
+    ({"kind": "erdos_renyi", "mean_degree": 8}, 8.0, 1.0),
+    # below the slider's usual minimum of 2: its value sat under the minimum, and once moved could not come back
+    ({"kind": "erdos_renyi", "mean_degree": 1.5}, 1.5, 0.5)])
 def test_the_friends_slider_reaches_a_presets_fractional_mean(default, network, own, step):
     """The friends slider was whole numbers, so a preset's 7.5 friends per person, or a
     degree list's mean of 7.33, could not be set again once the slider moved (and the
@@ -595,6 +597,7 @@ def test_the_friends_slider_reaches_a_presets_fractional_mean(default, network, 
     root, page = solara.render(app.NetworkControls(choice, preset), handle_error=False)
     (friends,) = [w for w in page.find(ipyvuetify.Slider).widgets if w.max == 30]
     assert friends.step == pytest.approx(step) and friends.v_model == pytest.approx(own)
+    assert friends.min <= own   # the preset's own value is on the slider
     for value in (9, own):
         (friends,) = [w for w in page.find(ipyvuetify.Slider).widgets if w.max == 30]
         friends.v_model = value
@@ -837,6 +840,29 @@ def test_network_kinds_that_cannot_be_built_are_named_with_the_reason(default):
     assert "powerlaw_cluster" not in problems and "erdos_renyi" not in problems
     assert all("mean_degree" in reason or "mean" in reason for reason in problems.values())
     assert network_problems(default, NetworkChoice("powerlaw_cluster", 300, 12.0, 1)) == {}
+
+
+def test_a_preset_below_two_friends_greys_out_only_the_kinds_that_cannot_be_built(default):
+    """A preset of 1.5 friends per person (Erdos-Renyi near its giant-component threshold)
+    greyed out Holme-Kim and Barabasi-Albert, "Input should be greater than or equal to 2
+    (got 1.5)", naming no control; chosen, they snap to 2 friends and build. The menu now
+    checks each kind as choosing it makes it, and a refusal names the control."""
+    from simulator import app
+    from simulator.scenario_io import validate
+
+    data = default.model_dump(mode="json", exclude_none=True)
+    data["population"] = {"size": 300, "initial_customers": 5}
+    data["network"] = {"kind": "erdos_renyi", "mean_degree": 1.5}
+    sparse = validate(data)
+    choice = NetworkChoice.of(sparse)
+    assert choice.mean_degree == 1.5
+    problems = network_problems(sparse, choice)
+    for kind in ("powerlaw_cluster", "barabasi_albert"):
+        assert kind not in problems, problems
+        ClassRun(sparse, dataclasses.replace(choice, kind=kind).snapped(), [Design.of(sparse)])   # builds, at 2
+    # a refusal of the friends names the control: 50 people cannot have 60 friends each
+    crowded = network_problems(default, NetworkChoice("erdos_renyi", 50, 60.0, 1))
+    assert crowded and all("friends per person" in app.in_class_words(reason) for reason in crowded.values()), crowded
 
 
 def test_the_kinds_named_unbuildable_are_those_the_builder_refuses(default):
