@@ -549,7 +549,10 @@ class Scenario(Strict):
     bounds and source are in docs/model.md. Assignments are validated
     (``scenario.days = 0`` raises; ``scenario.program.incentive.referrer_reward = -5``
     names ``program.incentive.referrer_reward``; a block's ``kind`` is changed by assigning
-    the block whole, ``scenario.network = {"kind": "erdos_renyi"}``);
+    the block whole, ``scenario.network = {"kind": "erdos_renyi"}``; an assignment to a
+    block checks that block alone, so a check across blocks, such as the initial
+    customers within the population, runs at the next assignment to the scenario, whose
+    error then says the scenario was already so);
     ``model_copy(update=...)`` is not (pydantic checks
     nothing there), so ``simulate`` and ``ReferralModel`` check the scenario they get.
     """

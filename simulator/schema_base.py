@@ -206,7 +206,26 @@ class Strict(BaseModel):
             # scenario's top, which an assignment can use anyway
             described.message = re.sub(r"add `kind: (\w+)` to it", r"assign {'kind': '\1', ...}",
                                        re.sub(r" \(or --set [^)]*\)", "", described.message))
+            if self._invalid_before():
+                # an earlier assignment to a block inside it (checked alone) left it so: `sc.population.size = 50`
+                # beside 200 initial customers passed, and `sc.days = 30` was refused for it, as if days were wrong
+                described.message += (f" (the scenario was already so before this assignment: an assignment to a "
+                                      f"block checks that block alone, so an earlier one left it; `{name}` was not "
+                                      f"changed: mend the key named first)")
             raise described from None
+
+    def _invalid_before(self) -> bool:
+        """Whether this block, as it stands, fails its own checks across keys (the ones an
+        assignment to a block inside it does not run)."""
+        from pydantic import ValidationError
+
+        try:
+            type(self).model_validate(self.model_dump(warnings=False))
+        except ValidationError:
+            return True
+        except Exception:   # a value that does not dump back: no claim either way
+            return False
+        return False
 
     def _where(self, key: str) -> dict:
         """``file`` and ``key`` of an error about ``key`` of this block: the scenario and the

@@ -919,6 +919,29 @@ def test_a_refused_assignment_leaves_the_block_as_it_was_and_an_unknown_key_is_n
         scenario.program.incentive.referer_reward = 5
 
 
+
+def test_an_assignment_refused_for_an_earlier_one_says_so():
+    """`sc.population.size = 50` beside 200 initial customers passes (an assignment to a
+    block checks that block alone, and seeds within the population is the scenario's
+    check); `sc.days = 30` was then refused with that error, as if days were wrong. It
+    now says the scenario was already so and days was not changed; an assignment that is
+    itself the problem gets no such words."""
+    from simulator import ScenarioError
+
+    scenario = load_scenario(DEFAULT, ["population.size=1000"])
+    scenario.population.size = 50
+    with pytest.raises(ScenarioError) as caught:
+        scenario.days = 30
+    said = str(caught.value)
+    assert "population.initial_customers: 200 is more than population.size (50)" in said
+    assert "the scenario was already so before this assignment" in said and "`days` was not changed" in said
+    assert scenario.days != 30
+    fresh = load_scenario(DEFAULT)
+    with pytest.raises(ScenarioError) as caught:
+        fresh.days = 0
+    assert "already so" not in str(caught.value)
+
+
 # --------------------------------------------------------------------------- the decision commands' objects built by hand
 
 
