@@ -534,7 +534,7 @@ def _budget_lines(runs, scenario, timeseries=None, ranking: bool = False) -> lis
     from .behaviour.budget import months_begun
     from .metrics import median_day
     from .report import fmt
-    from .report.text import (DEFERRED_PAID, allowance_holds, asks_done_by, asks_over, planned_last_ask, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
+    from .report.text import (DEFERRED_PAID, allowance_holds, asks_done_by, asks_over, budget_pace_note, planned_last_ask, ended_by_default, milestone_cut_short, never_spent, owed_beyond_allowance,
                               owed_months, owed_waiting, paced_text, reserves)
 
     lines = []
@@ -575,8 +575,6 @@ def _budget_lines(runs, scenario, timeseries=None, ranking: bool = False) -> lis
                       if allowance_holds(runs, incentive) else ""))
             lines.append(f"unspent: {fmt(left)} of the {fmt(incentive.budget)} on average where it ran out (budget less "
                          f"reward_cost and the discounted rewards_owed: {why})")
-    from .report.text import budget_pace_note
-
     if pace := budget_pace_note(scenario, runs, ranking=ranking):   # a budget on its way out at the horizon: report.md's note, said here
         lines.append(_plain(pace[0].lower() + pace[1:]))
     monthly = getattr(incentive, "budget_per_month", None)

@@ -971,9 +971,11 @@ def decide(comparison: Comparison, metric: str | None = None) -> Decision | None
     level = float((mine & ((stacked == top).sum(axis=0) > 1)).mean()) if n else 0.0
     tied_with = tuple(name for name in order[1:] if same_mean(means[name], means[best], scale)
                       and defined[name] == defined[best])
-    shares = {name: float((stacked[names.index(name)] == top).mean()) if n else math.nan for name in (best, *tied_with)}
-    oftener = {name: float((stacked[i] == top).mean()) for i, name in enumerate(names)
-               if n and name not in (best, *tied_with) and float((stacked[i] == top).mean()) > share}
+    # each design's share of replicates best (alone or level): the tied designs' are said with the tie, and those best
+    # more often than the leader beside it
+    best_in = {name: float((stacked[i] == top).mean()) if n else math.nan for i, name in enumerate(names)}
+    shares = {name: best_in[name] for name in (best, *tied_with)}
+    oftener = {name: part for name, part in best_in.items() if name not in shares and part > share}
     # a design with no finite value is no contender: against_the_best leaves it out; a copy of the best (its values
     # in every replicate) is a tie, named as one, and the runner-up is the next design that differs: 'against the
     # runner-up dsc-copy: 0 [0, 0] (not told apart from dsc-copy ... with these replicates)' was said of a copy

@@ -1714,7 +1714,7 @@ def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = Tr
     if not len(lasting):
         return ""
     share = float((lasting["reward_cost"] + lasting["rewards_owed"]).mean()) / budget
-    if not share >= BUDGET_PACE_SHARE:
+    if not BUDGET_PACE_SHARE <= share < 1:   # all of it committed and not run out: no pace to tell
         return ""
     days = int(scenario.days)
     stops = ("the asks its end stops (`on_budget_exhausted`: end_program)"
