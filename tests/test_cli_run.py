@@ -1552,11 +1552,18 @@ def test_a_budget_on_its_way_out_at_the_horizon_is_said_to_rest_on_it(tmp_path):
     assert said in report and "Its value here rests on the 120-day horizon" in report
     # under a third committed, or no budget, or run out in every run: nothing to say
     scenario = SimpleNamespace(days=120, program=SimpleNamespace(incentive=SimpleNamespace(
-        budget=400.0, on_budget_exhausted="end_program")))
+        budget=400.0, on_budget_exhausted="end_program"), timing=SimpleNamespace(kind="at_purchase")))
     few = pd.DataFrame({"budget_exhausted_day": [np.nan] * 2, "reward_cost": [100.0, 120.0], "rewards_owed": [10.0, 0.0]})
     assert budget_pace_note(scenario, few) == ""   # 115 of 400: 29%
     assert "runs out around day 240" in budget_pace_note(scenario, few.assign(reward_cost=[200.0, 190.0]))   # 50%
     assert budget_pace_note(scenario, few.assign(budget_exhausted_day=[50.0, 60.0], reward_cost=[400.0] * 2)) == ""
+    # a campaign whose last ask came before the horizon: the budget's end stops its rewards, not asks it no longer
+    # makes ("the asks its end stops" stood beside "its asks had ended on day 97")
+    campaign = SimpleNamespace(days=120, program=SimpleNamespace(
+        incentive=scenario.program.incentive, targeting=None,
+        timing=SimpleNamespace(kind="campaign", days=[10, 40], reminders=SimpleNamespace(count=1, interval_days=7))))
+    said = budget_pace_note(campaign, few.assign(reward_cost=[200.0, 190.0]))
+    assert "the rewards its end stops (the campaign's last ask is on day 47)" in said and "the asks" not in said, said
 
 
 def test_k_defined_in_some_replicates_says_nobody_joined_in_the_closed_days(tmp_path):

@@ -1717,7 +1717,12 @@ def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = Tr
     if not BUDGET_PACE_SHARE <= share < 1:   # all of it committed and not run out: no pace to tell
         return ""
     days = int(scenario.days)
-    stops = ("the asks its end stops (`on_budget_exhausted`: end_program)"
+    # a campaign whose plan asked last before the horizon has no asks left for the budget's end to stop: its
+    # rewards for the referrals still coming are what it stops ("the asks its end stops" stood beside "its asks had
+    # ended on day 97")
+    last = planned_last_ask(scenario)
+    stops = (f"the rewards its end stops (the campaign's last ask is on day {last:.0f})" if last < days else
+             "the asks its end stops (`on_budget_exhausted`: end_program)"
              if incentive.on_budget_exhausted == "end_program" else
              "the rewards its end stops (`on_budget_exhausted`: rewards_only)")
     who = f"**{name}**'s budget" if name else "The budget"
