@@ -617,8 +617,10 @@ def validate(
     (err if show else out).print(f"{scenario}: valid ({loaded.name}: {loaded.days} days, {loaded.replicates} replicates, "
                                  f"network {loaded.network.kind})", markup=False)
     from .report.text import default_notes
+    from .scenario_io import replaced_blocks
 
-    for note in default_notes(loaded):   # valid, but a default the file may not have meant
+    # a --set that drops the file's keys, said as run says it: validate is where a --set is checked before a long run
+    for note in [*replaced_blocks(scenario, loaded.name, sets), *default_notes(loaded)]:
         err.print(f"note: {note.replace('`', '')}", markup=False)
 
 

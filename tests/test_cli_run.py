@@ -1523,6 +1523,23 @@ def test_a_block_given_whole_says_which_of_the_files_keys_it_drops(tmp_path):
     assert replaced_blocks(path, "b", ["churn={monthly_rate: 0.4, renewal: {every_days: 365, notice_days: 60}}"]) == []
     assert replaced_blocks(path, "b", ["churn.monthly_rate=0.4"]) == []
     assert replaced_blocks(SCENARIOS / "default.yaml", "d", ["network={kind: ring, degree: 4}"]) == []
+    # validate, where a --set is checked before a long run, says it too (it said only "valid")
+    checked = runner.invoke(app, ["validate", str(path), "--set", "churn.renewal={every_days: 180}"])
+    assert checked.exit_code == 0 and ("churn.renewal={every_days: 180} gives b2b-organization's churn.renewal block "
+                                       "whole: its notice_days: 60 goes back to the default") in " ".join(checked.stderr.split())
+    # a sweep value that gives a block whole is applied as a --set is: it said nothing, and a point ran at the default
+    # monthly churn of 0.05 where the file has 0.015
+    from simulator.report.sweep import sweep_replaced_notes
+    from simulator.sweep_spec import load_sweep
+
+    sweep_file = tmp_path / "churn-sweep.yaml"
+    sweep_file.write_text(f"base: {path}\nmethod: grid\nreplicates: 1\nparameters:\n"
+                          "  churn: {values: [{renewal: {every_days: 180}}, {monthly_rate: 0.02, renewal: {every_days: 365, "
+                          "notice_days: 60}}]}\n")
+    notes = sweep_replaced_notes(load_sweep(sweep_file))
+    assert notes == ["`churn={renewal: {every_days: 180}}` gives b2b-organization's `churn` block whole: its "
+                     "monthly_rate: 0.015, renewal.notice_days: 60 go back to the defaults; set `churn.KEY=...` for each "
+                     "key instead to keep them (a value of `parameters.churn`)"], notes
     # a nested block given in part loses its other keys too: renewal's notice_days (60 in the file) went to 30 unsaid
     assert replaced_blocks(path, "b", ["churn={monthly_rate: 0.015, renewal: {every_days: 180}}"]) == [
         "`churn={monthly_rate: 0.015, renewal: {every_days: 180}}` gives b's `churn` block whole: its "

@@ -291,13 +291,24 @@ def rounded_degree_note(sweep: Sweep, frame: pd.DataFrame) -> str:
 
 
 def sweep_replaced_notes(sweep: Sweep) -> list[str]:
-    """scenario_io.replaced_blocks of a sweep's --set items on its base file (none for an
-    inline base): a sweep of seeding-hubs with --set population.initial_customers=20 ran
-    on 20 random customers, and said nothing, where run, compare and the studies did."""
+    """scenario_io.replaced_blocks of a sweep's --set items, and of its parameters' values
+    that give a block whole, on its base file (none for an inline base): a sweep of
+    seeding-hubs with --set population.initial_customers=20 ran on 20 random customers,
+    and said nothing, where run, compare and the studies did."""
     from ..scenario_io import replaced_blocks
+    from ..yaml_reader import flow
 
     base = Path(sweep.base_source)
-    return replaced_blocks(base, sweep.base.name, list(sweep.overrides)) if sweep.overrides and base.is_file() else []
+    if not base.is_file():
+        return []
+    notes = replaced_blocks(base, sweep.base.name, list(sweep.overrides)) if sweep.overrides else []
+    # a point's value that gives a block whole is applied as a --set is, and drops the file's other keys the same way
+    # (a churn value of {renewal: {every_days: 180}} ran at the default monthly rate, unsaid)
+    for key, parameter in sweep.spec.parameters.items():
+        for value in getattr(parameter, "values", None) or ():
+            if isinstance(value, dict):
+                notes += replaced_blocks(base, sweep.base.name, [f"{key}={flow(value)}"], via=f"a value of `parameters.{key}`")
+    return notes
 
 
 def narrow_note(frame: pd.DataFrame, best: pd.DataFrame) -> str:
