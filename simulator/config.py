@@ -551,8 +551,9 @@ class Scenario(Strict):
     names ``program.incentive.referrer_reward``; a block's ``kind`` is changed by assigning
     the block whole, ``scenario.network = {"kind": "erdos_renyi"}``; an assignment to a
     block checks that block alone, so a check across blocks, such as the initial
-    customers within the population, runs at the next assignment to the scenario, whose
-    error then says the scenario was already so);
+    customers within the population, runs at the next assignment to the block that holds
+    it (the scenario, or the program for its channels' weights), whose error then says
+    the scenario was already so, and ``simulate`` checks it too);
     ``model_copy(update=...)`` is not (pydantic checks
     nothing there), so ``simulate`` and ``ReferralModel`` check the scenario they get.
     """

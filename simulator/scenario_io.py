@@ -568,11 +568,14 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
     except ScenarioError:
         scenario = None
     notes = []
-    for item in sets:
+    for at, item in enumerate(sets):
         key, _, raw = str(item).partition("=")
         block = _raw_at(data, key.strip().split("."))
         if isinstance(block, dict) and raw.strip().startswith("{"):
-            notes += _whole_block_note(item, key.strip(), raw, block, name, via)
+            # the keys a later --set gives back are not lost ("monthly_rate: 0.015 goes back to the default" beside
+            # --set churn.monthly_rate=0.015)
+            later = [str(other).partition("=")[0].strip() for other in sets[at + 1:]]
+            notes += _whole_block_note(item, key.strip(), raw, block, name, via, later)
             continue
         # a list (person ids given one by one, which no strategy picks) says what it means
         if not isinstance(block, dict) or raw.strip().startswith("["):
@@ -599,7 +602,8 @@ def replaced_blocks(path: Path, name: str, sets: list[str], via: str = "--set", 
     return notes
 
 
-def _whole_block_note(item: str, key: str, raw: str, block: dict, name: str, via: str) -> list[str]:
+def _whole_block_note(item: str, key: str, raw: str, block: dict, name: str, via: str,
+                      later: list[str] = ()) -> list[str]:
     """The note of a --set giving a block whole (``raw``: `{...}`) of the same kind as the
     file's ``block``, where the file's block has keys the given one leaves out: they go
     back to their defaults. `--set "churn={monthly_rate: 0.4}"` on b2b-organization
@@ -613,7 +617,8 @@ def _whole_block_note(item: str, key: str, raw: str, block: dict, name: str, via
         return []
     if not isinstance(given, dict):
         return []
-    dropped = _dropped_keys(block, given)
+    dropped = {k: v for k, v in _dropped_keys(block, given).items()
+               if not any(f"{key}.{k}" == other or f"{key}.{k}".startswith(other + ".") for other in later)}
     if not dropped:
         return []
     from .yaml_reader import flow

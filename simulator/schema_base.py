@@ -206,7 +206,7 @@ class Strict(BaseModel):
             # scenario's top, which an assignment can use anyway
             described.message = re.sub(r"add `kind: (\w+)` to it", r"assign {'kind': '\1', ...}",
                                        re.sub(r" \(or --set [^)]*\)", "", described.message))
-            if self._invalid_before():
+            if not (described.key or "").split(" (line")[0].endswith(name) and self._invalid_before():
                 # an earlier assignment to a block inside it (checked alone) left it so: `sc.population.size = 50`
                 # beside 200 initial customers passed, and `sc.days = 30` was refused for it, as if days were wrong
                 described.message += (f" (the scenario was already so before this assignment: an assignment to a "

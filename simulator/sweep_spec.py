@@ -810,6 +810,16 @@ def _check_parameters(sweep: Sweep, where) -> None:
     one that some other swept value mends is left to the runs (the combinations that
     still clash are recorded as failed), as are list values past the first
     ``CHECKED_VALUES`` (checking a long list would take longer than running it)."""
+    keys = list(sweep.spec.parameters)
+    for inner in keys:
+        # a key inside another swept key: each point sets it after the block given whole, so the block values' own
+        # setting of it never ran ("$5" and "$40" incentives both ran the inner $10, and the report called them a tie)
+        if (outer := next((k for k in keys if k != inner and inner.startswith(k + ".")), None)) is not None:
+            raise ScenarioError(f"sits inside parameters.{outer}, which is swept too: every point would set {inner} "
+                                f"over what each value of {outer} gives it, so those values' own "
+                                f"{inner.removeprefix(outer + '.')} would never run; sweep one of the two (or write "
+                                f"the inner value into each of {outer}'s values)", file=sweep.source,
+                                key=where("parameters", inner))
     clashing: list[tuple[str, Any, ScenarioError]] = []   # values refused beside the base's other keys alone
     for key, parameter in sweep.spec.parameters.items():
         if not key.strip() or any(not part.strip() for part in key.split(".")):

@@ -1540,6 +1540,14 @@ def test_a_block_given_whole_says_which_of_the_files_keys_it_drops(tmp_path):
     assert notes == ["`churn={renewal: {every_days: 180}}` gives b2b-organization's `churn` block whole: its "
                      "monthly_rate: 0.015, renewal.notice_days: 60 go back to the defaults; set `churn.KEY=...` for each "
                      "key instead to keep them (a value of `parameters.churn`)"], notes
+    # keys a later --set gives back are not said to be lost; those still at their defaults are
+    restored = runner.invoke(app, ["validate", str(path), "--set", "churn={renewal: {every_days: 180}}",
+                                   "--set", "churn.monthly_rate=0.015", "--set", "churn.renewal.notice_days=60"])
+    assert restored.exit_code == 0 and "block whole" not in restored.stderr, restored.stderr
+    partly = runner.invoke(app, ["validate", str(path), "--set", "churn={renewal: {every_days: 180}}",
+                                 "--set", "churn.monthly_rate=0.015"])
+    assert "its renewal.notice_days: 60 goes back to the default" in " ".join(partly.stderr.split()), partly.stderr
+    assert "monthly_rate: 0.015" not in partly.stderr
     # a nested block given in part loses its other keys too: renewal's notice_days (60 in the file) went to 30 unsaid
     assert replaced_blocks(path, "b", ["churn={monthly_rate: 0.015, renewal: {every_days: 180}}"]) == [
         "`churn={monthly_rate: 0.015, renewal: {every_days: 180}}` gives b's `churn` block whole: its "
@@ -1580,7 +1588,17 @@ def test_a_budget_on_its_way_out_at_the_horizon_is_said_to_rest_on_it(tmp_path):
         incentive=scenario.program.incentive, targeting=None,
         timing=SimpleNamespace(kind="campaign", days=[10, 40], reminders=SimpleNamespace(count=1, interval_days=7))))
     said = budget_pace_note(campaign, few.assign(reward_cost=[200.0, 190.0]))
-    assert "the rewards its end stops (the campaign's last ask is on day 47)" in said and "the asks" not in said, said
+    assert "the rewards its end stops (the campaign's last planned ask is on day 47)" in said and "the asks" not in said, said
+    # its reminders beyond the horizon are still its plan (day 95's note named day 90 where a reminder comes on day 97);
+    # a plan asking after the day the budget runs out at this pace (240) has asks for its end to stop
+    late = SimpleNamespace(days=120, program=SimpleNamespace(
+        incentive=scenario.program.incentive, targeting=None,
+        timing=SimpleNamespace(kind="campaign", days=[10, 115], reminders=SimpleNamespace(count=1, interval_days=7))))
+    assert "(the campaign's last planned ask is on day 122)" in budget_pace_note(late, few.assign(reward_cost=[200.0, 190.0]))
+    later = SimpleNamespace(days=120, program=SimpleNamespace(
+        incentive=scenario.program.incentive, targeting=None,
+        timing=SimpleNamespace(kind="campaign", days=[10, 300], reminders=SimpleNamespace(count=0, interval_days=7))))
+    assert "the asks its end stops" in budget_pace_note(later, few.assign(reward_cost=[200.0, 190.0]))
 
 
 def test_k_defined_in_some_replicates_says_nobody_joined_in_the_closed_days(tmp_path):

@@ -936,6 +936,10 @@ def test_an_assignment_refused_for_an_earlier_one_says_so():
     assert "population.initial_customers: 200 is more than population.size (50)" in said
     assert "the scenario was already so before this assignment" in said and "`days` was not changed" in said
     assert scenario.days != 30
+    # an assignment refused for its own value is not said to find the scenario so: days was never 0
+    with pytest.raises(ScenarioError) as caught:
+        scenario.days = 0
+    assert "greater than or equal to 1" in str(caught.value) and "already so" not in str(caught.value)
     fresh = load_scenario(DEFAULT)
     with pytest.raises(ScenarioError) as caught:
         fresh.days = 0

@@ -3239,6 +3239,14 @@ def test_a_value_clashing_with_the_bases_other_key_is_checked_beside_the_other_s
         one_line_error(runner.invoke(app, ["sweep", str(misspelt), "--out", str(tmp_path / "m"), "--dry-run"]),
                        f"parameters.program.incentive.referer_reward (line {line})", "the swept key does not fit the base "
                        "scenario default-double-sided-credit: unknown key 'referer_reward'; did you mean 'referrer_reward'?")
+    # a key inside another swept key: each point set it over the block's values, so "$5" and "$40" incentives both
+    # ran the inner $10, and the report called them a tie; refused, naming both
+    misspelt.write_text(f"base: {ROOT / 'scenarios' / 'default.yaml'}\nmethod: grid\nreplicates: 1\nparameters:\n"
+                        "  program.incentive: {values: [{kind: single_sided, referrer_reward: 5}, "
+                        "{kind: single_sided, referrer_reward: 40}]}\n  program.incentive.referrer_reward: {values: [10]}\n")
+    one_line_error(runner.invoke(app, ["sweep", str(misspelt), "--out", str(tmp_path / "m"), "--dry-run"]),
+                   "parameters.program.incentive.referrer_reward (line 6)", "sits inside parameters.program.incentive, "
+                   "which is swept too")
 
 
 

@@ -1720,8 +1720,9 @@ def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = Tr
     # a campaign whose plan asked last before the horizon has no asks left for the budget's end to stop: its
     # rewards for the referrals still coming are what it stops ("the asks its end stops" stood beside "its asks had
     # ended on day 97")
-    last = planned_last_ask(scenario)
-    stops = (f"the rewards its end stops (the campaign's last ask is on day {last:.0f})" if last < days else
+    last = _campaign_last_ask(scenario)
+    stops = (f"the rewards its end stops (the campaign's last planned ask is on day {last:.0f})" if last < days / share
+             else
              "the asks its end stops (`on_budget_exhausted`: end_program)"
              if incentive.on_budget_exhausted == "end_program" else
              "the rewards its end stops (`on_budget_exhausted`: rewards_only)")
@@ -1732,6 +1733,16 @@ def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = Tr
             + (f"A ranking beside it rests on the {days}-day horizon: compare at the span you would run the program"
                if ranking else f"Its value here rests on the {days}-day horizon: run it over the span you would run "
                                f"the program") + " (`--set days=...`).")
+
+
+def _campaign_last_ask(scenario) -> float:
+    """The last day a campaign's plan asks on, its reminders after the last push counted
+    whether or not the horizon holds them (planned_last_ask keeps to the horizon); NaN for
+    another timing, or where account managers' capacity spreads the asks."""
+    timing = scenario.program.timing
+    if timing.kind != "campaign" or getattr(scenario.program, "targeting", None) is not None or not timing.days:
+        return math.nan
+    return float(max(timing.days) + timing.reminders.count * timing.reminders.interval_days)
 
 
 def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, timeseries=None, run: str = "") -> str:
