@@ -3280,6 +3280,12 @@ def test_a_point_that_never_ran_is_no_contender_and_a_metric_never_defined_is_na
              "compared": 0}
     assert _best_text(alone) == ("mean 5, 95% interval [1, 9]. No other point ran to compare it with. Every run "
                                  "of points 1, 2 failed: they were not compared.")
+    # a sweep of one point has no other: "Every other point is distinguishable from it at 95%" was said there
+    one = runner.invoke(app, ["sweep", str(write_sweep(tmp_path, "one.yaml", parameters={
+        "program.incentive.referrer_reward": {"values": [10]}})), "--out", str(tmp_path / "one"), "--executor", "serial"])
+    assert one.exit_code == 0, one.output
+    assert "There is no other point to compare it with." in one.stdout and "Every other point" not in one.stdout, one.stdout
+    assert _best_text({**alone, "failed": []}) == "mean 5, 95% interval [1, 9]. There is no other point to compare it with."
     assert ("Undefined in every run, so neither ranked nor drawn: `k_factor` (for `k_factor`: K counts the customers whose "
             "30-day window (`k_window_days`) closed by the horizon; with 20 days none did: give at least 31 days or a "
             "shorter window).") in report

@@ -1051,6 +1051,9 @@ def _best_core(row: dict, among: str = "") -> str:
                 if valueless else "")
     if not tied and (failed or valueless) and row.get("compared", 1) == 0:
         return text + f"No other point{among} ran to compare it with." + forfeit
+    if not tied and not row.get("same") and row.get("compared", 1) == 0:
+        # a sweep of one point: "Every other point is distinguishable from it at 95%" where there was none
+        return text + f"There is no other point{among} to compare it with."
     same = list(row.get("same") or [])
     # points with its very runs on the common seeds: a tie on these seeds, named as such
     alike = (f" Point{'s' if len(same) > 1 else ''} {_ids(same, count=False)} "
