@@ -1720,7 +1720,7 @@ def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = Tr
     # a campaign whose plan asked last before the horizon has no asks left for the budget's end to stop: its
     # rewards for the referrals still coming are what it stops ("the asks its end stops" stood beside "its asks had
     # ended on day 97")
-    last = _campaign_last_ask(scenario)
+    last = planned_last_ask(scenario, within=False)
     stops = (f"the rewards its end stops (the campaign's last planned ask is on day {last:.0f})" if last < days / share
              else
              "the asks its end stops (`on_budget_exhausted`: end_program)"
@@ -1733,16 +1733,6 @@ def budget_pace_note(scenario, runs, name: str | None = None, ranking: bool = Tr
             + (f"A ranking beside it rests on the {days}-day horizon: compare at the span you would run the program"
                if ranking else f"Its value here rests on the {days}-day horizon: run it over the span you would run "
                                f"the program") + " (`--set days=...`).")
-
-
-def _campaign_last_ask(scenario) -> float:
-    """The last day a campaign's plan asks on, its reminders after the last push counted
-    whether or not the horizon holds them (planned_last_ask keeps to the horizon); NaN for
-    another timing, or where account managers' capacity spreads the asks."""
-    timing = scenario.program.timing
-    if timing.kind != "campaign" or getattr(scenario.program, "targeting", None) is not None or not timing.days:
-        return math.nan
-    return float(max(timing.days) + timing.reminders.count * timing.reminders.interval_days)
 
 
 def k_budget_note(scenario, runs, name: str | None = None, figure: bool = True, timeseries=None, run: str = "") -> str:
@@ -2740,19 +2730,22 @@ def asks_over(scenario, timeseries) -> float:
     return last
 
 
-def planned_last_ask(scenario) -> float:
+def planned_last_ask(scenario, within: bool = True) -> float:
     """The last day a campaign's plan asks on: its last push within the horizon and the
-    reminders after it that fit. NaN for another timing, and where account managers'
-    capacity (program.targeting) spreads the asks over the days after (a queue of 15 a day
-    asked on to day 114 after a last push on day 90)."""
+    reminders after it that fit (``within`` False: its last push and all its reminders,
+    whether or not the horizon holds them, as budget_pace_note weighs the plan against a
+    day past the horizon). NaN for another timing, and where account managers' capacity
+    (program.targeting) spreads the asks over the days after (a queue of 15 a day asked
+    on to day 114 after a last push on day 90)."""
     timing = scenario.program.timing
     if timing.kind != "campaign" or getattr(scenario.program, "targeting", None) is not None:
         return math.nan
-    pushes = [day for day in timing.days if day <= scenario.days]
+    pushes = [day for day in timing.days if day <= scenario.days or not within]
     if not pushes:
         return math.nan
     interval = timing.reminders.interval_days
-    return float(max(pushes) + min(timing.reminders.count, (scenario.days - max(pushes)) // interval) * interval)
+    count = min(timing.reminders.count, (scenario.days - max(pushes)) // interval) if within else timing.reminders.count
+    return float(max(pushes) + count * interval)
 
 
 def asks_done_by(last_ask: float, days, planned: float = math.nan) -> bool:
