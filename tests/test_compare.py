@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -663,6 +664,34 @@ def test_a_day_that_never_came_is_no_difference_between_designs_of_different_hor
     row = comparison_table([made("a", 365, [np.nan] * 4), made("b", 365, [100.0, 110, 120, 130])],
                            paired=True).set_index("design").loc["b"]
     assert row["diff_mean"] == pytest.approx(115 - 366) and row["verdict"] == "lower"
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_the_verdicts_payback_interval_is_cut_at_the_horizon_as_the_tables(paired):
+    """Over 120 days, one design paying back on day 1 in all 5 runs against one paying back
+    on day 87 in one run and never in four (each counted as day 121): the differences are
+    -86 and four of -120, mean -113.2, and no difference can be below 1 - 121 = -120. The
+    report's verdict line gave the t-interval [-132.1, -94.3] where comparison.csv and the
+    table beside it gave [-120.0, -94.3]."""
+    from types import SimpleNamespace
+
+    from simulator.compare import comparison_table
+    from simulator.report.compare import winners
+
+    def made(name, values):
+        scenario = design(10, name).model_copy(update={"days": 120})
+        return SimpleNamespace(scenario=scenario, runs=pd.DataFrame({"replicate": range(len(values)), "payback_day": values}))
+
+    rarely, always = made("rarely", [87.0, np.nan, np.nan, np.nan, np.nan]), made("always", [1.0] * 5)
+    table = comparison_table([rarely, always], paired=paired)
+    row = table.set_index(["design", "metric"]).loc[("always", "payback_day")]
+    assert row["diff_mean"] == pytest.approx(-113.2) and row["diff_ci_low"] == -120.0
+    comparison = SimpleNamespace(designs=[rarely, always], table=table, seeds=list(range(5)), paired=paired, precision=0.05)
+    sentence = winners(comparison)[0]
+    assert "always − rarely = -113.2" in sentence, sentence
+    low, high = (float(x.replace(",", "")) for x in re.search(r"interval \[(-?[\d.,]+), (-?[\d.,]+)\]", sentence).groups())
+    assert (low, high) == pytest.approx((-120.0, row["diff_ci_high"]), abs=0.05), sentence
+    assert "-132" not in sentence, sentence   # nor the unpaired interval beside it
 
 
 @pytest.mark.parametrize("paired", [True, False])
