@@ -1328,6 +1328,12 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
     # 9 of 10 paid back, every one of them on day 1: 'in at least half of those' understated it
     assert "in 9 of 10 replicates: in every one of those its cumulative" in payback_sentence(1.0, 0.9, 10, 365, 9)
     assert "in 9 of 10 replicates: in 6 of those its cumulative" in payback_sentence(1.0, 0.9, 10, 365, 6)
+    # days 1 (8 runs), 44, 44, 45, 45 and 8 that never paid back, over 45 days: "in 8 of those ... (payback day 1,
+    # their median); in the other 8 ... still below 0" read as 8 + 8 of the 12, the 4 later ones unsaid
+    assert payback_sentence(1.0, 12 / 20, 20, 45, 8) == (
+        "It pays back in 12 of 20 replicates: in 8 of those its cumulative incremental profit never falls below 0 "
+        "(payback day 1, their median), in 4 more later; in the 8 that do not, its cumulative incremental profit is "
+        "still below 0 on day 45.")
 
 
 def test_the_payback_day_is_said_to_count_rewards_when_paid():

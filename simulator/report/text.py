@@ -2596,8 +2596,13 @@ def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day
         # those' was said where all 9 that paid back did so on day 1
         which = ("in every one of those" if from_day_1 == paid else f"in {from_day_1} of those"
                  if from_day_1 is not None else "in at least half of those")
+        # "in 8 of those ... ; in the other 8 ... still below 0" of 12 that paid back read as 8 + 8 of the 12: the
+        # 4 that paid back later went unsaid, and "the other" named the 8 that never did
+        later = (f", in {paid - from_day_1} more later" if from_day_1 is not None and 0 < paid - from_day_1 < paid
+                 else "")
+        never = f"in the {runs - paid} that do not, its cumulative incremental profit is still below 0 on day {horizon}"
         return (f"It pays back in {only}{paid} of {runs} replicates: {which} its cumulative "
-                f"incremental profit never falls below 0 (payback day 1, their median); {rest}.")
+                f"incremental profit never falls below 0 (payback day 1, their median){later}; {never}.")
     if paid == 1:
         return f"It pays back in {only}1 of {runs} replicates, on day {day:.0f} (that one); {rest}."
     # the median of an even count is the earlier middle day (metrics.median_day): "on day 116 (their median)" of days
