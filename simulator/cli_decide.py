@@ -970,6 +970,10 @@ def sensitivity(
         else:
             out.print(f"  the decision hinges on: {', '.join(hinges) or 'none of the assumptions (in no part of any range is another design ahead of the leader by more than the noise)'}",
                       markup=False)
+        from .report.sensitivity import corner_note
+
+        if not tie and (together := corner_note(result, console=True)):   # each assumption alone flipped nothing
+            out.print(f"  {together}", markup=False)
         luck = float(result.flips["noise_share"].iloc[0]) if len(result.flips) else float("nan")
         if sways:
             # one run a point: the luck is not measured, and every index counts it (report.md says so too); where the

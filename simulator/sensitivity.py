@@ -85,6 +85,7 @@ class SensitivityResult(FieldsEqual):
     conditional: pd.DataFrame | None = None  # parameter, bin, value_low, value_high, design, mean, probability_best
     constraints: pd.DataFrame | None = None  # design, constraint, metric, share_broken, mean, worst, worst_<parameter>
     tornado_values: pd.DataFrame | None = None  # design, metric, parameter, position, value, value_base, at_base, at, ci_low, ci_high, replicates: every end and every choice
+    corner: pd.DataFrame | None = None     # design, leader, metric, values, at, lead, lead_ci_low, lead_ci_high, replicates
 
     def __repr__(self) -> str:
         # the dataclass repr printed every table, the Sobol points' thousands of rows among them
@@ -195,6 +196,8 @@ def sensitivity(base: Scenario, uncertain: Sequence[Parameter], *, designs: Sequ
         result.flips, result.conditional = flip_tables(sign * values, sign, units, names, parameters, kept, sobol_problem,
                                                        settings.bins, seed, runs=sign * sobol_runs[:, :, :, metrics.index(decision_metric)],
                                                        leader=decision_leader(result.decision))
+        result.corner = worst_corner(design_list, names, parameters, metrics, decision_metric, tornado_seeds, evaluate,
+                                     result)
     return result
 
 
@@ -228,7 +231,8 @@ def planned_runs(settings: SensitivitySettings, base: Scenario, parameters: Sequ
     ends = sum(len(tornado_ends(p)) for p in parameters)
     per_design = (settings.replicates * (settings.trajectories * (d + 1) + settings.samples * (kept + 2))
                   + tornado_replicates(settings, base) * (ends + 1))
-    return max(designs, 1) * per_design
+    corner = tornado_replicates(settings, base) if designs > 1 else 0   # worst_corner: each design once more
+    return max(designs, 1) * (per_design + corner)
 
 
 def check_settings(settings: SensitivitySettings) -> None:
@@ -966,6 +970,55 @@ def tornado_values(designs: Sequence[Scenario], names: list[str], parameters: li
     return pd.DataFrame(rows)
 
 
+def worst_corner(designs: Sequence[Scenario], names: list[str], parameters: list[Parameter], metrics: list[str],
+                 metric: str, seeds: list[int], evaluate: Evaluate, result: "SensitivityResult") -> pd.DataFrame | None:
+    """corner.csv: every assumption at once at the tornado end (or choice) least favourable
+    to the decision's leader against its runner-up (flips.csv's), each design run there on
+    the tornado's seeds. The decision reads each range part by part with the others drawn
+    over theirs, and the tornado moves one assumption at a time, so neither sees a flip that
+    needs two together: a $10 double-sided reward "hinged on none of the assumptions" over
+    $20 to the referrer alone, and with both friend-side uplifts at the low ends of their
+    ranges the referrer-only design was ahead, sure at 95%. One row per design: ``values``
+    (the keys set, ``key=value; ...``; an assumption that moves neither design's lead at its
+    ends is left as the designs have it), ``at`` (the mean), ``lead`` (the leader's value
+    less the design's, in the metric's direction: below 0, the design is ahead) and its
+    paired 95% interval over the seeds (NaN on one seed). None where the ends together make
+    no valid scenario."""
+    if result.flips is None or not len(result.flips) or result.tornado_values is None:
+        return None
+    sign = -1.0 if metric in MINIMISED else 1.0
+    leader, runner_up = str(result.flips["leader"].iloc[0]), str(result.flips["runner_up"].iloc[0])
+    ends = result.tornado_values[result.tornado_values["metric"] == metric]
+    values = {}
+    for p in parameters:
+        by = {(r["design"], int(r["position"])): r for r in ends[ends["parameter"] == p.key].to_dict("records")}
+        leads = [(sign * (float(np.mean(by[leader, i]["runs"])) - float(np.mean(by[runner_up, i]["runs"]))), i)
+                 for i in range(len(tornado_ends(p))) if (leader, i) in by and (runner_up, i) in by]
+        leads = [(lead, i) for lead, i in leads if math.isfinite(lead)]
+        if leads and max(leads)[0] > min(leads)[0]:
+            values[p.key] = tornado_ends(p)[min(leads)[1]]
+    try:
+        scenarios = [apply_own(design, values, parameters, source="--uncertain") for design in designs]
+    except ScenarioError:   # the ends together are no scenario (promoters and passives above 1 together)
+        return None
+    outcomes = evaluate([s for s in scenarios for _ in seeds], [seed for _ in scenarios for seed in seeds], metrics)
+    runs = np.array([[out[metric] for out in outcomes[d * len(seeds):(d + 1) * len(seeds)]] for d in range(len(designs))],
+                    dtype=float)
+    from .compare import paired_difference
+
+    first = names.index(leader)
+    text = "; ".join(f"{key}={value}" for key, value in values.items())
+    rows = []
+    for d, name in enumerate(names):
+        lead = paired_difference(np.zeros(len(seeds)), sign * (runs[first] - runs[d]))
+        rows.append({"design": name, "leader": leader, "metric": metric, "values": text,
+                     "at": float(np.nanmean(runs[d])) if np.isfinite(runs[d]).any() else math.nan,
+                     "lead": 0.0 if d == first else lead["diff_mean"],
+                     "lead_ci_low": math.nan if d == first else lead["diff_ci_low"],
+                     "lead_ci_high": math.nan if d == first else lead["diff_ci_high"], "replicates": len(seeds)})
+    return pd.DataFrame(rows)
+
+
 def edge_value(parameter: Parameter, u: float, upper: bool = False):
     """A part's edge as conditional.csv gives it: the value at ``u``, a float to 12
     significant digits (0.001:0.01's first quarter ended at 0.0032500000000000003).
@@ -1071,4 +1124,4 @@ def tornado_points(result: "SensitivityResult", metric: str) -> pd.DataFrame:
                       for i, end in enumerate(("low", "high"))]).sort_index(kind="stable")
 
 
-__all__ = ["seeds_lead", "tornado_lead_moves", "SensitivitySettings", "SensitivityResult", "sensitivity", "constraint_table", "lost_in_luck", "told_from_luck", "check_settings", "planned_runs", "tornado_values", "tornado_bars", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]
+__all__ = ["worst_corner", "seeds_lead", "tornado_lead_moves", "SensitivitySettings", "SensitivityResult", "sensitivity", "constraint_table", "lost_in_luck", "told_from_luck", "check_settings", "planned_runs", "tornado_values", "tornado_bars", "tornado_replicates", "decision_table", "best_shares", "tornado_disagreements"]

@@ -252,8 +252,10 @@ def test_the_progress_total_is_the_number_of_runs_the_study_makes():
         calls.clear()
         sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=1,
                     evaluate=counting)
-        # by hand: 2 replicates x (3 x (2 + 1) Morris + 8 x (2 + 2) Sobol) + 5 x (2 + 3 ends + 1 centre)
-        assert sum(calls) == planned_runs(settings, base, uncertain, len(designs)) == max(len(designs), 1) * (2 * (9 + 32) + 5 * 6)
+        # by hand: 2 replicates x (3 x (2 + 1) Morris + 8 x (2 + 2) Sobol) + 5 x (2 + 3 ends + 1 centre), and with two
+        # designs 5 more each at the corner least favourable to the leader
+        assert sum(calls) == planned_runs(settings, base, uncertain, len(designs)) == max(len(designs), 1) * (
+            2 * (9 + 32) + 5 * 6 + 5 * (len(designs) > 1))
 
 
 def test_a_design_no_assumption_moves_screens_no_assumption_in():
@@ -2306,3 +2308,67 @@ def test_the_tornado_sentence_says_when_the_best_design_differs_by_part_within_t
         assert said.count("the best design differs between parts of its range, though not by more than the noise: "
                           "cash → cash → cash → credit") == 1, said
         assert "differs" not in c and "w" in w
+
+
+def _two_low_ends(rival: float):
+    """A worth base_share + cost/20 (cost the organic acquisition cost, 0:20) and B worth
+    ``rival``, each with a little luck of its own seed by seed: A's lead, x + y - rival
+    with x, y uniform on [0, 1], averages 1 - rival over the ranges."""
+    def value(scenarios, seeds, metrics, daily=False):
+        out = []
+        for s, seed in zip(scenarios, seeds):
+            luck = np.random.default_rng([seed, s.name == "A"]).normal(0, 0.01)
+            mean = (s.program.base_share + s.economics.acquisition_cost_organic / 20 if s.name == "A" else rival)
+            out.append({"cumulative_profit": mean + luck})
+        return out
+
+    base = tiny()
+    base = base.model_copy(update={"program": base.program.model_copy(update={"base_share": 0.5}),
+                                   "economics": base.economics.model_copy(update={"acquisition_cost_organic": 10.0})})
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    uncertain = parse_parameters(["program.base_share=0:1", "economics.acquisition_cost_organic=0:20"], base)
+    settings = SensitivitySettings(samples=32, trajectories=4, replicates=2, tornado_replicates=4)
+    return sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=3,
+                       evaluate=value), settings
+
+
+def test_a_flip_that_needs_two_assumptions_at_once_is_said_beside_hinges_on_none():
+    """Each assumption read alone cannot see a flip that needs two together: the lead x + y
+    - 0.2 is at least 0.125 + 0.5 - 0.2 = 0.425 on average in any quarter of either range,
+    and at either end of either range with the other at its 0.5 it is 0.3 or more, so the
+    decision hinges on none; with both at 0 it is -0.2, B ahead (luck sd 0.014 a seed's lead,
+    4 seeds: the interval is about ±0.02). The corner is said, with its interval; against a
+    rival worth -0.3, A's lead at the corner is 0.3 and A is said to stay ahead there. The
+    study's runs count the corner (the progress bar's total)."""
+    from simulator.report.sensitivity import corner_note, sensitivity_markdown
+    from simulator.sensitivity import decision_drivers, planned_runs
+
+    result, settings = _two_low_ends(0.2)
+    assert decision_drivers(result.flips)[0] == []   # hinges on none
+    corner = result.corner.set_index("design")
+    assert corner.loc["A", "values"] == "program.base_share=0.0; economics.acquisition_cost_organic=0.0"
+    assert corner.loc["B", "lead"] == pytest.approx(-0.2, abs=0.03)
+    assert corner.loc["B", "lead_ci_high"] < 0 and corner.loc["A", "at"] == pytest.approx(0.0, abs=0.03)
+    text = sensitivity_markdown(result, ["cumulative_profit"], "cumulative_profit", settings, [])
+    assert "**The decision hinges on none of the assumptions:**" in text
+    assert ("**Together:** With every assumption at once at the end least favourable to A's lead "
+            "(`program.base_share=0.0`, `economics.acquisition_cost_organic=0.0`; 4 runs each), B is ahead") in text
+    assert "No assumption alone flips the decision, together they can" in text and "corner.csv" in text
+    assert corner_note(result, console=True).startswith("together: with every assumption at once")
+    # a rival 0.3 below the leader's worst corner: A stays ahead there, sure
+    result, _ = _two_low_ends(-0.3)
+    assert result.corner.set_index("design").loc["B", "lead_ci_low"] > 0
+    assert "A stays ahead of every design, sure at 95%" in corner_note(result)
+    calls = []
+
+    def counting(scenarios, seeds, metrics, daily=False):
+        calls.append(len(scenarios))
+        return [{"cumulative_profit": s.program.base_share * (s.name == "A")} for s in scenarios]
+
+    base = tiny()
+    uncertain = parse_parameters(["program.base_share=0:1"], base)
+    settings = SensitivitySettings(samples=8, trajectories=3, replicates=2, tornado_replicates=5)
+    designs = [base.model_copy(update={"name": "A"}), base.model_copy(update={"name": "B"})]
+    sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=1, evaluate=counting)
+    # by hand, per design: 2 x (3 x 2 Morris + 8 x 3 Sobol) + 5 x (2 ends + 1 centre) + 5 at the corner
+    assert sum(calls) == planned_runs(settings, base, uncertain, 2) == 2 * (2 * (6 + 24) + 5 * 3 + 5)

@@ -37,7 +37,7 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, designs: list[Sce
         path = staged.path
         tables = {"morris": result.morris, "sobol": result.sobol, "tornado": result.tornado, "points": result.points,
                   "decision": result.decision, "flips": result.flips, "conditional": result.conditional,
-                  "constraints": result.constraints}
+                  "constraints": result.constraints, "corner": getattr(result, "corner", None)}
         for name, table in tables.items():
             if table is not None:
                 atomic_write_csv(path / f"{name}.csv", table)
@@ -373,6 +373,8 @@ def sensitivity_markdown(result: SensitivityResult, metrics: list[str], decision
               "outcomes)" + (", decision.csv, flips.csv, conditional.csv (best design within each "
                              f"{_part(settings.bins)} of each assumption's range"
                              f"{_or_choice(result, 'and at each choice of a categorical one')})"
+                             + (", corner.csv (each design with every assumption at once at its end least favourable "
+                                "to the leader)" if getattr(result, "corner", None) is not None else "")
                              if result.decision is not None else "") + ", manifest.json.",
               "", "## Figures", "", *figure_links(figures)]
     return "\n".join(lines) + "\n"
@@ -503,6 +505,50 @@ def tornado_check(result: SensitivityResult, metric: str, replicates: int, bins:
             f"`--tornado-replicates` more); the tornado is also the answer to a narrower question (one assumption at "
             f"a time). If the tornado's lead is then more than its runs' luck (the check says so, with its paired "
             f"interval), the other design is ahead {_where_ahead(found)}.")
+
+
+def corner_note(result: SensitivityResult, console: bool = False) -> str:
+    """What corner.csv says (sensitivity.worst_corner): whether another design is ahead of
+    the leader with every assumption at once at its end least favourable to the leader's
+    lead, as a paragraph (``console``: a line without markdown); '' where no corner ran or
+    no assumption moves the lead at its ends."""
+    corner = getattr(result, "corner", None)
+    if corner is None or not len(corner) or not corner["values"].iloc[0]:
+        return ""
+    leader = str(corner["leader"].iloc[0])
+    at = dict(zip(corner["design"], corner["at"]))
+    others = corner[corner["design"] != leader]
+    n = int(corner["replicates"].iloc[0])
+    tick = "" if console else "`"
+    where = ", ".join(f"{tick}{item.strip()}{tick}" for item in str(corner["values"].iloc[0]).split(";"))
+    runs = f"{n} run{'s' if n != 1 else ''} each"
+    head = (f"With every assumption at once at the end least favourable to {leader}'s lead ({where}; {runs})")
+    if n < 2:   # one seed: no interval, the means said as they are
+        ahead = others[others["lead"] < 0].sort_values("lead", kind="stable")
+        if len(ahead):
+            row = ahead.iloc[0]
+            text = (f"{head}, {row['design']} is ahead, {fmt(row['at'])} against {fmt(at[leader])}, on one run, which "
+                    f"cannot tell its lead from luck: rerun with --tornado-replicates 2 or more")
+        else:
+            text = f"{head}, {leader} stays ahead ({fmt(at[leader])}), on one run: rerun with --tornado-replicates 2 or more"
+    else:
+        ahead = others[others["lead_ci_high"] < 0].sort_values("lead", kind="stable")
+        level = others[~(others["lead_ci_low"] > 0) & ~(others["lead_ci_high"] < 0)]
+        if len(ahead):
+            row = ahead.iloc[0]
+            text = (f"{head}, {row['design']} is ahead: {fmt(row['at'])} against {fmt(at[leader])}, its lead's paired 95% "
+                    f"interval {fmt(-row['lead_ci_high'])} to {fmt(-row['lead_ci_low'])}. No assumption alone flips the "
+                    f"decision, together they can: if they can turn out that way at once, weigh that corner before deciding")
+        elif len(level):
+            row = level.iloc[0]
+            text = (f"{head}, {leader} and {row['design']} are not told apart: {fmt(at[leader])} against "
+                    f"{fmt(row['at'])}, the lead's paired 95% interval {fmt(row['lead_ci_low'])} to "
+                    f"{fmt(row['lead_ci_high'])}: with every one of them at that end at once, the lead is not sure")
+        else:
+            text = f"{head}, {leader} stays ahead of every design, sure at 95% ({fmt(at[leader])})"
+    if console:
+        return "together: " + text[0].lower() + text[1:]
+    return f"**Together:** {text}. corner.csv has each design there."
 
 
 def told_apart(found: dict) -> bool:
@@ -868,6 +914,8 @@ def _decision_section(result: SensitivityResult, metric: str, bins: int = 4, rep
         lines.append(f"**The decision hinges on none of the assumptions:** in no {_part(bins)} of any range"
                      f"{_or_choice(result, 'nor at any choice')} is another "
                      f"design ahead of {leader['design']} by more than the noise.")
+    if (together := corner_note(result)) and not tie:
+        lines += ["", together]
     if (check := tornado_check(result, metric, replicates, bins)) and not tie:
         lines += ["", check]
     if outside := files_outside_note(result):
