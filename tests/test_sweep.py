@@ -2343,6 +2343,52 @@ def test_a_level_averaging_over_fewer_points_is_marked(tmp_path, monkeypatch):
     assert not any(marked(ax) for ax in drawn[-1].axes[:2])
 
 
+def test_a_payback_level_most_of_whose_runs_never_paid_back_is_marked_with_its_count(tmp_path, monkeypatch):
+    """A reward of 40 whose runs paid back in 1 of 3 (day 96) was a filled dot on the line
+    beside levels paying back in 3 of 3: read as "pays back around day 96". It is now a
+    hollow square labelled "1 of 3"; the levels where every run paid back are not."""
+    from simulator.report import plots
+
+    days = {0: [30.0, 31.0, 32.0], 10: [40.0, 41.0, 42.0], 40: [96.0, np.nan, np.nan]}
+    runs = pd.DataFrame([{"point_id": i, "replicate": rep, "reward": r, "payback_day": d, "status": "ok"}
+                         for i, (r, values) in enumerate(days.items()) for rep, d in enumerate(values)])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_metric(runs, ["reward"], "payback_day", tmp_path / "p.png", discrete={"reward": True},
+                       defined="the runs that paid back")
+    ax = drawn[-1].axes[0]
+    label = "mean of only the runs that got there"
+    marked = [(list(l.get_xdata()), list(l.get_ydata())) for l in ax.get_lines() if l.get_label() == label]
+    assert marked == [([40], [96.0])]
+    assert [t.get_text() for t in ax.texts] == ["1 of 3"]
+    assert label in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_a_heatmap_tells_a_failed_point_from_one_that_never_got_there(tmp_path, monkeypatch):
+    """promoters x passives where (0.7, 0.4) clashes and every run of it failed, (0.3, 0.4)
+    and (0.7, 0.2) ran and never paid back, and (0.3, 0.2) paid back in 2 of 3: the map
+    drew three identical blank cells, its caption calling each "a point where no run has
+    it". The failed cell is now hatched and says so, the runs that never paid back stay
+    blank, and the mean over 2 of 3 runs says it."""
+    from simulator.report import plots
+
+    cells = {(0.3, 0.2): [20.0, 29.0, np.nan], (0.3, 0.4): [np.nan] * 3, (0.7, 0.2): [np.nan] * 3,
+             (0.7, 0.4): [np.nan] * 3}
+    every = pd.DataFrame([{"point_id": i, "replicate": rep, "promoters": p, "passives": q, "payback_day": d,
+                           "status": "failed" if (p, q) == (0.7, 0.4) else "ok"}
+                          for i, ((p, q), values) in enumerate(cells.items()) for rep, d in enumerate(values)])
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    plots.sweep_heatmap(every[every["status"] == "ok"], "promoters", "passives", "payback_day", tmp_path / "h.png",
+                        minimise=True, planned=every)
+    ax = drawn[-1].axes[0]
+    texts = {(round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts}
+    assert texts == {(0, 0): "24.5\n2 of 3 runs", (1, 1): "failed"}   # x: promoters 0.3, 0.7; y: passives 0.2, 0.4
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert [(p.get_x(), p.get_y()) for p in hatched] == [(0.5, 0.5)]
+    assert "failed: every run of the point (report.md says why)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def test_a_list_of_very_uneven_values_is_drawn_evenly_spaced_with_its_values_as_ticks(tmp_path, monkeypatch):
     """Budgets of 20, 60 and 1,000,000 on a linear axis put the first two on one spot, so
     neither could be read. A list whose widest gap is 20 times its narrowest or more is

@@ -790,6 +790,20 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                                 markerfacecolor="white", markeredgecolor=colour, zorder=5,
                                 label="mean of fewer points (others failed or lack it)"
                                       + (f" ({label})" if label else ""))
+                if reached is not None:
+                    # a payback day's mean over the runs that paid back: a level where 1 run of 3 did was a filled dot
+                    # on the line, read as "pays back around day 96" where mostly it never did
+                    got = whole.groupby(parameter)[metric].apply(lambda v: int(np.isfinite(v.to_numpy(dtype=float)).sum()))
+                    ran = whole.groupby(parameter)[metric].size()
+                    some = np.array([0 < got.get(value, 0) < ran.get(value, 0) for value in table[parameter]])
+                    if some.any():
+                        ax.plot(np.asarray(x)[some], table["mean"].to_numpy(dtype=float)[some], "s", markersize=9,
+                                markerfacecolor="white", markeredgecolor=colour, zorder=5,
+                                label="mean of only the runs that got there" + (f" ({label})" if label else ""))
+                        for at, mean, value in zip(np.asarray(x)[some], table["mean"].to_numpy(dtype=float)[some],
+                                                   table[parameter][some]):
+                            ax.annotate(f"{got.get(value, 0)} of {ran.get(value, 0)}", (at, mean), fontsize=7,
+                                        xytext=(0, 8), textcoords="offset points", ha="center", color=colour)
                 absent = table["mean"].isna().to_numpy()
                 if absent.any():
                     ax.plot(np.asarray(x)[absent], np.full(absent.sum(), 0.03), "x", color=colour, clip_on=False,
@@ -810,7 +824,8 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                 if level is None:
                     ax.scatter(part[parameter], part[metric], s=6, alpha=0.25, color="tab:gray", label="runs")
                 ax.scatter(means["value"], means["mean"], s=18, color=colour, label=label or "point means")
-        if len(split) > 1 or not discrete[parameter] or any(l.get_label().startswith(("no run has", "mean of fewer"))
+        if len(split) > 1 or not discrete[parameter] or any(l.get_label().startswith(("no run has", "mean of fewer",
+                                                                                       "mean of only"))
                                                              for l in ax.lines):
             ax.legend(fontsize=7)
         logged = bool(log and log.get(parameter) and numeric)
@@ -882,15 +897,20 @@ def heatmap_table(runs: pd.DataFrame, x: str, y: str, metric: str, order: dict[s
 
 def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, defined: str | None = None,
                   order: dict[str, list[str]] | None = None, *, minimise: bool = False,
-                  best: tuple | None = None, ties: Sequence[tuple] = ()) -> Path:
+                  best: tuple | None = None, ties: Sequence[tuple] = (), planned: pd.DataFrame | None = None) -> Path:
     """Mean of ``metric`` over replicates on a two-parameter grid (``defined`` and
     ``order``: as :func:`sweep_metric`'s; words in the file's order, as its panels draw
     them: the heatmap put 'qualification' before 'signup' where the panel had signup first).
     The colours run the same way for every metric, yellow the best (``minimise``: the
     lowest; a payback day's yellow was its worst cell). ``best`` and ``ties``: the (x, y)
     levels of the report's best point and of those not told apart from it, outlined: the
-    colours spread over whatever span the means have, and cells of noise read as a peak."""
-    table = heatmap_table(runs, x, y, metric, order)
+    colours spread over whatever span the means have, and cells of noise read as a peak.
+    ``planned``: every run of the sweep with its ``status``, failed ones too: a point whose
+    runs all failed is hatched and says "failed" (it was a blank cell, as a point that ran
+    and never paid back is), and a cell whose mean leaves out runs without the metric says
+    how many of its runs have it."""
+    every = planned if planned is not None else runs
+    table = heatmap_table(every, x, y, metric, order)
     fig, ax = plt.subplots(figsize=(6.5, 5))
     image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto",
                       cmap="viridis_r" if minimise else "viridis")
@@ -904,14 +924,30 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, d
     rows = tick_labels(table.index)
     shown = _thinned(table.shape[0])
     ax.set_yticks(shown, [rows[i] for i in shown], fontsize=8)
-    if table.size <= 150:
-        for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
-            if np.isfinite(value):
-                # dark text on the map's bright (yellow-green) end, white on its dark end
-                red, green, blue, _ = image.cmap(image.norm(value))
-                ax.text(j, i, fmt_short(value), ha="center", va="center", fontsize=7,
-                        color="black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white")
     from matplotlib.patches import Rectangle
+
+    # per cell: runs made, runs that did not fail, runs that have the metric
+    key = lambda a, b: (_level_key(a), _level_key(b))  # noqa: E731
+    status = every["status"] if "status" in every else pd.Series("ok", index=every.index)
+    made, fine, has = {}, {}, {}
+    for (a, b), group in every.assign(_ok=(status == "ok").to_numpy()).groupby([x, y], sort=False):
+        made[key(a, b)] = len(group)
+        fine[key(a, b)] = int(group["_ok"].sum())
+        has[key(a, b)] = int((group["_ok"] & np.isfinite(group[metric].to_numpy(dtype=float))).sum())
+    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+        at = key(table.columns[j], table.index[i])
+        if made.get(at, 0) and not fine.get(at, 0):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="xx", edgecolor="grey", linewidth=0,
+                                   label="failed: every run of the point (report.md says why)"))
+            if table.size <= 150:
+                ax.text(j, i, "failed", ha="center", va="center", fontsize=7, color="dimgrey",
+                        bbox=dict(facecolor="white", edgecolor="none", pad=1.5))
+        elif np.isfinite(value) and table.size <= 150:
+            # dark text on the map's bright (yellow-green) end, white on its dark end
+            red, green, blue, _ = image.cmap(image.norm(value))
+            some = f"\n{has[at]} of {made[at]} runs" if has.get(at, 0) < made.get(at, 0) else ""
+            ax.text(j, i, fmt_short(value) + some, ha="center", va="center", fontsize=7,
+                    color="black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white")
 
     def cell(level: tuple) -> tuple[int, int] | None:
         columns, rows = [_level_key(c) for c in table.columns], [_level_key(r) for r in table.index]
@@ -923,11 +959,12 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: Path, d
                           *([(best, dict(edgecolor="red", linewidth=2.5, label="best point (report.md)"))] if best else [])]:
         if (at := cell(levels)) is not None:
             ax.add_patch(Rectangle((at[0] - 0.5, at[1] - 0.5), 1, 1, fill=False, **style))
-    if best or ties:
+    if ax.patches:
         from matplotlib.patches import Patch
 
         # each key on a cell of the map's middle colour: a white dashed outline on the figure's white was invisible
-        handles = {h.get_label(): Patch(facecolor=image.cmap(0.5), edgecolor=h.get_edgecolor(),
+        handles = {h.get_label(): Patch(facecolor="white" if h.get_hatch() else image.cmap(0.5),
+                                        edgecolor=h.get_edgecolor(), hatch=h.get_hatch(),
                                         linestyle=h.get_linestyle(), linewidth=h.get_linewidth(), label=h.get_label())
                    for h in ax.patches}
         ax.legend(handles.values(), handles.keys(), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18),

@@ -211,7 +211,8 @@ def _write_outputs(sweep: Sweep, frame: pd.DataFrame, points, folder: Path, *, s
                 x, y = sweep.parameters
                 marks = _heatmap_marks(summary, objective, x, y) if metric == sweep.objective else {}
                 figures.append(plots.sweep_heatmap(ok, x, y, metric, folder / f"{metric}_heatmap.png", defined=defined,
-                                                   order=orders, minimise=metric in LOWER_IS_BETTER, **marks))
+                                                   order=orders, minimise=metric in LOWER_IS_BETTER, planned=frame,
+                                                   **marks))
                 captions[f"{metric}_heatmap"] = sweep_caption(metric, heatmap=True, defined=defined or False,
                                                               outlined=bool(marks.get("best")))
     atomic_write_text(folder / "report.md", sweep_markdown(sweep, frame, summary, figures, seed, best,

@@ -472,8 +472,9 @@ def sweep_caption(metric: str, *, heatmap: bool = False, sampled: bool | None = 
         end = ("yellow is the highest, not a better end: report.md ranks no level of it (less is not better on its "
                "own)" if metric in UNRANKED else "yellow is the better end, the lowest" if metric in LOWER_IS_BETTER
                else "yellow is the better end, the highest")
-        return (f"Mean {metric}{days} over the grid of two parameters: {end}; a blank cell is a point where no run has "
-                f"it." + (" Outlines mark report.md's best point (red) and the points not told apart from it (dashed)."
+        return (f"Mean {metric}{days} over the grid of two parameters: {end}; a hatched cell marked "
+                f"'failed' is a point whose runs all failed (report.md says why), a blank cell a point that ran where no run "
+                f"has it, and 'k of n runs' under a mean says it is over only the runs that have it." + (" Outlines mark report.md's best point (red) and the points not told apart from it (dashed)."
                           if outlined else "")
                 + " A bright cell alone is no finding: the colours spread over whatever span the means have.")
     if sampled:
