@@ -419,7 +419,8 @@ CAPTIONS = {
                           "left out: there is nothing to pair away. A difference many half-widths from 0 (a cost "
                           "that differs for sure) is cut at the axis's edge, its centre written there, so that "
                           "it does not squeeze the other rows.",
-    "convergence": "Each trial's mean objective (dot size: replicates) and the best so far; an x is a trial that "
+    "convergence": "Each trial's mean objective (dot size: replicates) and, where two or more trials keep the "
+                   "constraints, the best so far among them (a line; none where no trial keeps them); an x is a trial that "
                    "breaks a constraint; beside the winner, its mean and 95% interval on fresh seeds, the figure "
                    "report.md gives.",
     "pareto": "The trade-off between the two objectives: every trial at its means over the first rung's replicates "
