@@ -1520,6 +1520,10 @@ def test_a_winner_that_falls_short_on_fresh_seeds_is_said_to_be_flattered_by_its
     cost = SimpleNamespace(objectives=[Objective("incremental_value", "minimize")], trials=trials, best_trial=12,
                            constraints=[])
     assert fresh_seed_lines(cost, fresh(14000.0)) and not fresh_seed_lines(cost, fresh(7684.0))
+    # one trial completed (--trials 1, or the others failed): nothing was chosen, so nothing was flattered
+    for alone in (trials[trials["trial"] == 12], trials.assign(state=["FAIL", "COMPLETE"])):
+        (_, line) = fresh_seed_lines(SimpleNamespace(**{**vars(result), "trials": alone}), fresh(7684.0))
+        assert "winner's curse" not in line and "the only trial that completed, so no choice flattered it" in line, line
 
 
 @pytest.mark.parametrize("change, key", [({"eta": 1}, "eta"), ({"replicates": 0}, "replicates"), ({"trials": 0}, "trials"),

@@ -820,7 +820,12 @@ def fresh_seed_lines(result: OptimizeResult, confirmation) -> list[str]:
     # where the only trials apart from it scored well below its interval (a budget that ran out): no close choice
     luck = "the search's seeds, which every trial shared, were luckier than the fresh ones"
     why = "the best of many trials is flattered by the seeds it was chosen on (the winner's curse)"
-    if found is not None:
+    trials = result.trials
+    completed = int((trials["state"] == "COMPLETE").sum()) if "state" in trials else len(trials)
+    if completed < 2:   # one trial ran to the end: nothing was chosen ('--trials 1' blamed the winner's curse)
+        why = ("it was the only trial that completed, so no choice flattered it: the search's seeds were luckier "
+               "than the fresh ones")
+    elif found is not None:
         done, same, _ = found
         apart = done.loc[~same, f"{objective.metric}_mean"].to_numpy(float) \
             if f"{objective.metric}_mean" in done else np.array([])
