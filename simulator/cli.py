@@ -1190,7 +1190,11 @@ def sweep(
             stop_bar(bar)
             # stopped after the last run (while the runs were gathered): nothing is left to run, only to write
             done_all = state["total"] and state["done"] >= state["total"]
-            err.print(f"interrupted: all {state['done']:,} runs are saved in {target}/runs; rerun the same command to write "
+            # stopped before the sweep had counted its folder's runs: "0 of 0 runs are saved" was said of a folder
+            # holding all 320, as if the work were lost
+            err.print(f"interrupted before the runs started; the runs already in {target}/runs are kept: rerun the "
+                      f"same command to resume" if not state["total"] else
+                      f"interrupted: all {state['done']:,} runs are saved in {target}/runs; rerun the same command to write "
                       f"the tables and plots" if done_all else
                       f"interrupted: {state['done']:,} of {state['total']:,} runs are saved in {target}/runs; "
                       f"rerun the same command to resume", markup=False)

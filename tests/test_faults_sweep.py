@@ -872,3 +872,13 @@ def test_a_stop_after_the_last_run_says_only_the_tables_are_left_to_write(tmp_pa
         result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / f"out{ran}"), "--executor", "serial"])
         assert result.exit_code == 130 and expected in " ".join(result.stderr.split()), result.output
         assert ("to write the tables and plots" in result.stderr) == (ran == total), result.stderr
+    # stopped before the sweep counted its folder's runs (the lock taken, nothing started): '0 of 0 runs are saved'
+    # was said of a folder holding every run of the sweep, as if the work were lost
+    def stopped_first(loaded, target, **_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_module, "execute_sweep", stopped_first)
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out0"), "--executor", "serial"])
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 130 and "0 of 0" not in said, result.output
+    assert f"interrupted before the runs started; the runs already in {tmp_path / 'out0'}/runs are kept" in said, said
