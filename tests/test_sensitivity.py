@@ -2341,6 +2341,8 @@ def test_a_flip_that_needs_two_assumptions_at_once_is_said_beside_hinges_on_none
     rival worth -0.3, A's lead at the corner is 0.3 and A is said to stay ahead there; on
     values near 100, B's 0.2 ahead is less than the 1% the tornado check asks for, and said
     so. The study's runs count the corner (the progress bar's total)."""
+    from types import SimpleNamespace
+
     from simulator.report.sensitivity import corner_note, sensitivity_markdown
     from simulator.sensitivity import decision_drivers, planned_runs
 
@@ -2356,6 +2358,10 @@ def test_a_flip_that_needs_two_assumptions_at_once_is_said_beside_hinges_on_none
             "(`program.base_share=0.0`, `economics.acquisition_cost_organic=0.0`; 4 runs each), B is ahead") in text
     assert "No assumption alone flips the decision, together they can" in text and "corner.csv" in text
     assert corner_note(result, console=True).startswith("together: with every assumption at once")
+    # where the decision does hinge on an assumption, 'no assumption alone flips it' is not said
+    hinging = SimpleNamespace(**{**vars(result), "flips": result.flips.assign(flips=True)})
+    assert "B is ahead" in corner_note(hinging) and "No assumption alone" not in corner_note(hinging)
+    assert "If they can turn out that way at once" in corner_note(hinging)
     # a rival 0.3 below the leader's worst corner: A stays ahead there, sure
     result, _ = _two_low_ends(-0.3)
     assert result.corner.set_index("design").loc["B", "lead_ci_low"] > 0

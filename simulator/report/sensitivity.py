@@ -519,6 +519,7 @@ def corner_note(result: SensitivityResult, console: bool = False) -> str:
     at = dict(zip(corner["design"], corner["at"]))
     others = corner[corner["design"] != leader]
     n = int(corner["replicates"].iloc[0])
+    alone = result.flips is None or not decision_drivers(result.flips)[0]   # the decision hinges on none
     tick = "" if console else "`"
     where = ", ".join(f"{tick}{item.strip()}{tick}" for item in str(corner["values"].iloc[0]).split(";"))
     runs = f"{n} run{'s' if n != 1 else ''} each"
@@ -540,8 +541,10 @@ def corner_note(result: SensitivityResult, console: bool = False) -> str:
         if len(ahead):
             row = ahead.iloc[0]
             text = (f"{head}, {row['design']} is ahead: {fmt(row['at'])} against {fmt(at[leader])}, its lead's paired 95% "
-                    f"interval {fmt(-row['lead_ci_high'])} to {fmt(-row['lead_ci_low'])}. No assumption alone flips the "
-                    f"decision, together they can: if they can turn out that way at once, weigh that corner before deciding")
+                    f"interval {fmt(-row['lead_ci_high'])} to {fmt(-row['lead_ci_low'])}. "
+                    # 'no assumption alone flips the decision' stood under "The decision hinges on: ..."
+                    + ("No assumption alone flips the decision, together they can: " if alone else "")
+                    + f"{'i' if alone else 'I'}f they can turn out that way at once, weigh that corner before deciding")
         elif len(level):
             row = level.iloc[0]
             text = (f"{head}, {leader} and {row['design']} are not told apart: {fmt(at[leader])} against "
