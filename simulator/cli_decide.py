@@ -809,7 +809,8 @@ def sensitivity(
     each is best, its expected regret, and which assumptions flip the ranking.
     Writes morris.csv, sobol.csv, tornado.csv, points.csv, tornado.png, sobol.png,
     report.md and manifest.json; with two or more designs also decision.csv,
-    flips.csv and conditional.csv (the best design within each part of each range, or at each choice);
+    flips.csv and conditional.csv (the best design within each part of each range, or at each choice),
+    and corner.csv (each design with every assumption at once at its end least favourable to the leader);
     with --constraint also constraints.csv (the share of the points where each design breaks each constraint).
 
     Example: refsim sensitivity scenarios/single-sided-cash.yaml scenarios/double-sided-credit.yaml

@@ -1334,6 +1334,11 @@ def test_a_payback_on_day_1_is_said_to_be_profit_that_never_fell_below_0():
         "It pays back in 12 of 20 replicates: in 8 of those its cumulative incremental profit never falls below 0 "
         "(payback day 1, their median), in 4 more later; in the 8 that do not, its cumulative incremental profit is "
         "still below 0 on day 45.")
+    assert "in the 1 that does not, its cumulative" in payback_sentence(1.0, 11 / 12, 12, 45, 8)
+    # all 12 paid back, 10 on day 1 and two on days 52 and 67: those two were left unsaid
+    assert payback_sentence(1.0, 1.0, 12, 90, 10) == (
+        "It pays back in all 12 replicates: in 10 of them its cumulative incremental profit never falls below 0 "
+        "(payback day 1, the median), the other 2 later.")
 
 
 def test_the_payback_day_is_said_to_count_rewards_when_paid():

@@ -2384,3 +2384,18 @@ def test_a_flip_that_needs_two_assumptions_at_once_is_said_beside_hinges_on_none
     sensitivity(base, uncertain, designs=designs, metrics=["cumulative_profit"], settings=settings, seed=1, evaluate=counting)
     # by hand, per design: 2 x (3 x 2 Morris + 8 x 3 Sobol) + 5 x (2 ends + 1 centre) + 5 at the corner
     assert sum(calls) == planned_runs(settings, base, uncertain, 2) == 2 * (2 * (6 + 24) + 5 * 3 + 5)
+
+
+def test_the_corner_names_the_closest_design_of_those_not_told_apart():
+    """Two designs not told apart from the leader at the corner: the sentence named the
+    first listed (here 1,238 behind) where another was 620 behind, the closer contest."""
+    from types import SimpleNamespace
+
+    from simulator.report.sensitivity import corner_note
+
+    corner = pd.DataFrame({"design": ["lead", "far", "near"], "leader": "lead", "metric": "incremental_value",
+                           "values": "fraud.share=0.15", "at": [5000.0, 3762.0, 4380.0], "lead": [0.0, 1238.0, 620.0],
+                           "lead_ci_low": [np.nan, -400.0, -900.0], "lead_ci_high": [np.nan, 2900.0, 2100.0],
+                           "replicates": 6})
+    text = corner_note(SimpleNamespace(corner=corner, flips=None))
+    assert "lead and near are not told apart: 5,000 against 4,380" in text, text

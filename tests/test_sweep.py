@@ -2343,19 +2343,21 @@ def test_a_level_averaging_over_fewer_points_is_marked(tmp_path, monkeypatch):
     assert not any(marked(ax) for ax in drawn[-1].axes[:2])
 
 
-def test_a_payback_level_most_of_whose_runs_never_paid_back_is_marked_with_its_count(tmp_path, monkeypatch):
+@pytest.mark.parametrize("metric", ["payback_day", "budget_exhausted_day"])
+def test_a_payback_level_most_of_whose_runs_never_paid_back_is_marked_with_its_count(tmp_path, monkeypatch, metric):
     """A reward of 40 whose runs paid back in 1 of 3 (day 96) was a filled dot on the line
     beside levels paying back in 3 of 3: read as "pays back around day 96". It is now a
-    hollow square labelled "1 of 3"; the levels where every run paid back are not."""
+    hollow square labelled "1 of 3"; the levels where every run paid back are not. A
+    budget that ran out in 1 run of 3 likewise (it was still a filled dot)."""
     from simulator.report import plots
 
     days = {0: [30.0, 31.0, 32.0], 10: [40.0, 41.0, 42.0], 40: [96.0, np.nan, np.nan]}
-    runs = pd.DataFrame([{"point_id": i, "replicate": rep, "reward": r, "payback_day": d, "status": "ok"}
+    runs = pd.DataFrame([{"point_id": i, "replicate": rep, "reward": r, metric: d, "status": "ok"}
                          for i, (r, values) in enumerate(days.items()) for rep, d in enumerate(values)])
     drawn = []
     monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
-    plots.sweep_metric(runs, ["reward"], "payback_day", tmp_path / "p.png", discrete={"reward": True},
-                       defined="the runs that paid back")
+    plots.sweep_metric(runs, ["reward"], metric, tmp_path / "p.png", discrete={"reward": True},
+                       defined="the runs where the day came")
     ax = drawn[-1].axes[0]
     label = "mean of only the runs that got there"
     marked = [(list(l.get_xdata()), list(l.get_ydata())) for l in ax.get_lines() if l.get_label() == label]

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..metrics import UNDEFINED_IS_WORST, copies, holm_steps, t_quantile, two_sided_p  # noqa: E402
+from ..evaluation import DAY_METRICS  # noqa: E402
 from .text import axis_label, fmt_short, horizon_profit, unit_of  # noqa: E402
 
 
@@ -790,9 +791,9 @@ def sweep_metric(runs: pd.DataFrame, parameters: list[str], metric: str, path: P
                                 markerfacecolor="white", markeredgecolor=colour, zorder=5,
                                 label="mean of fewer points (others failed or lack it)"
                                       + (f" ({label})" if label else ""))
-                if reached is not None:
+                if metric in UNDEFINED_IS_WORST or metric in DAY_METRICS:
                     # a payback day's mean over the runs that paid back: a level where 1 run of 3 did was a filled dot
-                    # on the line, read as "pays back around day 96" where mostly it never did
+                    # on the line, read as "pays back around day 96" where mostly it never did (a budget's day too)
                     got = whole.groupby(parameter)[metric].apply(lambda v: int(np.isfinite(v.to_numpy(dtype=float)).sum()))
                     ran = whole.groupby(parameter)[metric].size()
                     some = np.array([0 < got.get(value, 0) < ran.get(value, 0) for value in table[parameter]])

@@ -537,7 +537,7 @@ def corner_note(result: SensitivityResult, console: bool = False) -> str:
         # more than MATERIAL of the values, as the tornado check asks: on common seeds a lead of 0.2% can be told apart
         big = -told["lead"] > MATERIAL * np.maximum(abs(at[leader]), told["at"].abs())
         ahead, slight = told[big].sort_values("lead", kind="stable"), told[~big]
-        level = others[~(others["lead_ci_low"] > 0) & ~(others["lead_ci_high"] < 0)]
+        level = others[~(others["lead_ci_low"] > 0) & ~(others["lead_ci_high"] < 0)].sort_values("lead", kind="stable")
         if len(ahead):
             row = ahead.iloc[0]
             text = (f"{head}, {row['design']} is ahead: {fmt(row['at'])} against {fmt(at[leader])}, its lead's paired 95% "

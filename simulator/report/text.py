@@ -2582,8 +2582,10 @@ def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day
                 return "It pays back in its one replicate: its cumulative incremental profit never falls below 0 (day 1)."
             which = ("in every one" if from_day_1 == runs else f"in {from_day_1} of them" if from_day_1 is not None
                      else "in at least half of them")
+            # the others paid back later: 'in 10 of them ... day 1' of 12 left the two on days 52 and 67 unsaid
+            later = f", the other {runs - from_day_1} later" if from_day_1 is not None and 0 < from_day_1 < runs else ""
             return (f"It pays back {where}: {which} its cumulative incremental profit never falls "
-                    f"below 0 (payback day 1, the median).")
+                    f"below 0 (payback day 1, the median){later}.")
         if runs == 1:
             return (f"It pays back in its one replicate, on day {day:.0f}: from then on its cumulative incremental "
                     f"profit stays ≥ 0.")
@@ -2602,7 +2604,8 @@ def payback_sentence(day: float, share: float, runs: int, horizon: int, from_day
         # 4 that paid back later went unsaid, and "the other" named the 8 that never did
         later = (f", in {paid - from_day_1} more later" if from_day_1 is not None and 0 < paid - from_day_1 < paid
                  else "")
-        never = f"in the {runs - paid} that do not, its cumulative incremental profit is still below 0 on day {horizon}"
+        never = (f"in the {runs - paid} that {'does' if runs - paid == 1 else 'do'} not, its cumulative incremental "
+                 f"profit is still below 0 on day {horizon}")
         return (f"It pays back in {only}{paid} of {runs} replicates: {which} its cumulative "
                 f"incremental profit never falls below 0 (payback day 1, their median){later}; {never}.")
     if paid == 1:
