@@ -234,11 +234,9 @@ def comparison_table(designs: list[Results], precision: float = 0.05, level: flo
                 # paired, the unpaired interval beside the paired one is over the same replicates, where both are
                 # defined: over each design's own it was centred elsewhere than the difference it stood beside
                 unpaired = unpaired_difference(*(_pairs(base, values) if paired else (base, values)), level)
-                lowest, highest = difference_range(reference, design, metric)
-                for interval_of in (difference, unpaired):   # cut as each design's interval is (METRIC_BOUNDS, ceiling)
-                    for key, value in interval_of.items():
-                        if key.endswith("ci_low") or key.endswith("ci_high"):
-                            interval_of[key] = min(max(value, lowest), highest)
+                # cut as each design's interval is (METRIC_BOUNDS, ceiling)
+                bounds = difference_range(reference, design, metric)
+                difference, unpaired = cut_to(difference, *bounds), cut_to(unpaired, *bounds)
                 a, b = _pairs(base, values)
                 target = precision * abs(difference["diff_mean"])
                 row.update({k: difference[k] for k in ("diff_mean", "diff_ci_low", "diff_ci_high", "diff_sd")}, **unpaired)
@@ -278,6 +276,13 @@ NO_REWARD_NONE = frozenset({"fake_accounts"})
 #: Counts that are 0 in every run of a design without a program: no referral link, no tracked referral (a
 #: difference from a no-program design read -2.30 - 6.30 tracked referrals).
 NO_PROGRAM_NONE = frozenset({"referred_customers"})
+
+
+def cut_to(interval_of: dict[str, float], lowest: float, highest: float) -> dict[str, float]:
+    """``interval_of`` (paired_difference's or unpaired_difference's) with the ends of its
+    intervals (``*ci_low``, ``*ci_high``) cut to [lowest, highest] (difference_range)."""
+    return {key: min(max(value, lowest), highest) if key.endswith(("ci_low", "ci_high")) else value
+            for key, value in interval_of.items()}
 
 
 def difference_range(reference: Results, design: Results, metric: str) -> tuple[float, float]:

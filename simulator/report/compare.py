@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import plots
 from .text import SKEWED_RATIOS, calibrated_note, names_and, pooled_cac, skew_reason, unseen_share
-from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, censored_apart, against_the_best, difference_range, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
+from ..compare import (LOWER_IS_BETTER, UNRANKED, Comparison, Decision, censored_apart, against_the_best, cut_to, difference_range, counted, decide, same_mean, defined_first, defined_shares, value_scale, defined_alike,
                        paired_difference, pairing_differences, _pairs,
                        replicates_needed, replicates_to_tell_apart, twin_differences, TWIN_SEEDING_KEY, unpaired_difference, world_differences, VERDICT_METRIC)
 from ..config import has_program, largest_referral
@@ -500,13 +500,12 @@ def winners(comparison: Comparison) -> list[str]:
         behind = [name for name in behind if name not in copies]   # a copy ties the best: no design to tell it from
         each = levels[runner_up]
         unpaired = unpaired_difference(*(_pairs(a, b) if comparison.paired else (a, b)), each)   # as comparison.csv's
-        low, high, diff = (differences[runner_up][k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         # cut as comparison.csv cuts the same difference: a payback never reached counts as the day after the horizon,
         # so two designs' days differ by at most the horizon ('[-132.1, -94.3]' here, '[-120.0, -94.3]' in the table)
-        lowest, highest = difference_range(_design(designs, runner_up), _design(designs, best), metric)
-        low, high = (min(max(value, lowest), highest) for value in (low, high))
-        unpaired = {key: min(max(value, lowest), highest) if key.endswith(("ci_low", "ci_high")) else value
-                    for key, value in unpaired.items()}
+        bounds = difference_range(_design(designs, runner_up), _design(designs, best), metric)
+        unpaired = cut_to(unpaired, *bounds)
+        cut = cut_to(differences[runner_up], *bounds)
+        low, high, diff = (cut[k] for k in ("diff_ci_low", "diff_ci_high", "diff_mean"))
         if not others:
             # every other design a copy of the best (four designs all paying back on day 1)
             # said on the verdict's metric (it stood on each of 21 metric lines, a budget's reach or not)
